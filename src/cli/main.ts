@@ -1,0 +1,62 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot } from '../spec/load.ts';
+import { ExitCode, UsageError } from './common.ts';
+
+type Command = (args: string[]) => Promise<number>;
+
+/** Subcommands, loaded on demand so that `--help` does not pay for the simulator or vitest. */
+const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  spec: {
+    summary: 'spec validate: validate the whole spec and print its counts',
+    load: async () => (await import('./spec.ts')).specCommand,
+  },
+};
+
+export function version(): string {
+  return (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+export function usage(): string {
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return [
+    'Usage: mse-conformance <command> [options]',
+    '',
+    'Conformance suite, contract and reference simulator for the Claro MSE partner HTTP API.',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    'Options:',
+    '  --help      show this help (also: mse-conformance <command> --help)',
+    '  --version   print the version',
+    '',
+    'Exit codes: 0 conformant, 1 nonconformance found, 2 usage or config error, 3 target unreachable.',
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+    console.log(usage());
+    return first === undefined ? ExitCode.Usage : ExitCode.Ok;
+  }
+  if (first === '--version' || first === '-v') {
+    console.log(version());
+    return ExitCode.Ok;
+  }
+  const command = commands[first];
+  if (!command) {
+    console.error(`mse-conformance: unknown command "${first}" (MSE_USAGE). Run mse-conformance --help.`);
+    return ExitCode.Usage;
+  }
+  try {
+    return await (await command.load())(rest);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`mse-conformance ${first}: ${error.message} (${error.code})`);
+      return ExitCode.Usage;
+    }
+    throw error;
+  }
+}

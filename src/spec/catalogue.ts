@@ -1,0 +1,237 @@
+import type { Format, InputParameter, OutputParameter, Rule, Service } from './types.ts';
+
+/** `short_code` → `short-code`, `MOTIVO_01` → `motivo-01`: the parameter's part of a rule id. */
+export function paramSlug(name: string): string {
+  return name.toLowerCase().replace(/_/g, '-');
+}
+
+export function inputRuleIds(service: Service, input: InputParameter) {
+  const base = `${service.slug}.${paramSlug(input.name)}`;
+  return {
+    required: `${base}.required`,
+    type: `${base}.type`,
+    maxLength: `${base}.max-length`,
+    minLength: `${base}.min-length`,
+    format: `${base}.format`,
+    enum: `${base}.enum`,
+    notIn: `${base}.not-in`,
+  };
+}
+
+export function outputRuleIds(service: Service, output: OutputParameter) {
+  const base = `${service.slug}.output.${paramSlug(output.name)}`;
+  return {
+    present: `${base}.present`,
+    format: `${base}.format`,
+    enum: `${base}.enum`,
+    echoes: `${base}.echoes`,
+    notBefore: `${base}.not-before`,
+    derived: `${base}.derived`,
+  };
+}
+
+export function modeRuleId(service: Service, mode: string, verdict: 'allowed' | 'refused'): string {
+  return `${service.slug}.mode.${mode}.${verdict}`;
+}
+
+export const failureRuleId = (service: Service, code: number) => `${service.slug}.failure.${code}`;
+export const smppRuleId = (service: Service, field: 'data-coding' | 'esm-class') =>
+  `${service.slug}.smpp.${field}`;
+
+/**
+ * Every rule a service entry states, derived from its data: a limit written once in the entry
+ * becomes one rule here, and the checks cite that rule.
+ */
+export function deriveServiceRules(service: Service, formats: Map<string, Format>, origin: string): Rule[] {
+  const rules: Rule[] = [];
+  const add = (id: string, level: Rule['level'], text: string, tags: string[], section = service.section) =>
+    rules.push({ id, section, level, text, service: service.id, tags: [service.kind, ...tags], origin });
+
+  for (const input of service.inputs) {
+    const ids = inputRuleIds(service, input);
+    const level = input.level ?? 'MUST';
+    const section = input.section ?? service.section;
+    const where = `${service.id} ${describeCarrier(service, input)}`;
+    if (input.required)
+      add(
+        ids.required,
+        'MUST',
+        `${input.name} is required in every ${where}.`,
+        ['input', 'required'],
+        section,
+      );
+    if (input.type === 'integer' && !input.format)
+      add(
+        ids.type,
+        level,
+        `${input.name} in a ${where} is an integer written in decimal digits.`,
+        ['input', 'format'],
+        section,
+      );
+    if (input.maxLength !== undefined)
+      add(
+        ids.maxLength,
+        level,
+        `${input.name} in a ${where} holds at most ${input.maxLength} characters (characters, not bytes).`,
+        ['input', 'length'],
+        section,
+      );
+    if (input.minLength !== undefined)
+      add(
+        ids.minLength,
+        level,
+        `${input.name} in a ${where} holds at least ${input.minLength} characters.`,
+        ['input', 'length'],
+        section,
+      );
+    if (input.format) {
+      const format = formats.get(input.format);
+      const each = input.listSeparator ? `each "${input.listSeparator}"-separated item of ` : '';
+      add(
+        ids.format,
+        level,
+        `${each}${input.name} in a ${where} is ${lowerFirst(format?.description ?? input.format)}`,
+        ['input', 'format'],
+        section,
+      );
+    }
+    if (input.enum)
+      add(
+        ids.enum,
+        level,
+        `${input.name} in a ${where} is one of ${input.enum.join(', ')}.`,
+        ['input', 'enum'],
+        section,
+      );
+    if (input.notIn)
+      add(
+        ids.notIn,
+        level,
+        `${input.name} in a ${where} is never ${input.notIn.join(', ')}.`,
+        ['input', 'enum'],
+        section,
+      );
+  }
+  for (const group of service.groups ?? []) add(group.rule, group.level, group.text, ['input', 'group']);
+
+  const modeSection = service.modes.section ?? service.section;
+  for (const mode of service.modes.allowed)
+    add(
+      modeRuleId(service, mode, 'allowed'),
+      'MUST',
+      `${service.id} accepts mode ${mode}.`,
+      ['mode'],
+      modeSection,
+    );
+  for (const mode of service.modes.refused)
+    add(
+      modeRuleId(service, mode, 'refused'),
+      'MUST',
+      `${service.id} refuses mode ${mode}${service.modes.note ? `: ${service.modes.note}` : '.'}`,
+      ['mode'],
+      modeSection,
+    );
+
+  for (const output of service.outputs) {
+    const ids = outputRuleIds(service, output);
+    if (output.required)
+      add(ids.present, 'MUST', `Every successful ${service.id} execution response carries ${output.name}.`, [
+        'output',
+      ]);
+    if (output.format) {
+      const format = formats.get(output.format);
+      add(
+        ids.format,
+        'MUST',
+        `${output.name} in a ${service.id} execution response is ${lowerFirst(format?.description ?? output.format)}`,
+        ['output', 'format'],
+      );
+    }
+    if (output.enum)
+      add(
+        ids.enum,
+        'MUST',
+        `${output.name} in a ${service.id} execution response is one of ${output.enum.map((v) => JSON.stringify(v)).join(', ')}.`,
+        ['output', 'enum'],
+      );
+    if (output.echoes)
+      add(
+        ids.echoes,
+        'MUST',
+        `${output.name} in a ${service.id} execution response carries the request's ${output.echoes}.`,
+        ['output', 'echo'],
+      );
+    if (output.notBefore)
+      add(
+        ids.notBefore,
+        'MUST',
+        `${output.name} in a ${service.id} execution response is not earlier than ${output.notBefore}.`,
+        ['output', 'date'],
+      );
+    if (output.derivedFrom) {
+      const pairs = Object.entries(output.derivedFrom.map)
+        .map(([from, to]) => `${from === '*' ? 'any other value' : from} gives ${to}`)
+        .join(', ');
+      add(
+        ids.derived,
+        'MUST',
+        `${output.name} in a ${service.id} execution response agrees with ${output.derivedFrom.output}: ${pairs}.`,
+        ['output', 'consistency'],
+      );
+    }
+  }
+  for (const group of service.outputGroups ?? [])
+    add(group.rule, group.level, group.text, ['output', 'group']);
+
+  if (service.smpp?.dataCoding !== undefined)
+    add(
+      smppRuleId(service, 'data-coding'),
+      'MUST',
+      `${service.id} submits to the SMSC with data_coding ${service.smpp.dataCoding}.`,
+      ['smpp', 'unobservable'],
+    );
+  if (service.smpp?.esmClass !== undefined)
+    add(
+      smppRuleId(service, 'esm-class'),
+      'MUST',
+      `${service.id} submits to the SMSC with esm_class ${service.smpp.esmClass}.`,
+      ['smpp', 'unobservable'],
+    );
+  for (const failure of service.failures ?? [])
+    add(
+      failureRuleId(service, failure.statusCode),
+      'MUST',
+      `${service.id} answers status-code ${failure.statusCode}${failure.errorMessage ? ` with "${failure.errorMessage}"` : ''} when ${failure.when}`,
+      ['failure'],
+      failure.section ?? service.section,
+    );
+  for (const rule of service.rules ?? [])
+    rules.push({
+      id: rule.id,
+      section: rule.section ?? service.section,
+      level: rule.level,
+      text: rule.text,
+      service: service.id,
+      tags: [service.kind, ...(rule.tags ?? [])],
+      origin,
+    });
+  return rules;
+}
+
+function describeCarrier(service: Service, input: InputParameter): string {
+  switch (input.in) {
+    case 'head':
+      return 'command (USSD head element)';
+    case 'command':
+      return 'command (USSD command element)';
+    case 'response':
+      return 'event (USSD response element)';
+    default:
+      return service.kind === 'mo-delivery' ? 'delivery' : 'request';
+  }
+}
+
+function lowerFirst(text: string): string {
+  const sentence = text.endsWith('.') ? text : `${text}.`;
+  return sentence.charAt(0).toLowerCase() + sentence.slice(1);
+}

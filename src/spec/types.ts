@@ -1,0 +1,235 @@
+/**
+ * The contract as TypeScript types. The data lives in `spec/` (YAML and DTDs);
+ * these types describe it and `load.ts` reads it once.
+ */
+
+export type Level = 'MUST' | 'SHOULD' | 'MAY';
+
+/** The three execution modes of 6.2, by their canonical (example) spelling. */
+export type Mode = 'async-oneway' | 'async-delivery' | 'sync';
+
+export type Direction = 'partner-to-mse' | 'mse-to-partner' | 'smtp';
+
+/**
+ * How a service is reached:
+ * - `api`: partner calls GET/POST /MSE/api with query or form parameters;
+ * - `ussd-command`: partner POSTs a `ussd_message_request` XML to /MSE/ussd;
+ * - `ussd-event`: MSE POSTs a `ussd_message_response` XML to the partner;
+ * - `mo-delivery`: MSE delivers a subscriber's message to the partner (SMS MO, MMS MO, WIB MO);
+ * - `smtp`: the partner's mail server talks SMTP to the MSE (chapter 10).
+ */
+export type ServiceKind = 'api' | 'ussd-command' | 'ussd-event' | 'mo-delivery' | 'smtp';
+
+export interface Format {
+  id: string;
+  description: string;
+  pattern: string;
+  /** Values the format accepts; checks use them as "just inside" samples. */
+  valid: string[];
+  /** Values the format refuses; checks use them as "just outside" samples. */
+  invalid: string[];
+  section?: string;
+}
+
+export interface Constraint {
+  /** Maximum length in characters (Unicode code points), never bytes. */
+  maxLength?: number;
+  minLength?: number;
+  /** Name of an entry of spec/formats.yaml. */
+  format?: string;
+  enum?: string[];
+  /** Values that are refused even though the type allows them (USSD indexes 0, 8, 9). */
+  notIn?: string[];
+  /** Split the value on this separator and apply the constraint to each item. */
+  listSeparator?: string;
+}
+
+export interface InputParameter extends Constraint {
+  name: string;
+  type: 'string' | 'integer';
+  required: boolean;
+  description: string;
+  /** Where the value travels: a query/form parameter (default), a USSD head or command element. */
+  in?: 'query' | 'head' | 'command' | 'response';
+  /** A value that satisfies every constraint; used to build valid requests. */
+  sample: string;
+  /** Level of the constraint rules derived from this parameter (default MUST). */
+  level?: Level;
+  /** Where the document states the parameter, when not the service's own section. */
+  section?: string;
+}
+
+export interface Group {
+  /** Rule id of the group; the catalogue takes it as is. */
+  rule: string;
+  kind: 'exactly-one' | 'at-most-one' | 'one-or-other';
+  members: string[];
+  level: Level;
+  text: string;
+}
+
+export interface OutputParameter {
+  name: string;
+  description: string;
+  format?: string;
+  enum?: string[];
+  required: boolean;
+  /** The output carries the value of this input parameter (ANUM/BNUM are swapped in SMS receipts). */
+  echoes?: string;
+  /** The value must not be earlier than this other output (same format). */
+  notBefore?: string;
+  /** The value is determined by another output: map from that output's value to this one's, `*` for any other. */
+  derivedFrom?: { output: string; map: Record<string, string> };
+  deprecated?: boolean;
+}
+
+export interface ServiceRule {
+  id: string;
+  level: Level;
+  text: string;
+  section?: string;
+  tags?: string[];
+}
+
+export interface Example {
+  /** Path under fixtures/, e.g. `document/6.4.1-request.url`. */
+  fixture: string;
+  kind:
+    | 'request'
+    | 'ack'
+    | 'execution-response'
+    | 'receipt'
+    | 'failure'
+    | 'mo'
+    | 'command'
+    | 'event'
+    | 'payload';
+  /** Ids of errata entries that make the example depart from the contract; empty when it conforms. */
+  errata?: string[];
+  /** When the errata make the example invalid against the contract. */
+  conforms: boolean;
+}
+
+export interface Service {
+  id: string;
+  /** Prefix of the service's rule ids (`sms-text`). */
+  slug: string;
+  section: string;
+  title: string;
+  summary: string;
+  kind: ServiceKind;
+  direction: Direction;
+  /** Group used by the docs index, as the document groups services. */
+  group:
+    | 'sms'
+    | 'mms'
+    | 'billing'
+    | 'location'
+    | 'wap-wib'
+    | 'imei'
+    | 'subscriber'
+    | 'ussd'
+    | 'offers'
+    | 'protocol'
+    | 'smtp';
+  endpoint?: string;
+  methods: string[];
+  modes: {
+    allowed: Mode[];
+    refused: Mode[];
+    recommended?: Mode;
+    /** Sentence of the document that states the mode restriction, in English. */
+    note?: string;
+    section?: string;
+  };
+  /** `required` when profiles of the service usually demand billingCode (6.4.9). */
+  billingCode?: 'profile' | 'required';
+  inputs: InputParameter[];
+  groups?: Group[];
+  outputs: OutputParameter[];
+  outputGroups?: Group[];
+  /** Shape of the receipt POSTed in async-delivery; `none` when the service has no receipt. */
+  receipt: 'sms' | 'execution-response' | 'none';
+  smpp?: { dataCoding?: number; esmClass?: number };
+  /** Failure responses the document shows for the service. */
+  failures?: { statusCode: number; errorMessage?: string; when: string; section?: string }[];
+  rules?: ServiceRule[];
+  examples: Example[];
+  /** Ids of errata entries that touch the service. */
+  errata?: string[];
+}
+
+export interface StatusCode {
+  code: number;
+  meaning: string;
+  /** `document`: shown in the source document; `field`: answered by real gateways; `project`: chosen here. */
+  source: 'document' | 'field' | 'project';
+  section?: string;
+  errorMessage?: string;
+}
+
+export interface Rule {
+  id: string;
+  section: string;
+  level: Level;
+  text: string;
+  /** Service id when the rule belongs to one service. */
+  service?: string;
+  tags: string[];
+  /** Where the rule was written: `rules.yaml` or the service file it was derived from. */
+  origin: string;
+}
+
+export interface ErrataEntry {
+  id: string;
+  title: string;
+  sections: string[];
+  /** The reading this project chose. */
+  reading: string;
+  /** Whether a target may reasonably differ: such points are SHOULD-level or strictness-dependent. */
+  strictness: 'strict-only' | 'always' | 'informational';
+  body: string;
+}
+
+export interface Protocol {
+  endpoints: { api: string; ussd: string };
+  modes: {
+    canonical: Mode[];
+    /** Every accepted spelling per canonical mode (`assync-delivery` → async-delivery). */
+    spellings: Record<Mode, string[]>;
+    /** USSD spellings of 6.4.18 (`async`, `assync`). */
+    ussd: Record<string, Mode>;
+  };
+  controlParameters: {
+    name: string;
+    aliases?: string[];
+    required: boolean | 'profile';
+    description: string;
+    section: string;
+  }[];
+  syncTimeoutSeconds: number;
+  shortNumbers: { trial: string; production: string };
+  ussd: {
+    pageChars: number;
+    maxPages: number;
+    previous: string;
+    next: string;
+    reservedIndexes: string[];
+    notice: string;
+    limits: { name: string; suggested?: number; notRecommended?: number; limited: number }[];
+  };
+  smtp: { domainChars: number };
+  encodings: { response: string; receipt: string; smsMo: string; mmsMo: string; ussd: string };
+}
+
+export interface Spec {
+  root: string;
+  protocol: Protocol;
+  formats: Map<string, Format>;
+  services: Service[];
+  statusCodes: StatusCode[];
+  rules: Map<string, Rule>;
+  errata: ErrataEntry[];
+  /** SHA-256 of every file under spec/, in path order: names a spec version in reports. */
+  hash: string;
+}

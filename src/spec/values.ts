@@ -1,0 +1,71 @@
+import type { Constraint, Format, InputParameter } from './types.ts';
+
+export interface ValueProblem {
+  /** Which constraint the value breaks: the suffix of the rule id (`max-length`, `format`, ...). */
+  constraint: 'type' | 'max-length' | 'min-length' | 'format' | 'enum' | 'not-in';
+  message: string;
+}
+
+/** Length in characters (code points), as the document counts TEXT: `ç` is one character, not two bytes. */
+export function charLength(value: string): number {
+  let n = 0;
+  for (const _ of value) n++;
+  return n;
+}
+
+/** Checks one value against a parameter's constraints; the first broken constraint, or undefined. */
+export function checkInputValue(
+  input: Constraint & { name: string; type?: 'string' | 'integer' },
+  value: string,
+  formats: Map<string, Format>,
+): ValueProblem | undefined {
+  const items = input.listSeparator ? value.split(input.listSeparator).map((s) => s.trim()) : [value];
+  for (const item of items) {
+    if (input.type === 'integer' && !input.format && !/^[0-9]+$/.test(item))
+      return { constraint: 'type', message: `${input.name} must be an integer, got "${item}"` };
+    if (input.maxLength !== undefined && charLength(item) > input.maxLength)
+      return {
+        constraint: 'max-length',
+        message: `${input.name} has ${charLength(item)} characters, more than ${input.maxLength}`,
+      };
+    if (input.minLength !== undefined && charLength(item) < input.minLength)
+      return {
+        constraint: 'min-length',
+        message: `${input.name} has ${charLength(item)} characters, fewer than ${input.minLength}`,
+      };
+    if (input.format) {
+      const format = formats.get(input.format);
+      if (format && !new RegExp(format.pattern, 'u').test(item))
+        return {
+          constraint: 'format',
+          message: `${input.name} "${item}" is not ${format.id}: ${format.description}`,
+        };
+    }
+    if (input.enum && !input.enum.includes(item))
+      return {
+        constraint: 'enum',
+        message: `${input.name} "${item}" is not one of ${input.enum.join(', ')}`,
+      };
+    if (input.notIn?.includes(item))
+      return { constraint: 'not-in', message: `${input.name} may not be "${item}"` };
+  }
+  return undefined;
+}
+
+/** Values just outside each constraint of an input, with the constraint each one breaks. */
+export function invalidSamples(
+  input: InputParameter,
+  formats: Map<string, Format>,
+): { value: string; constraint: ValueProblem['constraint'] }[] {
+  const out: { value: string; constraint: ValueProblem['constraint'] }[] = [];
+  if (input.maxLength !== undefined)
+    out.push({ value: 'x'.repeat(input.maxLength + 1), constraint: 'max-length' });
+  if (input.minLength !== undefined && input.minLength > 1)
+    out.push({ value: 'x'.repeat(input.minLength - 1), constraint: 'min-length' });
+  if (input.type === 'integer' && !input.format) out.push({ value: '12a', constraint: 'type' });
+  if (input.format)
+    for (const value of formats.get(input.format)?.invalid ?? []) out.push({ value, constraint: 'format' });
+  if (input.enum) out.push({ value: `${input.enum[0]}X`, constraint: 'enum' });
+  for (const value of input.notIn ?? []) out.push({ value, constraint: 'not-in' });
+  return out;
+}

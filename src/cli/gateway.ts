@@ -1,0 +1,6 @@
+import { UsageError } from './common.ts';
+
+// Placeholder until the command lands; it says so instead of pretending to work.
+export async function gatewayCommand(_args: string[]): Promise<number> {
+  throw new UsageError('the "gateway" command is not implemented yet', 'MSE_NOT_IMPLEMENTED');
+}

@@ -1,0 +1,112 @@
+/**
+ * The result of a conformance run, as every reporter reads it. The JSON report is this object
+ * (schema: spec/schema/report.schema.json); JUnit, HTML and Markdown are views of it.
+ */
+import type { Level } from '../src/spec/types.ts';
+
+export const REPORT_SCHEMA_VERSION = '1.0.0';
+
+/**
+ * Verdicts, richer than pass/fail (as Autobahn's):
+ * - pass: the target did what the rule requires;
+ * - fail: a MUST was broken (or a SHOULD under --strict);
+ * - non-strict: a SHOULD was broken and the run is not strict;
+ * - skip: the check could not run here (reason in `message`);
+ * - known-failure: failed, and the expectations file lists it with a reason;
+ * - unexpected-pass: passed although the expectations file lists it as a known failure (fails the run);
+ * - informational: observed and recorded, nothing to judge.
+ */
+export type Verdict =
+  | 'pass'
+  | 'fail'
+  | 'non-strict'
+  | 'skip'
+  | 'known-failure'
+  | 'unexpected-pass'
+  | 'informational';
+
+/** Verdicts that make the run nonconformant (exit code 1). */
+export const FAILING_VERDICTS: readonly Verdict[] = ['fail', 'unexpected-pass'];
+
+/** One HTTP (or SMTP) message as it crossed the wire; bodies kept as bytes so encodings can be judged. */
+export interface WireMessage {
+  /** `request` lines: method and URL; `response` lines: status. */
+  method?: string;
+  url?: string;
+  status?: number;
+  headers: Record<string, string>;
+  /** Body bytes, base64, after secrets are masked. */
+  bodyBase64: string;
+  /** The body as text when it decodes (UTF-8 or the declared charset), for people to read. */
+  bodyText?: string;
+}
+
+export interface Exchange {
+  /** What this exchange was: `suite → target /MSE/api`, `target → listener receipt`, ... */
+  label: string;
+  at: string;
+  request: WireMessage;
+  response?: WireMessage;
+  /** When no response came: timeout, connection refused, ... */
+  error?: string;
+}
+
+export interface CheckResult {
+  /** Stable check id, e.g. `gateway.params.sms-text.text.max-length.outside`. */
+  id: string;
+  /** Rule id of the catalogue (spec.rules), e.g. `sms-text.text.max-length`. */
+  rule: string;
+  /** Section of the document that states the rule, e.g. `6.4.1`. */
+  section: string;
+  level: Level;
+  /** Check family: transport, envelope, control, params, modes, results, receipts, mo, ussd, smtp, security, ... */
+  family: string;
+  service?: string;
+  mode?: string;
+  tags?: string[];
+  /** The requirement in one sentence (h2spec's `Requirement`). */
+  requirement: string;
+  verdict: Verdict;
+  /** Why it failed, was skipped, or what was observed. */
+  message?: string;
+  /** Reason from the expectations file, for known-failure and unexpected-pass. */
+  expectation?: string;
+  durationMs: number;
+  exchanges: Exchange[];
+}
+
+export interface RunSummary {
+  total: number;
+  byVerdict: Record<Verdict, number>;
+  conformant: boolean;
+}
+
+export interface RunReport {
+  schemaVersion: string;
+  suite: 'gateway' | 'partner';
+  suiteVersion: string;
+  /** SHA-256 of spec/ (Spec.hash). */
+  specHash: string;
+  target: string;
+  /** The config the run used, secrets masked. */
+  config: unknown;
+  strict: boolean;
+  startedAt: string;
+  durationMs: number;
+  summary: RunSummary;
+  checks: CheckResult[];
+}
+
+export function summarize(checks: CheckResult[]): RunSummary {
+  const byVerdict: Record<Verdict, number> = {
+    pass: 0,
+    fail: 0,
+    'non-strict': 0,
+    skip: 0,
+    'known-failure': 0,
+    'unexpected-pass': 0,
+    informational: 0,
+  };
+  for (const c of checks) byVerdict[c.verdict]++;
+  return { total: checks.length, byVerdict, conformant: FAILING_VERDICTS.every((v) => byVerdict[v] === 0) };
+}

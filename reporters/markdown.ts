@@ -1,0 +1,130 @@
+/**
+ * A summary fit for a CI job summary (GitHub's $GITHUB_STEP_SUMMARY): counts, the conclusion, the
+ * failures as a table (capped), and the families that were skipped with their reasons.
+ */
+import type { CheckResult, RunReport, Verdict } from './model.ts';
+import { replaceControls } from './wire.ts';
+
+/** Failures listed in the table before "and N more"; the full list is in the other reports. */
+export const MARKDOWN_MAX_FAILURES = 50;
+
+const ORDER: Verdict[] = [
+  'pass',
+  'fail',
+  'non-strict',
+  'skip',
+  'known-failure',
+  'unexpected-pass',
+  'informational',
+];
+
+/** Text from the target inside a table cell: one line, no HTML, no table or code syntax. */
+export function cell(text: string | undefined, max = 200): string {
+  if (!text) return '';
+  let t = replaceControls(text, () => '')
+    .replace(/\s+/g, ' ')
+    .trim();
+  if (t.length > max) t = `${t.slice(0, max - 1)}…`;
+  return t
+    .replace(/\\/g, '\\\\')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/([|`*_[\]#!~])/g, '\\$1');
+}
+
+function code(text: string): string {
+  // Check ids and rule ids are ours, but a backtick would still end the code span.
+  return `\`${text.replace(/`/g, "'")}\``;
+}
+
+/** Families where every check was skipped, with the distinct reasons. */
+export function skippedFamilies(
+  checks: CheckResult[],
+): { family: string; count: number; reasons: string[] }[] {
+  const byFamily = new Map<string, CheckResult[]>();
+  for (const c of checks) byFamily.set(c.family, [...(byFamily.get(c.family) ?? []), c]);
+  const out: { family: string; count: number; reasons: string[] }[] = [];
+  for (const [family, list] of byFamily) {
+    if (list.every((c) => c.verdict === 'skip')) {
+      out.push({
+        family,
+        count: list.length,
+        reasons: [...new Set(list.map((c) => c.message ?? 'no reason given'))],
+      });
+    }
+  }
+  return out.sort((a, b) => a.family.localeCompare(b.family));
+}
+
+export function renderMarkdown(report: RunReport, maxFailures = MARKDOWN_MAX_FAILURES): string {
+  const { summary } = report;
+  const lines: string[] = [];
+  const verdictWord = summary.conformant ? '✅ conformant' : '❌ not conformant';
+  lines.push(`## MSE conformance — ${report.suite}: ${verdictWord}`);
+  lines.push('');
+  lines.push(
+    `Target ${code(report.target)} · suite ${report.suiteVersion} · spec ${code(report.specHash.slice(0, 12))} · ${report.strict ? 'strict' : 'not strict'} · ${summary.total} checks in ${(report.durationMs / 1000).toFixed(1)} s`,
+  );
+  lines.push('');
+  lines.push('| Verdict | Checks |');
+  lines.push('|---|---:|');
+  for (const v of ORDER) lines.push(`| ${v} | ${summary.byVerdict[v]} |`);
+  lines.push(`| **total** | **${summary.total}** |`);
+  lines.push('');
+  lines.push(`**Conformant:** ${summary.conformant ? 'yes' : 'no'}`);
+  lines.push('');
+
+  const failing = report.checks.filter((c) => c.verdict === 'fail' || c.verdict === 'unexpected-pass');
+  if (failing.length > 0) {
+    lines.push(`### Failures (${failing.length})`);
+    lines.push('');
+    lines.push('| Check | Rule | Section | Level | Message |');
+    lines.push('|---|---|---|---|---|');
+    for (const c of failing.slice(0, maxFailures)) {
+      const message =
+        c.verdict === 'unexpected-pass'
+          ? `passed, but the expectations file lists it as a known failure: ${c.expectation ?? ''}`
+          : c.message;
+      lines.push(`| ${code(c.id)} | ${code(c.rule)} | ${cell(c.section)} | ${c.level} | ${cell(message)} |`);
+    }
+    if (failing.length > maxFailures) {
+      lines.push('');
+      lines.push(`…and ${failing.length - maxFailures} more failures; see report.html or report.json.`);
+    }
+    lines.push('');
+  }
+
+  const nonStrict = report.checks.filter((c) => c.verdict === 'non-strict');
+  if (nonStrict.length > 0) {
+    lines.push(
+      `<details><summary>${nonStrict.length} SHOULD-level departures (non-strict; they fail under --strict)</summary>`,
+    );
+    lines.push('');
+    lines.push('| Check | Rule | Section | Message |');
+    lines.push('|---|---|---|---|');
+    for (const c of nonStrict.slice(0, maxFailures)) {
+      lines.push(`| ${code(c.id)} | ${code(c.rule)} | ${cell(c.section)} | ${cell(c.message)} |`);
+    }
+    if (nonStrict.length > maxFailures) lines.push(`\n…and ${nonStrict.length - maxFailures} more.`);
+    lines.push('');
+    lines.push('</details>');
+    lines.push('');
+  }
+
+  const skipped = skippedFamilies(report.checks);
+  if (skipped.length > 0) {
+    lines.push('### Skipped families');
+    lines.push('');
+    for (const s of skipped) {
+      lines.push(
+        `- **${cell(s.family)}** (${s.count} checks): ${s.reasons
+          .slice(0, 3)
+          .map((r) => cell(r))
+          .join('; ')}`,
+      );
+    }
+    lines.push('');
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,128 @@
+/**
+ * The reporters' last defence against leaking a password: the runner masks secrets before results
+ * reach the reporters, and `writeReports` masks them again, in the data and in every serialized output.
+ */
+import type { RunReport, WireMessage } from './model.ts';
+import { isLatin1 } from './wire.ts';
+
+/** What a masked secret is replaced with; plain ASCII so that it is inert in JSON, XML, HTML and Markdown. */
+export const SECRET_MASK = '****';
+
+/** Secrets worth masking, longest first so that a secret containing another is masked whole. */
+export function normalizeSecrets(secrets: readonly string[] | undefined): string[] {
+  return [...new Set((secrets ?? []).filter((s) => typeof s === 'string' && s.length > 0))].sort(
+    (a, b) => b.length - a.length,
+  );
+}
+
+/**
+ * The forms a secret takes on the wire and in text: as is, percent-encoded (query strings and form
+ * bodies, with `+` or `%20` for spaces, UTF-8 or Latin-1 escapes) and escaped for JSON, XML and HTML.
+ */
+export function secretForms(secret: string): string[] {
+  const forms = new Set<string>([secret]);
+  const percent = encodeURIComponent(secret);
+  forms.add(percent);
+  forms.add(percent.replace(/%20/g, '+'));
+  forms.add(percent.toLowerCase());
+  if (isLatin1(secret)) {
+    const latin1 = [...Buffer.from(secret, 'latin1')]
+      .map((b) =>
+        /[A-Za-z0-9\-_.!~*'()]/.test(String.fromCharCode(b))
+          ? String.fromCharCode(b)
+          : `%${b.toString(16).toUpperCase().padStart(2, '0')}`,
+      )
+      .join('');
+    forms.add(latin1);
+    forms.add(latin1.replace(/%20/g, '+'));
+  }
+  forms.add(JSON.stringify(secret).slice(1, -1));
+  forms.add(escapeMarkup(secret));
+  forms.add(escapeMarkup(secret).replace(/&#39;/g, '&apos;'));
+  return [...forms].filter((f) => f.length > 0).sort((a, b) => b.length - a.length);
+}
+
+function escapeMarkup(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+/** Replaces every form of every secret in a piece of text. */
+export function maskText(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) {
+    for (const form of secretForms(secret)) {
+      if (out.includes(form)) out = out.split(form).join(SECRET_MASK);
+    }
+  }
+  return out;
+}
+
+/** Replaces every secret in raw bytes, as UTF-8, as Latin-1 and percent-encoded. */
+export function maskBytes(bytes: Buffer, secrets: readonly string[]): Buffer {
+  const needles: Buffer[] = [];
+  for (const secret of secrets) {
+    for (const form of secretForms(secret)) {
+      needles.push(Buffer.from(form, 'utf8'));
+      if (isLatin1(form)) needles.push(Buffer.from(form, 'latin1'));
+    }
+  }
+  needles.sort((a, b) => b.length - a.length);
+  let out = bytes;
+  const mask = Buffer.from(SECRET_MASK, 'ascii');
+  for (const needle of needles) {
+    if (needle.length === 0) continue;
+    let at = out.indexOf(needle);
+    if (at < 0) continue;
+    const parts: Buffer[] = [];
+    let from = 0;
+    while (at >= 0) {
+      parts.push(out.subarray(from, at), mask);
+      from = at + needle.length;
+      at = out.indexOf(needle, from);
+    }
+    parts.push(out.subarray(from));
+    out = Buffer.concat(parts);
+  }
+  return out;
+}
+
+function maskWire(message: WireMessage, secrets: readonly string[]): WireMessage {
+  const masked = maskValue(message, secrets) as WireMessage;
+  const body = Buffer.from(message.bodyBase64, 'base64');
+  masked.bodyBase64 = maskBytes(body, secrets).toString('base64');
+  return masked;
+}
+
+function maskValue(value: unknown, secrets: readonly string[]): unknown {
+  if (typeof value === 'string') return maskText(value, secrets);
+  if (Array.isArray(value)) return value.map((v) => maskValue(v, secrets));
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[maskText(k, secrets)] = maskValue(v, secrets);
+    return out;
+  }
+  return value;
+}
+
+/** A copy of the report with every secret masked in every string and every body's bytes. */
+export function maskReport(report: RunReport, secrets: readonly string[]): RunReport {
+  if (secrets.length === 0) return report;
+  const masked = maskValue(report, secrets) as RunReport;
+  masked.checks = report.checks.map((check, i) => ({
+    ...masked.checks[i]!,
+    exchanges: check.exchanges.map((ex, j) => {
+      const m = masked.checks[i]!.exchanges[j]!;
+      return {
+        ...m,
+        request: maskWire(ex.request, secrets),
+        ...(ex.response ? { response: maskWire(ex.response, secrets) } : {}),
+      };
+    }),
+  }));
+  return masked;
+}

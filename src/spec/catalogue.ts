@@ -15,6 +15,7 @@ export function inputRuleIds(service: Service, input: InputParameter) {
     format: `${base}.format`,
     enum: `${base}.enum`,
     notIn: `${base}.not-in`,
+    requiredWhen: `${base}.required-when`,
   };
 }
 
@@ -60,6 +61,19 @@ export function deriveServiceRules(service: Service, formats: Map<string, Format
         ['input', 'required'],
         section,
       );
+    if (input.requiredWhen) {
+      const when = input.requiredWhen;
+      const condition = when.equals
+        ? `${when.input} is ${when.equals.join(' or ')}`
+        : `${when.input} is present`;
+      add(
+        ids.requiredWhen,
+        when.level,
+        `${input.name} is required in a ${where} when ${condition}.`,
+        ['input', 'required'],
+        section,
+      );
+    }
     if (input.type === 'integer' && !input.format)
       add(
         ids.type,

@@ -57,6 +57,11 @@ export interface InputParameter extends Constraint {
   level?: Level;
   /** Where the document states the parameter, when not the service's own section. */
   section?: string;
+  /**
+   * The parameter becomes required when another input is present (no `equals`) or has one of the
+   * `equals` values (GERAR_PROTOCOLO: TIPO_RETORNO when SITUACAO is PROCEDENTE or FECHADO).
+   */
+  requiredWhen?: { input: string; equals?: string[]; level: Level };
 }
 
 export interface Group {

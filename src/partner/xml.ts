@@ -3,7 +3,8 @@
  * (6.4.7.1), USSD events (ussd_message_response, 6.4.21-6.4.23) and its USSD commands
  * (ussd_message_request, 6.4.18-6.4.20).
  */
-import { XMLParser } from 'fast-xml-parser';
+import { percentDecodeBytes } from '../charset/latin1.ts';
+import { findChild, findChildren, parseXml, textOf, type XmlElement, XmlError } from '../xml/codec.ts';
 import { escapeXml } from '../xml/mse-response.ts';
 
 export type Read<T> = { ok: true; value: T } | { ok: false; error: string };
@@ -40,101 +41,61 @@ export type UssdCommand =
   | { type: 'input'; content: string }
   | { type: 'notify'; content: string };
 
-type Node = Record<string, unknown>;
-
-// Entities are never expanded and a DOCTYPE is refused before parsing (no XXE, no entity bombs).
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@',
-  processEntities: false,
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: true,
-  cdataPropName: '#cdata',
-});
-
-function parse(bytes: Buffer): Read<Node> {
-  const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
-  let xml: string;
+function parse(bytes: Buffer, rootName: string): Read<XmlElement> {
   try {
-    xml = text.decode(bytes);
-  } catch {
-    return { ok: false, error: 'the body is not UTF-8' };
-  }
-  if (/<!DOCTYPE/i.test(xml)) return { ok: false, error: 'a DOCTYPE is refused' };
-  try {
-    return { ok: true, value: parser.parse(xml, true) as Node };
+    // parseXml refuses a DOCTYPE and expands no entity (no XXE, no entity bombs).
+    const { root } = parseXml(bytes);
+    if (root.name !== rootName) return { ok: false, error: `the root is ${root.name}, not ${rootName}` };
+    return { ok: true, value: root };
   } catch (error) {
-    return { ok: false, error: `malformed XML: ${(error as Error).message}` };
+    if (error instanceof XmlError) return { ok: false, error: error.message };
+    throw error;
   }
 }
 
-// The five predefined entities and character references are decoded here, since the parser expands none.
-const decodeEntities = (s: string) =>
-  s.replace(/&(lt|gt|quot|apos|amp|#[0-9]+|#x[0-9A-Fa-f]+);/g, (_, e: string) => {
-    if (e.startsWith('#x')) return String.fromCodePoint(Number.parseInt(e.slice(2), 16));
-    if (e.startsWith('#')) return String.fromCodePoint(Number.parseInt(e.slice(1), 10));
-    return ({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' } as Record<string, string>)[e]!;
-  });
-
-function text(node: unknown): string | undefined {
-  if (node === undefined || node === null) return undefined;
-  if (typeof node === 'string') return decodeEntities(node);
-  if (typeof node === 'object' && '#cdata' in (node as Node)) return String((node as Node)['#cdata']);
-  if (typeof node === 'object' && '#text' in (node as Node))
-    return decodeEntities(String((node as Node)['#text']));
-  return typeof node === 'object' ? '' : String(node);
+/** Text of a child element, trimmed; undefined when the child is absent. */
+function childText(el: XmlElement | undefined, name: string): string | undefined {
+  const child = el && findChild(el, name);
+  return child ? textOf(child).trim() : undefined;
 }
 
 export function readReceipt(bytes: Buffer): Read<Receipt> {
-  const doc = parse(bytes);
+  const doc = parse(bytes, 'mse-response');
   if (!doc.ok) return doc;
-  const root = doc.value['mse-response'] as Node | undefined;
-  if (!root || typeof root !== 'object') return { ok: false, error: 'the root is not mse-response' };
-  const statusCode = Number(text(root['status-code']));
+  const root = doc.value;
+  const statusCode = Number(childText(root, 'status-code'));
   if (!Number.isInteger(statusCode)) return { ok: false, error: 'status-code is missing or not a number' };
   const parameters: Record<string, string> = {};
-  const items = (root.parameters as Node | undefined)?.['param-item'];
-  for (const item of Array.isArray(items) ? items : items ? [items] : []) {
-    const name = text((item as Node)['param-name']);
-    if (name) parameters[name] = text((item as Node)['param-value']) ?? '';
+  const list = findChild(root, 'parameters');
+  for (const item of list ? findChildren(list, 'param-item') : []) {
+    const name = childText(item, 'param-name');
+    if (name) parameters[name] = childText(item, 'param-value') ?? '';
   }
   const receipt: Receipt = { statusCode, parameters };
-  const profile = text(root.profile);
-  const transactionId = text(root['transaction-id']);
-  const errorMessage = text(root['error-message']);
+  const profile = childText(root, 'profile');
+  const transactionId = childText(root, 'transaction-id');
+  const errorMessage = childText(root, 'error-message');
   if (profile !== undefined) receipt.profile = profile;
   if (transactionId !== undefined) receipt.transactionId = transactionId;
   if (errorMessage !== undefined) receipt.errorMessage = errorMessage;
   return { ok: true, value: receipt };
 }
 
-/** Percent-decoding of the MMS CDATA (6.4.7.1): `+` is a space, `%XX` one byte; line breaks of the wire are dropped. */
+/** The MMS of 6.4.7.1 is percent-encoded inside the CDATA; line breaks of the wire are not part of it. */
 export function decodeMmsPayload(encoded: string): Buffer {
-  const clean = encoded.replace(/\s+/g, '');
-  const bytes: number[] = [];
-  for (let i = 0; i < clean.length; i++) {
-    const c = clean[i]!;
-    if (c === '+') bytes.push(0x20);
-    else if (c === '%' && /^[0-9A-Fa-f]{2}$/.test(clean.slice(i + 1, i + 3))) {
-      bytes.push(Number.parseInt(clean.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else bytes.push(...Buffer.from(c, 'utf8'));
-  }
-  return Buffer.from(bytes);
+  return percentDecodeBytes(encoded.replace(/\s+/g, ''), 'UTF-8', 'MMS');
 }
 
 export function readMmsMo(bytes: Buffer): Read<MmsMo> {
-  const doc = parse(bytes);
+  const doc = parse(bytes, 'REQUEST');
   if (!doc.ok) return doc;
-  const root = doc.value.REQUEST as Node | undefined;
-  if (!root || typeof root !== 'object') return { ok: false, error: 'the root is not REQUEST' };
-  if (root['@REQ_TYPE'] !== 'Rcv_MMS_MO') return { ok: false, error: 'REQ_TYPE is not Rcv_MMS_MO' };
-  const msgId = (root.MSG as Node | undefined)?.['@MSG_ID'];
-  const anum = text(root.ANUM);
-  const bnum = text(root.BNUM);
-  const mms = text(root.MMS);
-  if (typeof msgId !== 'string' || msgId === '') return { ok: false, error: 'MSG MSG_ID is missing' };
+  const root = doc.value;
+  if (root.attributes.REQ_TYPE !== 'Rcv_MMS_MO') return { ok: false, error: 'REQ_TYPE is not Rcv_MMS_MO' };
+  const msgId = findChild(root, 'MSG')?.attributes.MSG_ID;
+  const anum = childText(root, 'ANUM');
+  const bnum = childText(root, 'BNUM');
+  const mms = childText(root, 'MMS');
+  if (!msgId) return { ok: false, error: 'MSG MSG_ID is missing' };
   if (!anum || !bnum) return { ok: false, error: 'ANUM and BNUM are required (6.4.7)' };
   if (!mms) return { ok: false, error: 'MMS is required (6.4.7)' };
   const payload = decodeMmsPayload(mms);
@@ -149,21 +110,21 @@ export function readMmsMo(bytes: Buffer): Read<MmsMo> {
 }
 
 export function readUssdEvent(bytes: Buffer): Read<UssdEvent> {
-  const doc = parse(bytes);
+  const doc = parse(bytes, 'ussd_message_response');
   if (!doc.ok) return doc;
-  const root = doc.value.ussd_message_response as Node | undefined;
-  if (!root || typeof root !== 'object') return { ok: false, error: 'the root is not ussd_message_response' };
-  const head = root.head as Node | undefined;
-  const response = root.response as Node | undefined;
-  const msisdn = text(head?.msisdn);
-  const shortCode = text(head?.short_code);
+  const head = findChild(doc.value, 'head');
+  const response = findChild(doc.value, 'response');
+  const msisdn = childText(head, 'msisdn');
+  const shortCode = childText(head, 'short_code');
   if (!msisdn || !shortCode) return { ok: false, error: 'head needs msisdn and short_code' };
-  const kinds = (['user_init', 'index', 'input'] as const).filter((k) => response && k in response);
+  const kinds = (['user_init', 'index', 'input'] as const).filter(
+    (k) => childText(response, k) !== undefined,
+  );
   if (kinds.length !== 1)
     return { ok: false, error: 'response needs exactly one of user_init, index, input (6.4.21-6.4.23)' };
   const kind = kinds[0]!;
-  const event: UssdEvent = { msisdn, shortCode, kind, value: text(response![kind]) ?? '' };
-  const sessionOwner = text(head?.session_owner);
+  const event: UssdEvent = { msisdn, shortCode, kind, value: childText(response, kind) ?? '' };
+  const sessionOwner = childText(head, 'session_owner');
   if (sessionOwner !== undefined) event.sessionOwner = sessionOwner;
   return { ok: true, value: event };
 }

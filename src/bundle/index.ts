@@ -1,0 +1,225 @@
+/**
+ * The certification bundle: the evidence of one run, in one place, with a manifest of SHA-256 hashes
+ * so that whoever receives it can tell whether anything was altered since it was written.
+ *
+ * Layout (a directory, or the same files in a ustar archive when the name ends in `.tar`):
+ *   manifest.json        bundle version, suite, target, spec hash, and the SHA-256 of every other file
+ *   manifest.sha256      the SHA-256 of manifest.json (an edit of the manifest alone is detected)
+ *   report.json          the canonical JSON report of the run
+ *   suite.json           suite name and version, report schema version, spec hash, node version, time
+ *   config.json          the run's config, passwords masked
+ *   coverage.json        rule id -> section, level, and the checks that cite it with their verdicts
+ *   exchanges/NNNN.json  every check's exchanges (request and response bytes), secrets masked
+ *
+ * The hashes detect alteration, not a forger who rewrites the files and the manifest together: a
+ * signature over manifest.sha256 would be needed for that.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import { renderJson } from '../../reporters/json.ts';
+import { type CheckResult, type RunReport, summarize, type Verdict } from '../../reporters/model.ts';
+import { maskReport, maskText, normalizeSecrets } from '../../reporters/secrets.ts';
+import { maskSecrets, redactConfig } from '../secrets.ts';
+import type { Rule } from '../spec/types.ts';
+import { readTar, writeTar } from './tar.ts';
+
+export const BUNDLE_VERSION = '1';
+const MANIFEST = 'manifest.json';
+const MANIFEST_HASH = 'manifest.sha256';
+
+export interface Manifest {
+  bundleVersion: string;
+  suite: RunReport['suite'];
+  suiteVersion: string;
+  specHash: string;
+  target: string;
+  createdAt: string;
+  algorithm: 'sha256';
+  /** Path (with `/`) → hex SHA-256 of the file's bytes, for every file but the manifest and its hash. */
+  files: Record<string, string>;
+}
+
+export interface CoverageEntry {
+  section: string;
+  level: string;
+  text?: string;
+  checks: { id: string; verdict: Verdict }[];
+}
+
+export interface BundleInput {
+  report: RunReport;
+  /** The config as the run used it; it is redacted before it is written. */
+  config?: unknown;
+  /** Every secret of the run (passwords), masked in every file in case one escaped. */
+  secrets?: readonly string[];
+  /** Rules the suite's role is meant to cover: they appear in the matrix even when no check cites them. */
+  rules?: Iterable<Rule>;
+}
+
+const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
+
+/** The rule coverage matrix: every rule a check cites, plus every rule of `rules` (uncovered ones with no checks). */
+export function coverageMatrix(
+  checks: CheckResult[],
+  rules: Iterable<Rule> = [],
+): Record<string, CoverageEntry> {
+  const matrix: Record<string, CoverageEntry> = {};
+  for (const rule of rules)
+    matrix[rule.id] = { section: rule.section, level: rule.level, text: rule.text, checks: [] };
+  for (const c of checks) {
+    matrix[c.rule] ??= { section: c.section, level: c.level, checks: [] };
+    matrix[c.rule]!.checks.push({ id: c.id, verdict: c.verdict });
+  }
+  return Object.fromEntries(Object.entries(matrix).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** The bundle's files, in memory: path → bytes (manifest last). */
+export function bundleFiles(input: BundleInput, createdAt = new Date().toISOString()): Map<string, Buffer> {
+  const secrets = normalizeSecrets([...(input.secrets ?? [])]);
+  // Both maskers: the reporters' one knows every encoded form of a known secret, the run's one also masks
+  // credential fields (pwd=, <password>) whatever their value.
+  const clean = (text: string) => maskSecrets(maskText(text, secrets), secrets);
+  const report = maskReport(input.report, secrets);
+  const files = new Map<string, Buffer>();
+  const put = (path: string, text: string) => files.set(path, Buffer.from(clean(text), 'utf8'));
+  const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+
+  put('report.json', renderJson(report));
+  put(
+    'suite.json',
+    json({
+      suite: report.suite,
+      suiteVersion: report.suiteVersion,
+      reportSchemaVersion: report.schemaVersion,
+      specHash: report.specHash,
+      target: report.target,
+      strict: report.strict,
+      node: process.version,
+      createdAt,
+    }),
+  );
+  put('config.json', json(redactConfig(input.config ?? report.config ?? {})));
+  put('coverage.json', json(coverageMatrix(report.checks, input.rules)));
+  const width = String(report.checks.length).length;
+  report.checks.forEach((check, i) => {
+    if (check.exchanges.length === 0) return;
+    const name = `exchanges/${String(i + 1).padStart(Math.max(4, width), '0')}.json`;
+    put(
+      name,
+      json({ check: check.id, rule: check.rule, verdict: check.verdict, exchanges: check.exchanges }),
+    );
+  });
+
+  const manifest: Manifest = {
+    bundleVersion: BUNDLE_VERSION,
+    suite: report.suite,
+    suiteVersion: report.suiteVersion,
+    specHash: report.specHash,
+    target: clean(report.target),
+    createdAt,
+    algorithm: 'sha256',
+    files: Object.fromEntries([...files].map(([path, data]) => [path, sha256(data)])),
+  };
+  const manifestBytes = Buffer.from(json(manifest), 'utf8');
+  files.set(MANIFEST, manifestBytes);
+  files.set(MANIFEST_HASH, Buffer.from(`${sha256(manifestBytes)}  ${MANIFEST}\n`, 'utf8'));
+  return files;
+}
+
+/** Writes the bundle as a directory, or as a ustar archive when `path` ends in `.tar`. Returns the file list. */
+export async function writeBundle(path: string, input: BundleInput): Promise<string[]> {
+  const files = bundleFiles(input);
+  if (path.endsWith('.tar')) {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, writeTar([...files].map(([p, data]) => ({ path: p, data }))));
+  } else {
+    // A bundle directory holds only what the manifest lists: stale files of an earlier run would fail verify.
+    await rm(path, { recursive: true, force: true });
+    for (const [p, data] of files) {
+      const file = join(path, ...p.split('/'));
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(file, data);
+    }
+  }
+  return [...files.keys()];
+}
+
+export interface VerifyResult {
+  intact: boolean;
+  /** What was altered, missing or added; empty when intact. */
+  problems: string[];
+  manifest?: Manifest;
+  report?: RunReport;
+}
+
+async function readBundle(path: string): Promise<Map<string, Buffer>> {
+  const info = await stat(path);
+  const files = new Map<string, Buffer>();
+  if (info.isDirectory()) {
+    const walk = async (dir: string): Promise<void> => {
+      for (const entry of await readdir(dir, { withFileTypes: true })) {
+        const full = join(dir, entry.name);
+        if (entry.isDirectory()) await walk(full);
+        else files.set(relative(path, full).split(sep).join('/'), await readFile(full));
+      }
+    };
+    await walk(path);
+  } else {
+    for (const e of readTar(await readFile(path))) files.set(e.path, e.data);
+  }
+  return files;
+}
+
+/** Checks every hash of the manifest and the manifest's own hash; lists everything that does not match. */
+export async function verifyBundle(path: string): Promise<VerifyResult> {
+  let files: Map<string, Buffer>;
+  try {
+    files = await readBundle(path);
+  } catch (error) {
+    return { intact: false, problems: [`cannot read the bundle: ${(error as Error).message}`] };
+  }
+  const problems: string[] = [];
+  const manifestBytes = files.get(MANIFEST);
+  if (!manifestBytes) return { intact: false, problems: [`${MANIFEST} is missing`] };
+  const recorded = files.get(MANIFEST_HASH)?.toString('utf8').trim().split(/\s+/)[0];
+  if (recorded === undefined) problems.push(`${MANIFEST_HASH} is missing`);
+  else if (recorded !== sha256(manifestBytes))
+    problems.push(`${MANIFEST} was altered (its SHA-256 differs from ${MANIFEST_HASH})`);
+
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(manifestBytes.toString('utf8')) as Manifest;
+    if (!manifest || typeof manifest.files !== 'object' || manifest.files === null)
+      throw new Error('no files');
+  } catch {
+    return { intact: false, problems: [...problems, `${MANIFEST} is not a bundle manifest`] };
+  }
+  for (const [p, hash] of Object.entries(manifest.files)) {
+    const data = files.get(p);
+    if (!data) problems.push(`${p} is missing`);
+    else if (sha256(data) !== hash) problems.push(`${p} was altered (SHA-256 differs from the manifest)`);
+  }
+  for (const p of files.keys())
+    if (p !== MANIFEST && p !== MANIFEST_HASH && !(p in manifest.files))
+      problems.push(`${p} is not listed in the manifest (added after the bundle was written)`);
+
+  let report: RunReport | undefined;
+  const reportBytes = files.get('report.json');
+  if (reportBytes) {
+    try {
+      report = JSON.parse(reportBytes.toString('utf8')) as RunReport;
+      if (report.suite !== manifest.suite || report.specHash !== manifest.specHash)
+        problems.push('report.json and manifest.json disagree on the suite or the spec hash');
+      const summary = summarize(report.checks ?? []);
+      if (JSON.stringify(summary) !== JSON.stringify(report.summary))
+        problems.push("report.json's summary does not match its checks");
+    } catch {
+      problems.push('report.json is not valid JSON');
+      report = undefined;
+    }
+  }
+  const result: VerifyResult = { intact: problems.length === 0, problems, manifest };
+  if (report) result.report = report;
+  return result;
+}

@@ -21,25 +21,30 @@ export function normalizeSecrets(secrets: readonly string[] | undefined): string
  */
 export function secretForms(secret: string): string[] {
   const forms = new Set<string>([secret]);
-  const percent = encodeURIComponent(secret);
-  forms.add(percent);
-  forms.add(percent.replace(/%20/g, '+'));
-  forms.add(percent.toLowerCase());
-  if (isLatin1(secret)) {
-    const latin1 = [...Buffer.from(secret, 'latin1')]
-      .map((b) =>
-        /[A-Za-z0-9\-_.!~*'()]/.test(String.fromCharCode(b))
-          ? String.fromCharCode(b)
-          : `%${b.toString(16).toUpperCase().padStart(2, '0')}`,
-      )
-      .join('');
-    forms.add(latin1);
-    forms.add(latin1.replace(/%20/g, '+'));
+  const encodings: Buffer[] = [Buffer.from(secret, 'utf8')];
+  if (isLatin1(secret)) encodings.push(Buffer.from(secret, 'latin1'));
+  for (const bytes of encodings) {
+    // encodeURIComponent's set, and the form-encoding set (URLSearchParams), in both hex cases.
+    for (const keep of [/[A-Za-z0-9\-_.!~*'()]/, /[A-Za-z0-9\-_.*]/]) {
+      const encoded = percentEncode(bytes, keep);
+      forms.add(encoded);
+      forms.add(encoded.replace(/%20/g, '+'));
+      forms.add(encoded.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()));
+    }
   }
   forms.add(JSON.stringify(secret).slice(1, -1));
   forms.add(escapeMarkup(secret));
   forms.add(escapeMarkup(secret).replace(/&#39;/g, '&apos;'));
   return [...forms].filter((f) => f.length > 0).sort((a, b) => b.length - a.length);
+}
+
+function percentEncode(bytes: Buffer, keep: RegExp): string {
+  return [...bytes]
+    .map((b) => {
+      const ch = String.fromCharCode(b);
+      return b < 0x80 && keep.test(ch) ? ch : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+    })
+    .join('');
 }
 
 function escapeMarkup(text: string): string {

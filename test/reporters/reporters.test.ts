@@ -1,0 +1,269 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  formatSummaryLines,
+  parseReportFormats,
+  REPORT_FORMATS,
+  writeReports,
+} from '../../reporters/index.ts';
+import { renderMarkdown } from '../../reporters/markdown.ts';
+import { REPORT_SCHEMA_VERSION, type RunReport, summarize } from '../../reporters/model.ts';
+import { maskBytes, SECRET_MASK, secretForms } from '../../reporters/secrets.ts';
+import { projectRoot } from '../../src/spec/load.ts';
+import { buildFixtureReport, LATIN1_PASSWORD, PASSWORD, SECRETS } from './fixture.ts';
+
+const schema = JSON.parse(await readFile(join(projectRoot, 'spec/schema/report.schema.json'), 'utf8'));
+
+function validator() {
+  const ajv = new Ajv2020({ allErrors: true, strict: true });
+  addFormats.default(ajv);
+  return ajv.compile(schema);
+}
+
+/** Every way a password could show up in a text output. */
+function leaks(text: string): string[] {
+  return SECRETS.flatMap((s) => secretForms(s)).filter((form) => text.includes(form));
+}
+
+let dir: string;
+let outputs: Record<string, string>;
+let paths: string[];
+const report = buildFixtureReport();
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'mse-reporters-'));
+  paths = await writeReports(report, [...REPORT_FORMATS], dir, SECRETS);
+  outputs = {};
+  for (const p of paths) outputs[basename(p)] = await readFile(p, 'utf8');
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('parseReportFormats', () => {
+  it('accepts a comma-separated list, spaces, case, duplicates and "all"', () => {
+    expect(parseReportFormats('json,junit')).toEqual(['json', 'junit']);
+    expect(parseReportFormats(' HTML , md,html ')).toEqual(['html', 'md']);
+    expect(parseReportFormats('all')).toEqual(['json', 'junit', 'html', 'md']);
+  });
+  it('names the unknown format and the choices', () => {
+    expect(() => parseReportFormats('json,xml')).toThrow(
+      /Unknown report format 'xml'.*json, junit, html, md/,
+    );
+    expect(() => parseReportFormats('json,xml')).toThrow(
+      expect.objectContaining({ code: 'MSE_REPORT_FORMAT' }),
+    );
+    expect(() => parseReportFormats(' , ')).toThrow(/at least one format/);
+  });
+});
+
+describe('writeReports', () => {
+  it('writes one file per format and returns their paths in order', () => {
+    expect(paths.map((p) => basename(p))).toEqual(['report.json', 'junit.xml', 'report.html', 'summary.md']);
+  });
+
+  it('writes only the formats asked for', async () => {
+    const only = await mkdtemp(join(tmpdir(), 'mse-reporters-md-'));
+    try {
+      const written = await writeReports(report, ['md'], join(only, 'nested'));
+      expect(written.map((p) => basename(p))).toEqual(['summary.md']);
+    } finally {
+      await rm(only, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('JSON report', () => {
+  it('is the RunReport itself, with schemaVersion, and validates against report.schema.json', () => {
+    const parsed = JSON.parse(outputs['report.json']!) as RunReport;
+    expect(Object.keys(parsed)[0]).toBe('schemaVersion');
+    expect(parsed.schemaVersion).toBe(REPORT_SCHEMA_VERSION);
+    expect(parsed.checks.map((c) => c.id)).toEqual(report.checks.map((c) => c.id));
+    expect(parsed.summary).toEqual(summarize(report.checks));
+    const validate = validator();
+    expect(validate(parsed), JSON.stringify(validate.errors, null, 2)).toBe(true);
+  });
+
+  it('the schema pins the version and refuses what the model does not allow', () => {
+    expect(schema.properties.schemaVersion.const).toBe(REPORT_SCHEMA_VERSION);
+    const validate = validator();
+    const bad = structuredClone(report) as unknown as { checks: Record<string, unknown>[] };
+    bad.checks[0]!.verdict = 'passed';
+    expect(validate(bad)).toBe(false);
+    const extra = structuredClone(report) as unknown as Record<string, unknown>;
+    extra.unexpected = true;
+    expect(validate(extra)).toBe(false);
+    const noBody = structuredClone(report);
+    delete (
+      noBody.checks[0]!.exchanges[0]!.request as Partial<(typeof noBody.checks)[0]['exchanges'][0]['request']>
+    ).bodyBase64;
+    expect(validate(noBody)).toBe(false);
+  });
+
+  it('keeps Latin-1 bytes exactly (masking re-encodes only around the password)', () => {
+    const parsed = JSON.parse(outputs['report.json']!) as RunReport;
+    const mo = parsed.checks.find((c) => c.id === 'gateway.mo.sms.latin1')!;
+    const body = Buffer.from(mo.exchanges[0]!.request.bodyBase64, 'base64');
+    expect(body.equals(Buffer.from(`TEXT=Ação é órfã&PWD=${SECRET_MASK}`, 'latin1'))).toBe(true);
+  });
+});
+
+describe('JUnit report', () => {
+  const parse = () =>
+    new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', processEntities: true }).parse(
+      outputs['junit.xml']!,
+    );
+
+  it('is well-formed XML', () => {
+    expect(XMLValidator.validate(outputs['junit.xml']!)).toBe(true);
+  });
+
+  it('has one testsuite per family and one testcase per check, named with section, rule and level', () => {
+    const doc = parse();
+    const suites = [doc.testsuites.testsuite].flat();
+    expect(suites.map((s: { name: string }) => s.name).sort()).toEqual(
+      [
+        'gateway.envelope',
+        'gateway.modes',
+        'gateway.mo',
+        'gateway.params',
+        'gateway.results',
+        'gateway.smtp',
+      ].sort(),
+    );
+    const cases = suites.flatMap((s: { testcase: unknown }) => [s.testcase].flat()) as Record<
+      string,
+      unknown
+    >[];
+    expect(cases).toHaveLength(report.checks.length);
+    for (const c of report.checks) {
+      const tc = cases.find((t) => t.name === `[${c.section} ${c.rule} ${c.level}] ${c.id}`);
+      expect(tc, c.id).toBeDefined();
+      expect(tc!.classname).toBe(`gateway.${c.family}`);
+    }
+    expect(doc.testsuites.tests).toBe(String(report.checks.length));
+    expect(doc.testsuites.failures).toBe('3');
+    expect(doc.testsuites.skipped).toBe('3');
+  });
+
+  it('maps verdicts: failure with the exchanges, skipped with the reason, non-strict passes with a note', () => {
+    const doc = parse();
+    const cases = [doc.testsuites.testsuite]
+      .flat()
+      .flatMap((s: { testcase: unknown }) => [s.testcase].flat()) as Record<string, Record<string, string>>[];
+    const byId = (id: string) => cases.find((t) => String(t.name).endsWith(` ${id}`))!;
+    const failure = byId('gateway.params.sms-text.text.max-length.outside').failure!;
+    expect(failure.message).toContain('expected status-code 12');
+    // The exchange is in the failure text, and a `]]>` from the target survived the CDATA split.
+    expect(failure['#text']).toContain('POST http://127.0.0.1:8080/MSE/api');
+    expect(failure['#text']).toContain('<error-message><script>window.__pwned = 1</script>');
+    expect(failure['#text']).toContain(']]>&amp;');
+    expect(byId('gateway.smtp.autd.delivered').skipped!.message).toContain('no SMTP address');
+    expect(byId('gateway.envelope.transaction-id.unique').skipped!.message).toContain(
+      'known failure: our gateway',
+    );
+    expect(byId('gateway.envelope.xml-declaration').failure!.type).toBe('unexpected-pass');
+    const nonStrict = byId('gateway.modes.sms-text.sync.accepted');
+    expect(nonStrict.failure).toBeUndefined();
+    expect(nonStrict['system-out']).toContain('NON-STRICT');
+    expect(byId('gateway.mo.sms.latin1').failure!['#text']).toContain('timeout after 5000 ms');
+  });
+
+  it('carries no character XML forbids', () => {
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: asserting their absence
+    expect(outputs['junit.xml']).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/);
+    expect(outputs['junit.xml']).toContain('\\x01');
+  });
+});
+
+describe('Markdown summary', () => {
+  const md = () => outputs['summary.md']!;
+  it('states the counts, the conclusion, the failures with rule and section, and skipped families', () => {
+    expect(md()).toContain('**Conformant:** no');
+    expect(md()).toMatch(/\| fail \| 2 \|/);
+    expect(md()).toContain(
+      '`gateway.params.sms-text.text.max-length.outside` | `sms-text.text.max-length` | 6.4.1 | MUST',
+    );
+    expect(md()).toContain('`gateway.mo.sms.latin1`');
+    expect(md()).toContain('`gateway.envelope.xml-declaration`');
+    expect(md()).toMatch(/\*\*smtp\*\* \(2 checks\): no SMTP address in the config/);
+  });
+  it('renders no HTML from the target', () => {
+    expect(md()).not.toContain('<script>');
+    expect(md()).not.toContain('<img');
+    expect(md()).toContain('&lt;script&gt;');
+  });
+  it('caps the failure table and says how many more', () => {
+    const many = buildFixtureReport();
+    const template = many.checks[1]!;
+    many.checks = Array.from({ length: 70 }, (_, i) => ({ ...template, id: `gateway.params.x${i}` }));
+    many.summary = summarize(many.checks);
+    const text = renderMarkdown(many);
+    expect(text).toContain('`gateway.params.x49`');
+    expect(text).not.toContain('`gateway.params.x50`');
+    expect(text).toContain('…and 20 more failures');
+  });
+});
+
+describe('console summary', () => {
+  it('lists counts and failures with id, rule, section and message; no colour unless asked', () => {
+    const lines = formatSummaryLines(report, { color: false });
+    const text = lines.join('\n');
+    expect(text).toContain('9 checks');
+    expect(text).toContain('2 fail');
+    expect(text).toContain('gateway.params.sms-text.text.max-length.outside');
+    expect(text).toContain('rule sms-text.text.max-length (section 6.4.1, MUST)');
+    expect(text).toContain('NONCONFORMANT: 3 failing check(s)');
+    // Escape sequences from the target must not reach the terminal.
+    expect(text).not.toContain('\u001b');
+    expect(formatSummaryLines(report, { color: true }).join('\n')).toContain('\u001b[31;1m');
+  });
+});
+
+describe('secrets', () => {
+  it('no password, in any encoding, in any output or in any decoded body', () => {
+    for (const [name, text] of Object.entries(outputs)) expect(leaks(text), name).toEqual([]);
+    const parsed = JSON.parse(outputs['report.json']!) as RunReport;
+    for (const c of parsed.checks) {
+      for (const ex of c.exchanges) {
+        for (const m of [ex.request, ex.response]) {
+          if (!m) continue;
+          const bytes = Buffer.from(m.bodyBase64, 'base64');
+          for (const s of SECRETS) {
+            for (const form of secretForms(s)) {
+              expect(bytes.includes(Buffer.from(form, 'utf8')), `${c.id} ${form}`).toBe(false);
+              expect(bytes.includes(Buffer.from(form, 'latin1')), `${c.id} ${form}`).toBe(false);
+            }
+          }
+        }
+      }
+    }
+    expect(outputs['report.json']).toContain(SECRET_MASK);
+  });
+
+  it('the fixture really carries the passwords: without the secrets list they leak', async () => {
+    const leaky = await mkdtemp(join(tmpdir(), 'mse-reporters-leak-'));
+    try {
+      for (const p of await writeReports(report, ['json', 'junit', 'html', 'md'], leaky)) {
+        if (!p.endsWith('summary.md')) expect(leaks(await readFile(p, 'utf8')), p).not.toEqual([]);
+      }
+    } finally {
+      await rm(leaky, { recursive: true, force: true });
+    }
+  });
+
+  it('masks bytes in UTF-8, Latin-1 and percent-encoded forms', () => {
+    const body = Buffer.concat([
+      Buffer.from(`a=${LATIN1_PASSWORD}&`, 'latin1'),
+      Buffer.from(`b=${LATIN1_PASSWORD}&c=${encodeURIComponent(LATIN1_PASSWORD)}&d=`, 'utf8'),
+      Buffer.from(new URLSearchParams({ x: PASSWORD }).toString(), 'ascii'),
+    ]);
+    expect(maskBytes(body, SECRETS).toString('latin1')).toBe('a=****&b=****&c=****&d=x=****');
+  });
+});

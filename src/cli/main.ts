@@ -11,6 +11,14 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'spec validate: validate the whole spec and print its counts',
     load: async () => (await import('./spec.ts')).specCommand,
   },
+  partner: {
+    summary: 'certify partner endpoints (receipts, SMS MO, MMS MO, USSD); no --target: the reference partner',
+    load: async () => (await import('./partner.ts')).partnerCommand,
+  },
+  verify: {
+    summary: 'verify BUNDLE: check that a certification bundle is intact and print its summary',
+    load: async () => (await import('./verify.ts')).verifyCommand,
+  },
 };
 
 export function version(): string {

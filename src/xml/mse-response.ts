@@ -1,3 +1,7 @@
+import { findChild, findChildren, textOf, type XmlDocument, XmlError } from './codec.ts';
+import { parseValid } from './validate.ts';
+import { escapeText } from './write.ts';
+
 /** The mse-response document of 6.5: what every /MSE/api and /MSE/ussd answer and every receipt carries. */
 export interface MseResponse {
   statusCode: number;
@@ -8,9 +12,12 @@ export interface MseResponse {
   parameters?: { name: string; value: string }[];
 }
 
-/** Escapes text for element content (the only place we write text). */
+/**
+ * Escapes text for element content (the only place we write text): & < > as entities, CR as &#13;
+ * so it round-trips, and characters XML 1.0 cannot carry replaced by U+FFFD (see write.ts).
+ */
 export function escapeXml(text: string): string {
-  return text.replace(/[&<>]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : '&gt;'));
+  return escapeText(text);
 }
 
 /**
@@ -37,4 +44,73 @@ export function buildMseResponse(response: MseResponse): string {
   }
   lines.push('</mse-response>', '');
   return lines.join('\n');
+}
+
+/**
+ * An mse-response as read, every field a string exactly as the document holds it: for checks that
+ * must report a missing or non-numeric status-code rather than fail to read it (6.5.2).
+ */
+export interface MseResponseFields {
+  statusCode?: string;
+  profile: string;
+  transactionId?: string;
+  errorMessage?: string;
+  parameters?: { name: string; value: string }[];
+}
+
+/**
+ * Reads an mse-response after validating it against spec/dtd/mse-response.dtd (6.5.1). Throws
+ * XmlError: the codec's code for a refused document, MSE_XML_INVALID with the DTD errors otherwise.
+ */
+export function readMseResponseFields(input: Buffer | Uint8Array | string): MseResponseFields {
+  return fieldsOf(parseValid(input, 'mse-response'));
+}
+
+/** The fields of an already parsed and validated mse-response document. */
+export function fieldsOf(document: XmlDocument): MseResponseFields {
+  const root = document.root;
+  const text = (name: string) => {
+    const el = findChild(root, name);
+    return el ? textOf(el) : undefined;
+  };
+  const fields: MseResponseFields = { profile: text('profile') ?? '' };
+  const statusCode = text('status-code');
+  if (statusCode !== undefined) fields.statusCode = statusCode;
+  const transactionId = text('transaction-id');
+  if (transactionId !== undefined) fields.transactionId = transactionId;
+  const errorMessage = text('error-message');
+  if (errorMessage !== undefined) fields.errorMessage = errorMessage;
+  const parameters = findChild(root, 'parameters');
+  if (parameters)
+    fields.parameters = findChildren(parameters, 'param-item').map((item) => ({
+      name: textOf(findChild(item, 'param-name')!),
+      value: textOf(findChild(item, 'param-value')!),
+    }));
+  return fields;
+}
+
+/**
+ * Reads an mse-response (DTD-validated, see readMseResponseFields) into the typed shape. Beyond
+ * the DTD, status-code must be present and an integer (6.5.2: "always present", "numeric"); else
+ * XmlError MSE_XML_INVALID. Surrounding whitespace of status-code is ignored; every other value is
+ * returned exactly as written (the transaction id stays a 19-digit string).
+ */
+export function readMseResponse(input: Buffer | Uint8Array | string): MseResponse {
+  const f = readMseResponseFields(input);
+  if (f.statusCode === undefined)
+    throw new XmlError(
+      'MSE_XML_INVALID',
+      'the mse-response has no <status-code>; 6.5.2 requires it in every response: add it (0 for success)',
+    );
+  const code = f.statusCode.trim();
+  if (!/^-?[0-9]{1,15}$/.test(code))
+    throw new XmlError(
+      'MSE_XML_INVALID',
+      `<status-code> "${code.slice(0, 20)}" is not an integer; 6.5.2 says the value is numeric (0 = success)`,
+    );
+  const response: MseResponse = { statusCode: Number(code), profile: f.profile };
+  if (f.transactionId !== undefined) response.transactionId = f.transactionId;
+  if (f.errorMessage !== undefined) response.errorMessage = f.errorMessage;
+  if (f.parameters) response.parameters = f.parameters;
+  return response;
 }

@@ -329,14 +329,14 @@ function lex(text: string, maxDepth: number): { declaration?: XmlDeclaration; un
       throw malformed(text, 0, `XML version "${clip(declaration.version ?? '', 10)}" is unknown; use 1.0`);
     i = m[0].length;
   }
-  let depth = 0;
+  const openTags: Array<{ name: string; at: number }> = [];
   let rootClosed = false;
   let rootSeen = false;
   const n = text.length;
   while (i < n) {
     const lt = text.indexOf('<', i);
     const end = lt < 0 ? n : lt;
-    if (end > i) checkText(text, i, end, depth);
+    if (end > i) checkText(text, i, end, openTags.length);
     if (lt < 0) break;
     const c = text.charCodeAt(lt + 1);
     if (c === 0x21 /* ! */) {
@@ -349,7 +349,7 @@ function lex(text: string, maxDepth: number): { declaration?: XmlDeclaration; un
           throw malformed(text, close - 1, 'a comment may not end with "--->"');
         i = close + 3;
       } else if (text.startsWith('<![CDATA[', lt)) {
-        if (depth === 0) throw malformed(text, lt, 'a CDATA section outside the root element');
+        if (openTags.length === 0) throw malformed(text, lt, 'a CDATA section outside the root element');
         const close = text.indexOf(']]>', lt + 9);
         if (close < 0) throw malformed(text, lt, 'a CDATA section is never closed; end it with ]]>');
         i = close + 3;
@@ -373,9 +373,20 @@ function lex(text: string, maxDepth: number): { declaration?: XmlDeclaration; un
     } else if (c === 0x2f /* / */) {
       const close = text.indexOf('>', lt + 2);
       if (close < 0) throw malformed(text, lt, 'an end tag is never closed');
-      depth--;
-      if (depth < 0) throw malformed(text, lt, 'an end tag without a start tag');
-      if (depth === 0) rootClosed = true;
+      nameRe.lastIndex = lt + 2;
+      const m = nameRe.exec(text);
+      if (!m || !/^[ \t\n]*$/.test(text.slice(lt + 2 + m[0].length, close)))
+        throw malformed(text, lt, 'an end tag must be </name>');
+      const open = openTags.pop();
+      if (open === undefined)
+        throw malformed(text, lt, `end tag </${clip(m[0], 30)}> has no matching start tag`);
+      if (open.name !== m[0])
+        throw malformed(
+          text,
+          lt,
+          `end tag </${clip(m[0], 30)}> does not match the open <${clip(open.name, 30)}> (${where(text, open.at)})`,
+        );
+      if (openTags.length === 0) rootClosed = true;
       i = close + 1;
     } else {
       if (rootClosed)
@@ -392,10 +403,10 @@ function lex(text: string, maxDepth: number): { declaration?: XmlDeclaration; un
       rootSeen = true;
       i = scanTagRest(text, lt + 1 + m[0].length);
       if (text.charCodeAt(i - 2) === 0x2f /* / */) {
-        if (depth === 0) rootClosed = true;
+        if (openTags.length === 0) rootClosed = true;
       } else {
-        depth++;
-        if (depth > maxDepth)
+        openTags.push({ name: m[0], at: lt });
+        if (openTags.length > maxDepth)
           throw new XmlError(
             'MSE_XML_TOO_LARGE',
             `elements nest deeper than ${maxDepth} levels at ${where(text, lt)}: MSE documents are shallow; flatten the document`,
@@ -405,7 +416,8 @@ function lex(text: string, maxDepth: number): { declaration?: XmlDeclaration; un
   }
   if (!rootSeen)
     throw new XmlError('MSE_XML_MALFORMED', 'the document has no root element: send an XML document');
-  return declaration ? { declaration, unclosed: depth > 0 } : { unclosed: depth > 0 };
+  const unclosed = openTags.length > 0;
+  return declaration ? { declaration, unclosed } : { unclosed };
 }
 
 /** Scans attributes up to the end of a start tag; returns the index after '>'. */

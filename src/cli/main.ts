@@ -11,6 +11,10 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'spec validate: validate the whole spec and print its counts',
     load: async () => (await import('./spec.ts')).specCommand,
   },
+  gateway: {
+    summary: 'test an MSE implementation (no --target: the embedded reference simulator)',
+    load: async () => (await import('./gateway.ts')).gatewayCommand,
+  },
   partner: {
     summary: 'certify partner endpoints (receipts, SMS MO, MMS MO, USSD); no --target: the reference partner',
     load: async () => (await import('./partner.ts')).partnerCommand,
@@ -18,6 +22,14 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   verify: {
     summary: 'verify BUNDLE: check that a certification bundle is intact and print its summary',
     load: async () => (await import('./verify.ts')).verifyCommand,
+  },
+  docs: {
+    summary: 'write the reference site (services, rules, deliveries, API) from the spec',
+    load: async () => (await import('./docs.ts')).docsCommand,
+  },
+  pact: {
+    summary: 'pact export: write Pact files for both directions from the spec',
+    load: async () => (await import('./pact.ts')).pactCommand,
   },
 };
 

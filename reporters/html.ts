@@ -32,12 +32,10 @@ const DISPLAY_ORDER: readonly Verdict[] = [
   'informational',
 ];
 
-/** Escapes text for element content and quoted attributes; control characters become visible symbols. */
+/** Escapes text for element content and quoted attributes; control characters are shown as `\xNN`. */
 export function esc(text: string | number | undefined): string {
   if (text === undefined) return '';
-  const shown = replaceControls(String(text), (code) =>
-    String.fromCodePoint(code === 0x7f ? 0x2421 : 0x2400 + code),
-  );
+  const shown = replaceControls(String(text), (code) => `\\x${code.toString(16).padStart(2, '0')}`);
   return shown
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
@@ -125,7 +123,7 @@ td.selected{box-shadow:inset 0 0 0 3px var(--fg)}
 #shown{color:var(--muted)}
 .checks details.check{background:#fff;border:1px solid var(--line);border-radius:6px;margin:4px 0}
 .checks details.check>summary{cursor:pointer;padding:6px 10px;display:grid;grid-template-columns:auto 1fr;gap:2px 10px;align-items:baseline;list-style-position:outside}
-.checks details.check>summary .badge{grid-row:span 2;min-width:96px;text-align:center}
+.checks details.check>summary .badge{grid-row:span 2;min-width:124px;text-align:center}
 .cite{color:var(--muted);font-size:12.5px}
 .msg{grid-column:2;color:var(--fg);overflow-wrap:anywhere}
 .body{padding:4px 12px 12px;border-top:1px solid var(--line)}

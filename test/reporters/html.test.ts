@@ -81,9 +81,9 @@ describe.skipIf(!haveChromium)('HTML report in headless Chromium', () => {
     const row = page.locator('details.check[data-verdict="fail"]').first();
     await row.locator(':scope > summary').click();
     await expect.poll(() => row.locator('pre').first().isVisible()).toBe(true);
-    expect(await row.innerText()).toContain('<script>window.__pwned = 1</script>');
+    expect(await row.textContent()).toContain('<script>window.__pwned = 1</script>');
     // Control characters from the target are shown, not passed through raw.
-    expect(await row.innerText()).toContain('&amp;\\x01\\x1b[31m');
+    expect(await row.textContent()).toContain('&amp;\\x01\\x1b[31m');
     expect(await page.evaluate(() => (globalThis as { __pwned?: unknown }).__pwned)).toBeUndefined();
     await row.locator(':scope > summary').click();
   });
@@ -97,7 +97,7 @@ describe.skipIf(!haveChromium)('HTML report in headless Chromium', () => {
     expect(await outside.locator('xpath=..').getAttribute('class')).toContain('v-fail');
     const sync = page.locator('table.matrix td button[data-service="sms-text"][data-mode="sync"]');
     expect(await sync.locator('xpath=..').getAttribute('class')).toContain('v-non-strict');
-    expect(await sync.innerText()).toContain('1/2');
+    expect(await sync.textContent()).toContain('1/2');
   });
 
   it('clicking a verdict filter hides the other rows; reset shows them all again', async () => {
@@ -111,7 +111,7 @@ describe.skipIf(!haveChromium)('HTML report in headless Chromium', () => {
       .evaluateAll((els) => els.map((e) => e.getAttribute('data-verdict')))) {
       expect(v).toBe('fail');
     }
-    expect(await page.locator('#shown').innerText()).toBe(`2 of ${total} checks shown`);
+    expect(await page.locator('#shown').textContent()).toBe(`2 of ${total} checks shown`);
     await page.locator('#reset').click();
     expect(await page.locator('details.check:visible').count()).toBe(total);
   });
@@ -136,19 +136,19 @@ describe.skipIf(!haveChromium)('HTML report in headless Chromium', () => {
     await row.locator(':scope > summary').click();
     const exchange = row.locator('.exchange').first();
     expect(await exchange.isVisible()).toBe(true);
-    const text = await exchange.innerText();
+    const text = await exchange.textContent();
     expect(text).toContain('POST http://127.0.0.1:9000/mo');
     expect(text).toContain('content-type');
     expect(text).toContain('not valid UTF-8 text; hex');
     // ç in ISO-8859-1 is the single byte e7.
     expect(text).toMatch(/54 45 58 54 3d 41 e7 e3 6f/);
-    expect(await row.locator('.exchange').nth(1).innerText()).toContain('timeout after 5000 ms');
+    expect(await row.locator('.exchange').nth(1).textContent()).toContain('timeout after 5000 ms');
   });
 
   it('shows no password', async () => {
     const html = await readFile(file!, 'utf8');
     for (const s of SECRETS) expect(html).not.toContain(s);
-    expect(await page.locator('body').innerText()).not.toContain(SECRETS[0]);
+    expect(await page.locator('body').textContent()).not.toContain(SECRETS[0]);
   });
 
   it('reads well: screenshot to test-output/report.png', async () => {

@@ -21,6 +21,7 @@ import {
   readUssdEvent,
   type UssdCommand,
   type UssdEvent,
+  type UssdProfile,
 } from './xml.ts';
 
 export interface PartnerCredentials {
@@ -33,6 +34,8 @@ export interface ReferencePartnerOptions {
   port?: number;
   /** When set, receipts and SMS MO must carry these (6.4.1.1 userid/pwd, 6.4.5.1 USER/PWD); others get 401. */
   credentials?: PartnerCredentials;
+  /** The USSD profile named in the head of the commands it answers events with (6.4.18). */
+  ussdProfile?: UssdProfile;
   /** How many deliveries the inbox keeps (oldest dropped first). */
   inboxSize?: number;
   /** Largest body accepted, in bytes; larger ones get 413. */
@@ -72,12 +75,15 @@ export interface PartnerApp {
 }
 
 const DEFAULT_INBOX_SIZE = 200;
+/** A placeholder profile: a real partner puts the USSD profile and password Claro provisioned for it. */
+const DEFAULT_USSD_PROFILE: UssdProfile = { profile: 'REFERENCE_USSD', password: 'reference-ussd-pwd' };
 const DEFAULT_MAX_BODY = 1024 * 1024;
 
 /** The partner's request handler, apart from its server, so that tests can wrap it. */
 export function createPartnerApp(options: ReferencePartnerOptions = {}): PartnerApp {
   const inboxSize = options.inboxSize ?? DEFAULT_INBOX_SIZE;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  const ussdProfile = options.ussdProfile ?? DEFAULT_USSD_PROFILE;
   const deliveries: Delivery[] = [];
   // Keys seen, bounded like the inbox so that memory stays flat under a long run.
   const seen = new Set<string>();
@@ -173,7 +179,7 @@ export function createPartnerApp(options: ReferencePartnerOptions = {}): Partner
       const command = nextCommand(event.value);
       const key = `${event.value.msisdn}:${event.value.sessionOwner ?? ''}:${event.value.kind}:${event.value.value}`;
       remember('ussd-event', key, eventFields(event.value), command);
-      return reply(res, 200, buildUssdCommand(event.value, command), {
+      return reply(res, 200, buildUssdCommand(event.value, command, ussdProfile), {
         'content-type': 'text/xml; charset=UTF-8',
       });
     }

@@ -36,6 +36,14 @@ export interface UssdEvent {
   value: string;
 }
 
+/** The partner's USSD profile, named in the head of every command it sends (6.4.18). */
+export interface UssdProfile {
+  profile: string;
+  password: string;
+  /** As the examples of 6.4.18-6.4.20 write it: `async`. */
+  mode?: string;
+}
+
 export type UssdCommand =
   | { type: 'menu'; title?: string; options: { index: string; subtitle: string }[] }
   | { type: 'input'; content: string }
@@ -130,13 +138,18 @@ export function readUssdEvent(bytes: Buffer): Read<UssdEvent> {
 }
 
 /**
- * The command answering an event, as a ussd_message_request. The head names the subscriber and the
- * short code of the event, and forwards session_owner: the session is open on that platform (6.4.18).
+ * The command answering an event, as a ussd_message_request. The head names the partner's USSD profile,
+ * the subscriber and the short code of the event, and forwards session_owner: the session is open on that
+ * platform (6.4.18).
  */
-export function buildUssdCommand(event: UssdEvent, command: UssdCommand): string {
+export function buildUssdCommand(event: UssdEvent, command: UssdCommand, profile: UssdProfile): string {
   const lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<ussd_message_request>', '  <head>'];
+  // Head order of the DTD (spec/dtd/ussd_message_request.dtd): profile, password, msisdn, short_code, mode.
+  lines.push(`    <profile>${escapeXml(profile.profile)}</profile>`);
+  lines.push(`    <password>${escapeXml(profile.password)}</password>`);
   lines.push(`    <msisdn>${escapeXml(event.msisdn)}</msisdn>`);
   lines.push(`    <short_code>${escapeXml(event.shortCode)}</short_code>`);
+  lines.push(`    <mode>${escapeXml(profile.mode ?? 'async')}</mode>`);
   if (event.sessionOwner !== undefined)
     lines.push(`    <session_owner>${escapeXml(event.sessionOwner)}</session_owner>`);
   lines.push('  </head>', '  <command>');

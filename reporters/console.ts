@@ -90,11 +90,22 @@ export function formatSummaryLines(report: RunReport, options: ConsoleOptions = 
     }
     if (failing.length > max) lines.push(`  … and ${failing.length - max} more (see the reports)`);
   }
+  const errors = report.errors ?? [];
+  if (errors.length > 0) {
+    lines.push('');
+    lines.push(`Errors outside any check (${errors.length}):`);
+    for (const e of errors.slice(0, max)) lines.push(`  ${paint('ERROR', 'fail', color)} ${clean(e)}`);
+    if (errors.length > max) lines.push(`  … and ${errors.length - max} more (see the reports)`);
+  }
   lines.push('');
+  const why = [
+    `${failing.length} failing check(s)`,
+    ...(errors.length > 0 ? [`${errors.length} error(s) outside any check`] : []),
+  ].join(', ');
   lines.push(
-    summary.conformant
+    summary.conformant && errors.length === 0
       ? paint('CONFORMANT: no failures', 'pass', color)
-      : paint(`NONCONFORMANT: ${failing.length} failing check(s)`, 'fail', color),
+      : paint(`NONCONFORMANT: ${why}`, 'fail', color),
   );
   return lines;
 }

@@ -261,6 +261,8 @@ function scriptHash(script: string): string {
 
 export function renderHtml(report: RunReport): string {
   const { summary } = report;
+  const errors = report.errors ?? [];
+  const conformant = summary.conformant && errors.length === 0;
   const failing = report.checks
     .map((c, i) => ({ c, i }))
     .filter(({ c }) => c.verdict === 'fail' || c.verdict === 'unexpected-pass');
@@ -273,7 +275,11 @@ export function renderHtml(report: RunReport): string {
         `<button type="button" class="chip v-${v}" data-verdict="${v}" aria-pressed="false">${esc(v)} (${summary.byVerdict[v]})</button>`,
     )
     .join('');
-  const title = `MSE conformance: ${report.suite} suite — ${summary.conformant ? 'conformant' : 'not conformant'}`;
+  const title = `MSE conformance: ${report.suite} suite — ${conformant ? 'conformant' : 'not conformant'}`;
+  const errorsList =
+    errors.length > 0
+      ? `<h2>Errors outside any check (${errors.length})</h2><div class="card">${errors.map((e) => `<pre>${esc(clip(e))}</pre>`).join('')}</div>`
+      : '';
   const failuresList =
     failing.length > 0
       ? `<h2>Failures (${failing.length})</h2><div class="card"><ul class="failures">${failing
@@ -299,7 +305,7 @@ export function renderHtml(report: RunReport): string {
 <body>
 <main>
 <header class="card">
-<h1>MSE conformance — ${esc(report.suite)} suite <span class="verdict-banner ${summary.conformant ? 'ok' : 'nok'}">${summary.conformant ? 'conformant' : 'not conformant'}</span></h1>
+<h1>MSE conformance — ${esc(report.suite)} suite <span class="verdict-banner ${conformant ? 'ok' : 'nok'}">${conformant ? 'conformant' : 'not conformant'}</span></h1>
 <dl class="meta">
 <dt>Target</dt><dd class="mono">${esc(report.target)}</dd>
 <dt>Suite version</dt><dd>${esc(report.suiteVersion)}</dd>
@@ -312,6 +318,7 @@ export function renderHtml(report: RunReport): string {
 </dl>
 <div class="counts">${counts}</div>
 </header>
+${errorsList}
 ${failuresList}
 <h2>Service × mode</h2>
 <div class="card">${matrixHtml(report.checks)}</div>

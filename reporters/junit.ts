@@ -11,6 +11,7 @@
  * - skip: <skipped> with the reason;
  * - known-failure: <skipped> with `known failure: <reason>` (pytest reports xfail the same way).
  * Every testcase carries properties verdict, rule, section, level (and service, mode when set).
+ * Errors outside any check (RunReport.errors) become <error> testcases of a `<suite>.run` testsuite.
  */
 import type { CheckResult, RunReport } from './model.ts';
 import { exchangeText } from './wire.ts';
@@ -132,11 +133,23 @@ export function renderJunit(report: RunReport): string {
       `  <testsuite${attrs({ id: id++, name, tests: list.length, failures: count(list, isFailure), errors: 0, skipped: count(list, isSkipped), time: seconds(time), timestamp: report.startedAt.replace(/Z$/, '') })}>\n${list.map((c) => testcase(c, name)).join('\n')}\n  </testsuite>`,
     );
   }
+  const errors = report.errors ?? [];
+  if (errors.length > 0) {
+    // Errors outside any check get their own suite, so CI shows them as errors rather than hiding them.
+    const name = `${report.suite}.run`;
+    const cases = errors.map(
+      (e, i) =>
+        `    <testcase${attrs({ classname: name, name: `error outside any check #${i + 1}`, time: '0.000' })}>\n      <error${attrs({ message: e.split('\n')[0], type: 'run-error' })}>${cdata(e)}</error>\n    </testcase>`,
+    );
+    suites.push(
+      `  <testsuite${attrs({ id: id++, name, tests: errors.length, failures: 0, errors: errors.length, skipped: 0, time: '0.000', timestamp: report.startedAt.replace(/Z$/, '') })}>\n${cases.join('\n')}\n  </testsuite>`,
+    );
+  }
   const head = attrs({
     name: `mse-conformance ${report.suite} ${report.suiteVersion} (spec ${report.specHash.slice(0, 12)}) against ${report.target}`,
-    tests: report.checks.length,
+    tests: report.checks.length + errors.length,
     failures: count(report.checks, isFailure),
-    errors: 0,
+    errors: errors.length,
     skipped: count(report.checks, isSkipped),
     time: seconds(report.durationMs),
   });

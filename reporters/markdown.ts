@@ -60,7 +60,8 @@ export function skippedFamilies(
 export function renderMarkdown(report: RunReport, maxFailures = MARKDOWN_MAX_FAILURES): string {
   const { summary } = report;
   const lines: string[] = [];
-  const verdictWord = summary.conformant ? '✅ conformant' : '❌ not conformant';
+  const conformant = summary.conformant && (report.errors ?? []).length === 0;
+  const verdictWord = conformant ? '✅ conformant' : '❌ not conformant';
   lines.push(`## MSE conformance — ${report.suite}: ${verdictWord}`);
   lines.push('');
   lines.push(
@@ -72,7 +73,7 @@ export function renderMarkdown(report: RunReport, maxFailures = MARKDOWN_MAX_FAI
   for (const v of ORDER) lines.push(`| ${v} | ${summary.byVerdict[v]} |`);
   lines.push(`| **total** | **${summary.total}** |`);
   lines.push('');
-  lines.push(`**Conformant:** ${summary.conformant ? 'yes' : 'no'}`);
+  lines.push(`**Conformant:** ${conformant ? 'yes' : 'no'}`);
   lines.push('');
 
   const failing = report.checks.filter((c) => c.verdict === 'fail' || c.verdict === 'unexpected-pass');
@@ -92,6 +93,15 @@ export function renderMarkdown(report: RunReport, maxFailures = MARKDOWN_MAX_FAI
       lines.push('');
       lines.push(`…and ${failing.length - maxFailures} more failures; see report.html or report.json.`);
     }
+    lines.push('');
+  }
+
+  const errors = report.errors ?? [];
+  if (errors.length > 0) {
+    lines.push(`### Errors outside any check (${errors.length})`);
+    lines.push('');
+    for (const e of errors.slice(0, maxFailures)) lines.push(`- ${cell(e, 500)}`);
+    if (errors.length > maxFailures) lines.push(`- …and ${errors.length - maxFailures} more`);
     lines.push('');
   }
 

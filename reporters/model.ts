@@ -95,6 +95,11 @@ export interface RunReport {
   durationMs: number;
   summary: RunSummary;
   checks: CheckResult[];
+  /**
+   * Errors outside any check (a suite file that failed to load, a crash in a hook). Any error makes the
+   * run nonconformant (`summary.conformant` false) even when no check failed; reporters show each one.
+   */
+  errors?: string[];
 }
 
 export function summarize(checks: CheckResult[]): RunSummary {

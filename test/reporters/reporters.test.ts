@@ -267,3 +267,35 @@ describe('secrets', () => {
     expect(maskBytes(body, SECRETS).toString('latin1')).toBe('a=****&b=****&c=****&d=x=****');
   });
 });
+
+describe('errors outside any check', () => {
+  it('every format shows them and none calls the run conformant', async () => {
+    const withErrors = buildFixtureReport();
+    withErrors.checks = withErrors.checks.filter((c) => c.verdict === 'pass');
+    withErrors.summary = summarize(withErrors.checks);
+    withErrors.errors = ['suites/gateway/receipts.test.ts failed to load: <TypeError> x is undefined ]]>'];
+    withErrors.summary.conformant = false;
+    const out = await mkdtemp(join(tmpdir(), 'mse-reporters-errors-'));
+    try {
+      const [json, junit, html, md] = await Promise.all(
+        (await writeReports(withErrors, [...REPORT_FORMATS], out)).map((p) => readFile(p, 'utf8')),
+      );
+      const validate = validator();
+      expect(validate(JSON.parse(json!)), JSON.stringify(validate.errors)).toBe(true);
+      expect(XMLValidator.validate(junit!)).toBe(true);
+      expect(junit).toMatch(/<testsuites [^>]*tests="2" failures="0" errors="1"/);
+      expect(junit).toContain(
+        '<error message="suites/gateway/receipts.test.ts failed to load: &lt;TypeError&gt;',
+      );
+      expect(html).toContain('Errors outside any check (1)');
+      expect(html).toContain('&lt;TypeError&gt;');
+      expect(html).toContain('not conformant');
+      expect(md).toContain('**Conformant:** no');
+      expect(md).toContain('### Errors outside any check (1)');
+      const lines = formatSummaryLines(withErrors, { color: false }).join('\n');
+      expect(lines).toContain('NONCONFORMANT: 0 failing check(s), 1 error(s) outside any check');
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  });
+});

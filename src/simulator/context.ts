@@ -1,0 +1,66 @@
+import type { Service, Spec } from '../spec/types.ts';
+import type { Backends } from './backends.ts';
+import type { Clock } from './clock.ts';
+import type { Deliverer } from './delivery.ts';
+import type { ProfileConfig } from './index.ts';
+import type { RateLimiter } from './rate.ts';
+import type { TransactionIds, TransactionStore, TransactionTimeline } from './transactions.ts';
+import type { UssdSessions } from './ussd.ts';
+
+/** Everything one running simulator shares between its request handlers. */
+export interface SimContext {
+  spec: Spec;
+  services: Map<string, Service>;
+  profiles: Map<string, ProfileConfig>;
+  clock: Clock;
+  ids: TransactionIds;
+  store: TransactionStore;
+  backends: Backends;
+  deliverer: Deliverer;
+  rate: RateLimiter;
+  ussd: UssdSessions;
+  receiptDelayMs: number;
+  syncTimeoutMs: number;
+  maxBodyBytes: number;
+  /** SMTP AUTD: provisioned sender domains and the profile each maps to. */
+  smtpDomains: { domain: string; profile?: string }[];
+  log: (line: string) => void;
+}
+
+/** A new timeline, registered in the store. */
+export function newTransaction(
+  ctx: SimContext,
+  kind: TransactionTimeline['kind'],
+  fields: Partial<TransactionTimeline> = {},
+): TransactionTimeline {
+  return ctx.store.add({
+    transactionId: ctx.ids.next(),
+    kind,
+    startedAt: new Date(ctx.clock.now()).toISOString(),
+    delivery: 'none',
+    deliveries: [],
+    notes: [],
+    ...fields,
+  });
+}
+
+/** One line per transaction, passwords never included. */
+export function logTransaction(ctx: SimContext, t: TransactionTimeline, extra = ''): void {
+  const status = t.response?.statusCode ?? t.execution?.statusCode;
+  ctx.log(
+    [
+      t.startedAt,
+      t.transactionId,
+      t.kind,
+      t.request ? `${t.request.method} ${t.request.path}` : '',
+      t.profile ? `profile=${t.profile}` : '',
+      t.service ? `service=${t.service}` : '',
+      t.mode ? `mode=${t.mode}` : '',
+      status !== undefined ? `status=${status}` : '',
+      t.response?.errorMessage ? `"${t.response.errorMessage}"` : '',
+      extra,
+    ]
+      .filter(Boolean)
+      .join(' '),
+  );
+}

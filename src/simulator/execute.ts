@@ -1,0 +1,224 @@
+import type { Service } from '../spec/types.ts';
+import { type Backends, cellKey, decodeCgiBytes, positionOf, tacTable, zeroCheckDigit } from './backends.ts';
+import { yyMMddHHmm } from './clock.ts';
+import { Status } from './status.ts';
+
+/**
+ * Which back-end answers a service. Keyed by the document's service ids; a service the table does not
+ * name falls back on its group. The back-end produces facts by output name; the service entry of spec/
+ * decides which of them appear in the execution response (and in which order).
+ */
+type Backend =
+  | 'smsc'
+  | 'handset-push'
+  | 'directory'
+  | 'billing'
+  | 'cell'
+  | 'cell-bytes'
+  | 'lbs-torpedo'
+  | 'tac'
+  | 'imei-torpedo'
+  | 'offer-insert'
+  | 'offer-delete'
+  | 'protocol';
+
+const backendById: Record<string, Backend> = {
+  SMS_TEXT: 'smsc',
+  SMS_EMS: 'smsc',
+  SMS_HEX_RING: 'smsc',
+  SMS_HEX_RING_UDH: 'smsc',
+  SMS_WAP_PUSH: 'smsc',
+  MMS_MT: 'handset-push',
+  WIB_PUSH: 'handset-push',
+  EAI_CHECK_CREDIT: 'directory',
+  SYS_CTN_INFO: 'directory',
+  SYS_CTN_INFO_TYPE: 'directory',
+  SYS_CHARGE_SUBSCRIB: 'billing',
+  LBS_TRANSLATOR: 'cell',
+  LBS_TRANSLATOR_BYTES: 'cell-bytes',
+  LBS_TORPEDO: 'lbs-torpedo',
+  IMEI_TRANSLATOR: 'tac',
+  IMEI_TORPEDO: 'imei-torpedo',
+  OFFER_INSERT: 'offer-insert',
+  OFFER_DELETE: 'offer-delete',
+  GERAR_PROTOCOLO: 'protocol',
+};
+
+const backendByGroup: Partial<Record<Service['group'], Backend>> = {
+  sms: 'smsc',
+  mms: 'handset-push',
+  'wap-wib': 'handset-push',
+  subscriber: 'directory',
+  billing: 'billing',
+  location: 'cell',
+  imei: 'tac',
+  protocol: 'protocol',
+};
+
+export function backendOf(service: Service): Backend {
+  return backendById[service.id] ?? backendByGroup[service.group] ?? 'handset-push';
+}
+
+export interface Execution {
+  statusCode: number;
+  errorMessage?: string;
+  parameters: { name: string; value: string }[];
+  /** How long the back-end takes (simulated); beyond the sync limit, sync answers with a timeout. */
+  delayMs: number;
+}
+
+export interface ExecutionInput {
+  service: Service;
+  params: Record<string, string>;
+  transactionId: string;
+  billingCode?: string;
+  /** The originator used when the request has none (the profile's short number). */
+  defaultOriginator: string;
+  backends: Backends;
+  now: number;
+  syncTimeoutMs: number;
+}
+
+/** The subscriber number of a request: the first input whose format is a ten-digit number. */
+function subscriberNumber(service: Service, params: Record<string, string>): string | undefined {
+  for (const input of service.inputs)
+    if (input.format === 'msisdn10' && params[input.name] !== undefined) return params[input.name];
+  return undefined;
+}
+
+const failure = (statusCode: number, errorMessage: string, delayMs = 0): Execution => ({
+  statusCode,
+  errorMessage,
+  parameters: [],
+  delayMs,
+});
+
+/** Runs a partner-to-MSE service against the simulated back-ends. */
+export function execute(input: ExecutionInput): Execution {
+  const { service, params, backends } = input;
+  const backend = backendOf(service);
+  const facts: Record<string, string> = {};
+  let delayMs = 0;
+  const number = subscriberNumber(service, params);
+  const slowDelay = input.syncTimeoutMs + 1000;
+
+  if (backend === 'smsc') {
+    const outcome = backends.smscOutcome(number ?? '');
+    if (outcome === 'SLOW') delayMs = slowDelay;
+    if (outcome === 'NO_ANSWER') facts.SMPP_COMMAND_STATUS = '0';
+    else facts.SMPP_MESSAGE_STATUS = outcome === 'SLOW' ? 'DELIVRD' : outcome;
+    facts.INITIALDATE = yyMMddHHmm(input.now);
+    facts.FINALDATE = yyMMddHHmm(input.now + delayMs);
+  } else if (
+    number !== undefined ||
+    ['directory', 'billing', 'lbs-torpedo', 'imei-torpedo'].includes(backend)
+  ) {
+    const ctn = number ?? '';
+    const subscriber = backends.subscriber(ctn);
+    if (!subscriber.active)
+      return failure(
+        Status.unknownSubscriber,
+        `Unknown or inactive subscriber [${ctn}]: the simulator's directory has no active line with this number`,
+      );
+    if (subscriber.slow) delayMs = slowDelay;
+    facts.IS_PREPAID = String(subscriber.type === 'PRE');
+    const amount = Number.parseInt(params.AMOUNT ?? '0', 10);
+    facts.HAS_CREDIT = String(subscriber.type === 'POS' || subscriber.creditCents >= amount);
+    facts.TECNOLOGY = subscriber.technology;
+    facts.SUBSCRIBER_TYPE = subscriber.type;
+    facts.STATUS = subscriber.status;
+    facts.CUSTOMER_TYPE = subscriber.customer;
+    if (backend === 'billing')
+      backends.charges.push({
+        transactionId: input.transactionId,
+        ctn,
+        ...(input.billingCode !== undefined ? { billingCode: input.billingCode } : {}),
+        at: new Date(input.now).toISOString(),
+      });
+    if (backend === 'lbs-torpedo' || backend === 'imei-torpedo') {
+      if (!subscriber.deviceAnswers) return failure(Status.noDeviceResponse, 'No Device Response', delayMs);
+      if (backend === 'lbs-torpedo') Object.assign(facts, positionFacts(subscriber.cell));
+      else Object.assign(facts, imeiFacts(zeroCheckDigit(subscriber.imei)));
+    }
+    if (backend === 'offer-insert' || backend === 'offer-delete') {
+      const items = [params.CATEGORIA, params.OFFERS]
+        .filter((v): v is string => v !== undefined)
+        .flatMap((v) => v.split(';'))
+        .map((v) => v.trim())
+        .filter(Boolean);
+      const owned = backends.offers.get(ctn) ?? new Set<string>();
+      for (const item of items) {
+        if (backend === 'offer-insert') owned.add(item);
+        else owned.delete(item);
+      }
+      backends.offers.set(ctn, owned);
+    }
+    if (backend === 'protocol') facts.NUMERO_PROTOCOLO = params.NUMERO_PROTOCOLO || backends.nextProtocol();
+  } else if (backend === 'cell') {
+    Object.assign(
+      facts,
+      positionFacts(cellKey(params.MCC ?? '0', params.MNC ?? '0', params.LAC ?? '0', params.CELLID ?? '0')),
+    );
+  } else if (backend === 'cell-bytes') {
+    const name = service.inputs[0]?.name ?? 'CGIBYTES';
+    const key = decodeCgiBytes(params[name] ?? '');
+    if (!key)
+      return failure(
+        Status.parameter,
+        `Invalid parameter [${name}]: expected 7 bytes in hex (BCD MCC/MNC, LAC, cell id), e.g. 27F45000DB0064`,
+      );
+    Object.assign(facts, positionFacts(key));
+  } else if (backend === 'tac') {
+    const imei = params.IMEI ?? '';
+    const tac = imei.slice(0, 8);
+    if (!tacTable.has(tac))
+      return failure(
+        Status.parameter,
+        `Invalid parameter [IMEI]: TAC ${tac} is not in the simulator's TAC table`,
+      );
+    Object.assign(facts, imeiFacts(imei));
+  } else if (backend === 'protocol') {
+    facts.NUMERO_PROTOCOLO = params.NUMERO_PROTOCOLO || backends.nextProtocol();
+  }
+
+  return { statusCode: Status.ok, parameters: outputs(input, facts), delayMs };
+}
+
+function positionFacts(key: string): Record<string, string> {
+  const p = positionOf(key);
+  return { LATITUDE: p.latitude, LONGITUDE: p.longitude, AZIMUTE: p.azimuth, RADIUS: p.radius };
+}
+
+function imeiFacts(imei: string): Record<string, string> {
+  const tac = imei.slice(0, 8);
+  const device = tacTable.get(tac);
+  return {
+    IMEI: imei,
+    TAC: tac,
+    ...(device ? { MODELMANUFACTURER: device.manufacturer, MODELNAME: device.model } : {}),
+  };
+}
+
+/**
+ * The service's outputs, in the order of its entry: echoed inputs (ANUM/BNUM swapped for SMS), values
+ * derived from another output (MSGSTATUS from SMPP_MESSAGE_STATUS), and the back-end's facts.
+ */
+function outputs(input: ExecutionInput, facts: Record<string, string>): { name: string; value: string }[] {
+  const values = new Map<string, string>();
+  for (const output of input.service.outputs) {
+    if (output.echoes) {
+      const echoed = input.params[output.echoes];
+      values.set(output.name, echoed ?? input.defaultOriginator);
+    } else if (facts[output.name] !== undefined) values.set(output.name, facts[output.name]!);
+  }
+  for (const output of input.service.outputs) {
+    if (!output.derivedFrom) continue;
+    const from = values.get(output.derivedFrom.output);
+    if (from === undefined) continue;
+    const mapped = output.derivedFrom.map[from] ?? output.derivedFrom.map['*'];
+    if (mapped !== undefined) values.set(output.name, mapped);
+  }
+  return input.service.outputs
+    .filter((o) => values.has(o.name))
+    .map((o) => ({ name: o.name, value: values.get(o.name)! }));
+}

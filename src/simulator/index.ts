@@ -1,0 +1,255 @@
+/**
+ * The reference MSE simulator: a real HTTP(S) and SMTP server whose behaviour comes from spec/.
+ * The suites start it in-process (`startSimulator()`); `mse-conformance simulate` runs it standalone.
+ */
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { loadSpec } from '../spec/load.ts';
+import type { Mode, Service } from '../spec/types.ts';
+import { handleApi } from './api.ts';
+import { Backends } from './backends.ts';
+import { type Clock, realClock, virtualClock } from './clock.ts';
+import type { SimContext } from './context.ts';
+import { handleControl } from './control.ts';
+import { Deliverer } from './delivery.ts';
+import { sendMse } from './http-util.ts';
+import { RateLimiter } from './rate.ts';
+import { type SmtpHandle, startSmtp } from './smtp.ts';
+import { checkStatusCodes, SimulatorError, Status } from './status.ts';
+import { TransactionIds, TransactionStore, type TransactionTimeline } from './transactions.ts';
+import { handleUssdCommand, UssdSessions } from './ussd.ts';
+
+export type { Mode } from '../spec/types.ts';
+export type { Scenario, SmscOutcome } from './backends.ts';
+export { cellTable, magicNumbers, tacTable } from './backends.ts';
+export { SimulatorError } from './status.ts';
+export type { DeliveryAttempt, TransactionTimeline } from './transactions.ts';
+
+export interface ProfileConfig {
+  id: string;
+  /** Service id of spec/services (SMS_TEXT, ...). */
+  service: string;
+  password: string;
+  /** When set, billingCode is required and must match. */
+  billingCode?: string;
+  /** Modes the profile allows (default: the service's allowed modes). */
+  modes?: Mode[];
+  /** Where async-delivery receipts go. */
+  delivery?: { url: string; userid?: string; pwd?: string };
+  /** Where MO deliveries go (SMS MO GET, MMS MO POST, WIB MO, USSD events). */
+  mo?: { url: string; user?: string; pwd?: string };
+  /** 33NN / 2NNN for SMS MO routing; the USSD short code for USSD events. */
+  shortNumber?: string;
+  /** 9.3 token bucket. */
+  rate?: { perSecond: number; burst: number };
+}
+
+export interface SimulatorOptions {
+  /** Default 127.0.0.1 and port 0 (an ephemeral port). */
+  host?: string;
+  port?: number;
+  /** Default: defaultProfiles(callback). */
+  profiles?: ProfileConfig[];
+  /** Base URL every default profile delivers to (receipts, MO, USSD events). */
+  callback?: string;
+  seed?: number;
+  /** PEM certificate and key (contents, not paths); HTTPS when given. */
+  tls?: { cert: string; key: string };
+  /** SMTP AUTD listener (chapter 10); default an ephemeral port on 127.0.0.1, `false` for none. */
+  smtp?: { port: number; domains?: { domain: string; profile?: string }[] } | false;
+  clock?: 'real' | 'virtual';
+  /** Delay before a receipt or MO is delivered (default 20 ms). */
+  receiptDelayMs?: number;
+  /** Delays before each redelivery after a non-200; the delivery is given up after the last. */
+  retry?: { delaysMs: number[] };
+  /** Default: spec protocol.syncTimeoutSeconds. */
+  syncTimeoutMs?: number;
+  /** Request body cap in bytes (default 1 MiB). */
+  maxBodyBytes?: number;
+  /** One line per transaction; default console.log. Passwords are never in it. */
+  log?: (line: string) => void;
+  /** Timelines kept in memory (oldest dropped first; default 20000). */
+  maxTransactions?: number;
+}
+
+export interface Simulator {
+  /** http(s)://HOST:PORT; the API is at `${url}/MSE/api` and `${url}/MSE/ussd`. */
+  url: string;
+  controlUrl: string;
+  smtp?: { host: string; port: number };
+  profiles: ProfileConfig[];
+  transactions(): TransactionTimeline[];
+  /** Virtual clock: moves time, runs what falls due (deliveries, retries, sync timeouts) and waits for it. */
+  advance(ms: number): Promise<void>;
+  /** Resolves when no delivery is in flight (and, with the real clock, none is scheduled). */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const defaultPassword = 'senha';
+export const defaultDeliveryUser = { userid: 'mse', pwd: 'mse-secret' };
+export const defaultSmtpDomain = 'empresa.com.br';
+
+/** Short numbers of the default MO profiles: 33NN, the trial form of 6.4.5. */
+const defaultShortNumbers: Record<string, string> = { sms: '3301', mms: '3302', 'wap-wib': '3303' };
+/** The USSD short code of the document's examples (6.4.18). */
+const defaultUssdShortCode = '100';
+
+/** The path under the callback URL where each kind of delivery goes. */
+export function moPath(service: Service): string {
+  if (service.kind === 'ussd-event' || service.kind === 'ussd-command') return '/ussd';
+  return service.group === 'mms' ? '/mo/mms' : service.group === 'wap-wib' ? '/mo/wib' : '/mo/sms';
+}
+
+/**
+ * One profile per service of spec/, named after the service, password `senha`; billingCode `000000` for
+ * services whose profiles usually demand one (6.4.9). With a callback, receipts go to `${callback}/receipt`
+ * and MO deliveries to `${callback}/mo/sms|mms|wib` or `${callback}/ussd`, with user `mse`.
+ */
+export function defaultProfiles(callback?: string): ProfileConfig[] {
+  const base = callback?.replace(/\/+$/, '');
+  const profiles: ProfileConfig[] = [];
+  for (const service of loadSpec().services) {
+    if (service.kind === 'smtp') continue;
+    const profile: ProfileConfig = { id: service.id, service: service.id, password: defaultPassword };
+    if (service.billingCode === 'required') profile.billingCode = '000000';
+    if (base && service.direction === 'partner-to-mse' && service.kind === 'api')
+      profile.delivery = { url: `${base}/receipt`, ...defaultDeliveryUser };
+    if (service.kind === 'mo-delivery' || service.kind.startsWith('ussd')) {
+      profile.shortNumber =
+        service.kind === 'mo-delivery'
+          ? (defaultShortNumbers[service.group] ?? '3300')
+          : defaultUssdShortCode;
+      if (base)
+        profile.mo = {
+          url: `${base}${moPath(service)}`,
+          user: defaultDeliveryUser.userid,
+          pwd: defaultDeliveryUser.pwd,
+        };
+    }
+    profiles.push(profile);
+  }
+  return profiles;
+}
+
+export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  const spec = loadSpec();
+  checkStatusCodes();
+  const profiles = options.profiles ?? defaultProfiles(options.callback);
+  const services = new Map(spec.services.map((s) => [s.id, s]));
+  for (const p of profiles)
+    if (!services.has(p.service))
+      throw new SimulatorError(
+        'MSE_SIM_PROFILE_SERVICE',
+        `profile ${p.id} names service ${p.service}, which spec/services does not define; use one of ${[...services.keys()].join(', ')}`,
+      );
+  const clock: Clock = options.clock === 'virtual' ? virtualClock() : realClock();
+  const store = new TransactionStore(options.maxTransactions);
+  const smtpOption = options.smtp === undefined ? { port: 0 } : options.smtp;
+  const ctx: SimContext = {
+    spec,
+    services,
+    profiles: new Map(profiles.map((p) => [p.id, p])),
+    clock,
+    ids: new TransactionIds(() => clock.now()),
+    store,
+    backends: new Backends(options.seed ?? 1),
+    deliverer: new Deliverer(clock, options.retry?.delaysMs ?? [100, 500, 2000, 10_000]),
+    rate: new RateLimiter(() => clock.now()),
+    ussd: new UssdSessions(),
+    receiptDelayMs: options.receiptDelayMs ?? 20,
+    syncTimeoutMs: options.syncTimeoutMs ?? spec.protocol.syncTimeoutSeconds * 1000,
+    maxBodyBytes: options.maxBodyBytes ?? 1_048_576,
+    smtpDomains: smtpOption === false ? [] : (smtpOption.domains ?? [{ domain: defaultSmtpDomain }]),
+    log: options.log ?? ((line) => console.log(line)),
+  };
+
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    route(ctx, req, res).catch((error: unknown) => {
+      // Never a stack trace on the wire or the console: one line, and the server keeps serving.
+      ctx.log(
+        `simulator: internal error on ${req.method} ${req.url?.split('?')[0]}: ${(error as Error).message}`,
+      );
+      sendMse(res, 500, {
+        statusCode: Status.internal,
+        profile: '',
+        errorMessage: 'Internal error of the simulator',
+      });
+    });
+  };
+  const server = options.tls
+    ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, handler)
+    : http.createServer({ keepAliveTimeout: 65_000 }, handler);
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable)
+      socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+  });
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  const url = `${options.tls ? 'https' : 'http'}://${urlHost}:${port}`;
+
+  let smtp: SmtpHandle | undefined;
+  if (smtpOption !== false) {
+    try {
+      smtp = await startSmtp(ctx, host, smtpOption.port);
+    } catch (error) {
+      server.close();
+      throw error;
+    }
+  }
+
+  return {
+    url,
+    controlUrl: `${url}/__control`,
+    ...(smtp ? { smtp: { host, port: smtp.port } } : {}),
+    profiles,
+    transactions: () => store.all(),
+    advance: (ms) => clock.advance(ms),
+    idle: () => ctx.deliverer.idle(),
+    async close() {
+      ctx.deliverer.close();
+      clock.close();
+      await smtp?.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections?.();
+      });
+    },
+  };
+}
+
+async function route(ctx: SimContext, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const target = req.url ?? '/';
+  const q = target.indexOf('?');
+  const path = q < 0 ? target : target.slice(0, q);
+  const rawQuery = q < 0 ? '' : target.slice(q + 1);
+  if (path === ctx.spec.protocol.endpoints.api) return handleApi(ctx, req, res, rawQuery);
+  if (path === ctx.spec.protocol.endpoints.ussd) return handleUssdCommand(ctx, req, res);
+  if (path === '/__control' || path.startsWith('/__control/'))
+    return handleControl(ctx, req, res, path, rawQuery);
+  req.resume();
+  sendMse(res, 404, {
+    statusCode: Status.parameter,
+    profile: '',
+    errorMessage: `No such endpoint ${path.slice(0, 60)}: the API is ${ctx.spec.protocol.endpoints.api} and ${ctx.spec.protocol.endpoints.ussd}, control under /__control`,
+  });
+}
+
+/** Reads a PEM file for the tls option, with an error that says which file. */
+export function readPem(file: string, what: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new SimulatorError(
+      'MSE_SIM_TLS',
+      `cannot read the TLS ${what} ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
+}

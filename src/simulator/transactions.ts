@@ -1,0 +1,97 @@
+import { yyMMddHHmmss } from './clock.ts';
+
+export interface DeliveryAttempt {
+  attempt: number;
+  at: string;
+  method: 'GET' | 'POST';
+  /** The URL as sent, with any password masked. */
+  url: string;
+  /** The request body as sent (base64); for a GET, the query string's bytes with any password masked. */
+  requestBase64: string;
+  /** The partner's HTTP status, absent when the connection failed. */
+  httpStatus?: number;
+  responseBase64?: string;
+  error?: string;
+}
+
+export type DeliveryState = 'none' | 'pending' | 'delivered' | 'given-up' | 'not-configured';
+
+export interface TransactionTimeline {
+  transactionId: string;
+  /** What started it: a partner's API or USSD request, an MO injection, a USSD user event, an SMTP message. */
+  kind: 'api' | 'ussd-command' | 'mo' | 'ussd-event' | 'smtp' | 'rejected';
+  service?: string;
+  profile?: string;
+  mode?: string;
+  startedAt: string;
+  request?: {
+    method: string;
+    path: string;
+    /** Parameters as understood, passwords masked. */
+    params?: Record<string, string>;
+    contentType?: string;
+    bodyBytes?: number;
+  };
+  /** The answer given in the same connection. */
+  response?: { httpStatus: number; statusCode: number; errorMessage?: string; body: string };
+  /** The execution response (what sync returns and async-delivery POSTs). */
+  execution?: { statusCode: number; errorMessage?: string; parameters: { name: string; value: string }[] };
+  delivery: DeliveryState;
+  deliveries: DeliveryAttempt[];
+  /** USSD: the screens shown to the subscriber, in order. */
+  screens?: { at: string; page: number; pages: number; text: string }[];
+  /** USSD events: the partner's reply and whether it is a valid command. */
+  reply?: { valid: boolean; problem?: string; command?: unknown; body?: string };
+  notes: string[];
+}
+
+/**
+ * Transaction ids of 19 digits, as every example of the document shows: `1`, the time as yyMMddHHmmss
+ * and a six-digit counter that never resets, so ids stay unique up to a million per second.
+ */
+export class TransactionIds {
+  private counter = 0;
+  constructor(private readonly now: () => number) {}
+  next(): string {
+    this.counter = (this.counter + 1) % 1_000_000;
+    return `1${yyMMddHHmmss(this.now())}${String(this.counter).padStart(6, '0')}`;
+  }
+}
+
+/** The timelines of the most recent transactions (older ones are dropped beyond `limit`). */
+export class TransactionStore {
+  private readonly byId = new Map<string, TransactionTimeline>();
+  constructor(private readonly limit = 20_000) {}
+
+  add(t: TransactionTimeline): TransactionTimeline {
+    this.byId.set(t.transactionId, t);
+    if (this.byId.size > this.limit) {
+      const oldest = this.byId.keys().next().value;
+      if (oldest !== undefined) this.byId.delete(oldest);
+    }
+    return t;
+  }
+  get(id: string): TransactionTimeline | undefined {
+    return this.byId.get(id);
+  }
+  all(): TransactionTimeline[] {
+    return [...this.byId.values()];
+  }
+  clear(): void {
+    this.byId.clear();
+  }
+}
+
+const secretNames = new Set(['pwd', 'password', 'PWD', 'PASSWORD']);
+
+/** Replaces password values in a parameter map. */
+export function maskParams(params: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(params)) out[k] = secretNames.has(k) ? '***' : v;
+  return out;
+}
+
+/** Replaces password values in a URL or query string (pwd, password, PWD). */
+export function maskUrl(url: string): string {
+  return url.replace(/([?&](?:pwd|password|PWD|PASSWORD)=)[^&]*/g, '$1***');
+}

@@ -1,0 +1,167 @@
+/**
+ * The MSE side of a partner certification: builds what the MSE delivers to a partner (receipts, SMS MO,
+ * MMS MO, USSD events) the way the document says, and sends it with the suite's byte-recording client.
+ */
+import { encodeQuery, percentEncode } from '../charset/latin1.ts';
+import { type SendResult, send } from '../client/http.ts';
+import { buildMseResponse, type MseResponse } from '../xml/mse-response.ts';
+import { cdata, escapeAttribute, escapeText } from '../xml/write.ts';
+
+export type Pairs = Array<[string, string]>;
+
+export interface PartnerEndpoints {
+  receipts?: string;
+  smsMo?: string;
+  mmsMo?: string;
+  ussd?: string;
+}
+
+export interface DeliveryCredentials {
+  /** Sent as `userid` with receipts (6.4.1.1) and as USER with SMS MO (6.4.5.1) unless `user` is given. */
+  userid?: string;
+  pwd?: string;
+  /** USER of SMS MO, when it differs from userid. */
+  user?: string;
+}
+
+/** Appends raw (already encoded) query text to a URL that may already hold a query. */
+export function withQuery(url: string, query: string): string {
+  if (!query) return url;
+  return `${url}${url.includes('?') ? '&' : '?'}${query}`;
+}
+
+/** 6.4.1.1: the receipt is POSTed, userid and pwd in the query string, the mse-response as UTF-8 XML in the body. */
+export function sendReceipt(
+  url: string,
+  receipt: MseResponse | string,
+  options: { credentials?: DeliveryCredentials; extraQuery?: Pairs; timeoutMs: number },
+): Promise<SendResult> {
+  const pairs: Pairs = [];
+  const c = options.credentials;
+  if (c?.userid !== undefined) pairs.push(['userid', c.userid]);
+  if (c?.pwd !== undefined) pairs.push(['pwd', c.pwd]);
+  pairs.push(...(options.extraQuery ?? []));
+  const body = typeof receipt === 'string' ? receipt : buildMseResponse(receipt);
+  return send({
+    method: 'POST',
+    url: withQuery(url, encodeQuery(pairs, 'UTF-8')),
+    headers: { 'content-type': 'text/xml; charset=UTF-8' },
+    body: Buffer.from(body, 'utf8'),
+    timeoutMs: options.timeoutMs,
+  });
+}
+
+export interface SmsMo {
+  text: string;
+  id: string;
+  anum: string;
+  bnum: string;
+}
+
+/**
+ * 6.4.5.1: the SMS MO is a GET with TEXT, ID, ANUM and BNUM (and USER, PWD when the URL is provisioned with
+ * them) percent-encoded as ISO-8859-1: `ç` travels as `%E7`, never as UTF-8's `%C3%A7`.
+ */
+export function sendSmsMo(
+  url: string,
+  mo: SmsMo,
+  options: { credentials?: DeliveryCredentials; extraQuery?: Pairs; timeoutMs: number },
+): Promise<SendResult> {
+  const pairs: Pairs = [
+    ['TEXT', mo.text],
+    ['ID', mo.id],
+    ['ANUM', mo.anum],
+    ['BNUM', mo.bnum],
+  ];
+  const c = options.credentials;
+  const user = c?.user ?? c?.userid;
+  if (user !== undefined) pairs.push(['USER', user]);
+  if (c?.pwd !== undefined) pairs.push(['PWD', c.pwd]);
+  pairs.push(...(options.extraQuery ?? []));
+  return send({
+    method: 'GET',
+    url: withQuery(url, encodeQuery(pairs, 'ISO-8859-1')),
+    timeoutMs: options.timeoutMs,
+  });
+}
+
+export interface MmsMo {
+  msgId: string;
+  anum: string;
+  bnum: string;
+  /** The MMS message (headers and multipart body) as bytes. */
+  mms: Buffer;
+}
+
+/**
+ * Percent-encodes bytes the way 6.4.7.1's example does (`+` for space, `%XX` otherwise): read as Latin-1,
+ * each byte is one character, so the ISO-8859-1 query encoder encodes the bytes exactly.
+ */
+export function percentEncodeBytes(bytes: Buffer): string {
+  return percentEncode(bytes.toString('latin1'), 'ISO-8859-1', 'MMS');
+}
+
+/** The REQUEST REQ_TYPE="Rcv_MMS_MO" document of 6.4.7.1, the MMS percent-encoded inside CDATA. */
+export function buildMmsMoRequest(mo: MmsMo): string {
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    '<REQUEST REQ_TYPE="Rcv_MMS_MO">',
+    `  <MSG MSG_ID="${escapeAttribute(mo.msgId)}" />`,
+    `  <ANUM>${escapeText(mo.anum)}</ANUM>`,
+    `  <BNUM>${escapeText(mo.bnum)}</BNUM>`,
+    `  <MMS>${cdata(percentEncodeBytes(mo.mms))}</MMS>`,
+    '</REQUEST>',
+    '',
+  ].join('\n');
+}
+
+/** 6.4.7.1: the MMS MO is POSTed, the REQUEST document as UTF-8 in the body. */
+export function sendMmsMo(
+  url: string,
+  document: string,
+  options: { extraQuery?: Pairs; timeoutMs: number },
+): Promise<SendResult> {
+  return send({
+    method: 'POST',
+    url: withQuery(url, encodeQuery(options.extraQuery ?? [], 'UTF-8')),
+    headers: { 'content-type': 'text/xml; charset=UTF-8' },
+    body: Buffer.from(document, 'utf8'),
+    timeoutMs: options.timeoutMs,
+  });
+}
+
+export interface UssdEventDocument {
+  msisdn: string;
+  shortCode: string;
+  sessionOwner?: string;
+  /** The response element: user_init (6.4.21), index (6.4.22) or input (6.4.23), and its value. */
+  response: [name: string, value: string];
+}
+
+/** The ussd_message_response document of 6.4.21-6.4.23. */
+export function buildUssdEvent(event: UssdEventDocument): string {
+  const lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<ussd_message_response>', '  <head>'];
+  lines.push(`    <msisdn>${escapeText(event.msisdn)}</msisdn>`);
+  lines.push(`    <short_code>${escapeText(event.shortCode)}</short_code>`);
+  if (event.sessionOwner !== undefined)
+    lines.push(`    <session_owner>${escapeText(event.sessionOwner)}</session_owner>`);
+  const [name, value] = event.response;
+  lines.push('  </head>', '  <response>', `    <${name}>${escapeText(value)}</${name}>`, '  </response>');
+  lines.push('</ussd_message_response>', '');
+  return lines.join('\n');
+}
+
+/** 6.4.21: USSD events are POSTed; the partner's answer (the body of its 200) is a command. */
+export function sendUssdEvent(
+  url: string,
+  document: string,
+  options: { extraQuery?: Pairs; timeoutMs: number },
+): Promise<SendResult> {
+  return send({
+    method: 'POST',
+    url: withQuery(url, encodeQuery(options.extraQuery ?? [], 'UTF-8')),
+    headers: { 'content-type': 'text/xml; charset=UTF-8' },
+    body: Buffer.from(document, 'utf8'),
+    timeoutMs: options.timeoutMs,
+  });
+}

@@ -1,6 +1,233 @@
-import { UsageError } from './common.ts';
+/**
+ * `mse-conformance gateway`: plays the partner against an MSE implementation (the embedded reference
+ * simulator when no --target is given), receives its deliveries on a listener of its own, and judges
+ * everything against the spec. Exit codes: 0 conformant, 1 nonconformant, 2 usage/config, 3 unreachable.
+ */
+import { send } from '../client/http.ts';
+import { type Listener, startListener } from '../listener/index.ts';
+import {
+  type CommonValues,
+  checkTargetUrl,
+  commonOptions,
+  execute,
+  filterPatterns,
+  readConfig,
+  secretsOf,
+} from '../runner/cli.ts';
+import type { RunConfig } from '../runner/config.ts';
+import type { RunContext } from '../runner/types.ts';
+import { loadSpec } from '../spec/load.ts';
+import { ExitCode, parseOptions, UsageError } from './common.ts';
 
-// Placeholder until the command lands; it says so instead of pretending to work.
-export async function gatewayCommand(_args: string[]): Promise<number> {
-  throw new UsageError('the "gateway" command is not implemented yet', 'MSE_NOT_IMPLEMENTED');
+export const GATEWAY_SUITE_DIR = 'suites/gateway';
+
+const HELP = `Usage: mse-conformance gateway [options]
+
+Plays the partner against an MSE implementation and checks it against the contract in spec/.
+Without --target it starts the embedded reference simulator and tests that.
+
+Options:
+  --target URL         base URL of the MSE under test (the suite calls URL/MSE/api and URL/MSE/ussd)
+  --config FILE        run config (spec/schema/config.schema.json): profiles, numbers, listener, timeouts
+  --only PATTERN       run only matching checks (repeatable, comma-separated): a glob on the check id,
+                       or family:, service:, mode:, rule:, tag:, level: followed by a glob
+  --skip PATTERN       leave matching checks out (same patterns)
+  --strict             SHOULD-level departures fail the run
+  --list               print every check id with its rule, section and level, without running
+  --expectations FILE  known failures by check id (spec/schema/expectations.schema.json)
+  --report FORMATS     json,junit,html,md (default: all four)
+  --out DIR            write the reports there
+  --quiet              no progress or summary on stdout
+
+Exit codes: 0 conformant, 1 nonconformance found, 2 usage or config error, 3 target unreachable.`;
+
+/** The run config of the embedded simulator, built from its own profiles (so every service is provisioned). */
+export function configFromSimulator(
+  base: RunConfig,
+  sim: {
+    controlUrl: string;
+    smtp?: { host: string; port: number };
+    profiles: {
+      id: string;
+      service: string;
+      password: string;
+      billingCode?: string;
+      shortNumber?: string;
+      delivery?: { userid?: string; pwd?: string };
+      mo?: { user?: string; pwd?: string };
+    }[];
+  },
+  smtpFrom: string,
+): RunConfig {
+  const config: RunConfig = {
+    ...base,
+    profiles: {},
+    listener: { ...base.listener },
+    moTrigger: { kind: 'simulator-control', url: sim.controlUrl },
+  };
+  for (const p of sim.profiles) {
+    config.profiles[p.service] = {
+      profile: p.id,
+      password: p.password,
+      ...(p.billingCode ? { billingCode: p.billingCode, billingCodeRequired: true } : {}),
+      ...(p.shortNumber ? { shortCode: p.shortNumber } : {}),
+    };
+    if (p.delivery && (p.delivery.userid || p.delivery.pwd))
+      config.listener.credentials = {
+        ...(p.delivery.userid ? { userid: p.delivery.userid } : {}),
+        ...(p.delivery.pwd ? { pwd: p.delivery.pwd } : {}),
+      };
+    if (p.mo && (p.mo.user || p.mo.pwd))
+      config.listener.moCredentials = {
+        ...(p.mo.user ? { user: p.mo.user } : {}),
+        ...(p.mo.pwd ? { pwd: p.mo.pwd } : {}),
+      };
+  }
+  if (sim.smtp) config.smtp = { host: sim.smtp.host, port: sim.smtp.port, from: smtpFrom };
+  return config;
+}
+
+/** Timeouts for the embedded simulator: it answers in milliseconds, so the run need not wait long. */
+const EMBEDDED_TIMEOUTS: RunConfig['timeouts'] = {
+  requestMs: 5_000,
+  syncMs: 10_000,
+  receiptMs: 5_000,
+  quietMs: 800,
+  redeliveryMs: 5_000,
+};
+
+/** Is anything answering HTTP at the target? A connection error means exit code 3. */
+export async function probeTarget(target: string, timeoutMs: number): Promise<string | undefined> {
+  const result = await send({
+    method: 'GET',
+    url: `${target}${loadSpec().protocol.endpoints.api}`,
+    timeoutMs,
+  });
+  return result.response ? undefined : result.error;
+}
+
+export interface GatewayRun {
+  code: number;
+}
+
+export async function gatewayCommand(args: string[]): Promise<number> {
+  const { values } = parseOptions(args, commonOptions);
+  if (values.help) {
+    console.log(HELP);
+    return ExitCode.Ok;
+  }
+  return runGateway(values as CommonValues);
+}
+
+/** The whole command, callable from code (bench, tests) with parsed values. */
+export async function runGateway(
+  values: CommonValues,
+  out: (line: string) => void = console.log,
+): Promise<number> {
+  const config = readConfig(values);
+  const { only, skip } = filterPatterns(values);
+  const strict = values.strict === true || config.strict === true;
+  const targetOption = values.target ?? config.target;
+  const target = targetOption ? checkTargetUrl(targetOption) : undefined;
+  const testTimeoutMs = (cfg: RunConfig) =>
+    Math.max(
+      cfg.timeouts.syncMs,
+      cfg.timeouts.receiptMs + cfg.timeouts.redeliveryMs,
+      cfg.timeouts.requestMs * 4,
+    ) + 10_000;
+
+  if (values.list) {
+    // Listing needs no target: every service counts as provisioned so that every check is shown.
+    const listConfig: RunConfig = { ...config, profiles: { ...config.profiles } };
+    for (const s of loadSpec().services) listConfig.profiles[s.id] ??= { profile: s.id, password: 'listing' };
+    listConfig.moTrigger ??= { kind: 'simulator-control', url: 'http://127.0.0.1:1/__control' };
+    listConfig.smtp ??= { host: '127.0.0.1', port: 25 };
+    const context: RunContext = {
+      role: 'gateway',
+      strict,
+      only,
+      skip,
+      target: target ?? 'embedded simulator',
+      config: listConfig,
+      secrets: [],
+      embedded: !target,
+    };
+    return (
+      await execute({
+        role: 'gateway',
+        suiteDir: GATEWAY_SUITE_DIR,
+        values,
+        context,
+        testTimeoutMs: 60_000,
+        out,
+      })
+    ).code;
+  }
+
+  let listener: Listener | undefined;
+  let sim: { close(): Promise<void> } | undefined;
+  try {
+    try {
+      listener = await startListener({
+        host: config.listener.host ?? '127.0.0.1',
+        port: config.listener.port ?? 0,
+        ...(config.listener.publicUrl ? { publicUrl: config.listener.publicUrl } : {}),
+      });
+    } catch (error) {
+      throw new UsageError(
+        `cannot start the listener on ${config.listener.host ?? '127.0.0.1'}:${config.listener.port ?? 0} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): choose another listener.port in the config`,
+        'MSE_LISTENER_BIND',
+      );
+    }
+    let runConfig = config;
+    let runTarget: string;
+    if (!target) {
+      const { startSimulator, defaultSmtpDomain } = await import('../simulator/index.ts');
+      const simulator = await startSimulator({
+        callback: listener.url,
+        log: () => {},
+        retry: { delaysMs: [50, 200, 1000] },
+      });
+      sim = simulator;
+      runTarget = simulator.url;
+      runConfig = configFromSimulator(
+        { ...config, timeouts: values.config ? config.timeouts : EMBEDDED_TIMEOUTS },
+        simulator,
+        `partner@${defaultSmtpDomain}`,
+      );
+    } else {
+      runTarget = target;
+      const problem = await probeTarget(target, config.timeouts.requestMs);
+      if (problem) {
+        console.error(
+          `mse-conformance gateway: the target ${target} is unreachable: ${problem} (MSE_TARGET_UNREACHABLE). Check --target and that the gateway is running.`,
+        );
+        return ExitCode.Unreachable;
+      }
+    }
+    const context: RunContext = {
+      role: 'gateway',
+      strict,
+      only,
+      skip,
+      target: runTarget,
+      config: runConfig,
+      secrets: secretsOf(runConfig),
+      listenerUrl: listener.url,
+      listenerSuiteUrl: listener.suiteUrl,
+      embedded: !target,
+    };
+    const result = await execute({
+      role: 'gateway',
+      suiteDir: GATEWAY_SUITE_DIR,
+      values,
+      context,
+      testTimeoutMs: testTimeoutMs(runConfig),
+      out,
+    });
+    return result.code;
+  } finally {
+    await sim?.close();
+    await listener?.close();
+  }
 }

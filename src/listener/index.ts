@@ -1,0 +1,310 @@
+/**
+ * The delivery listener: a real HTTP server that plays the partner's endpoints during a run. It records every
+ * delivery the target makes (receipts, SMS/MMS/WIB MO, USSD events, anything else) with its raw bytes,
+ * correlates them by transaction id or ID, and lets checks wait for them with a deadline (event-driven).
+ *
+ * Checks run in vitest workers, so the listener also serves a small suite-side API under a secret path
+ * (`/__suite/<token>/...`): wait for deliveries, list them, and set the answer for the next deliveries.
+ */
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type DeliveryKind = 'receipt' | 'sms-mo' | 'mms-mo' | 'wib-mo' | 'ussd-event' | 'other';
+
+/** Paths of the partner endpoints on the listener; the simulator's `callback` option uses the same ones. */
+export const LISTENER_PATHS: Record<Exclude<DeliveryKind, 'other'>, string> = {
+  receipt: '/receipt',
+  'sms-mo': '/mo/sms',
+  'mms-mo': '/mo/mms',
+  'wib-mo': '/mo/wib',
+  'ussd-event': '/ussd',
+};
+
+export interface Delivery {
+  seq: number;
+  kind: DeliveryKind;
+  /** Epoch milliseconds when the request ended. */
+  at: number;
+  method: string;
+  /** Path and query exactly as the target sent them (the query is kept byte-exact, percent-escapes included). */
+  url: string;
+  rawQuery: string;
+  headers: Record<string, string>;
+  body: Buffer;
+  /** Correlation key: transaction-id of a receipt, ID of an SMS MO, MSG_ID of an MMS MO, msisdn of a USSD event. */
+  key?: string;
+  /** The status the listener answered. */
+  answered: number;
+}
+
+/** A delivery as the suite-side API sends it to workers (JSON). */
+export type DeliveryJson = Omit<Delivery, 'body'> & { bodyBase64: string };
+
+export interface AnswerRule {
+  kind: DeliveryKind;
+  /** Only deliveries with this key; any when absent. */
+  key?: string;
+  status: number;
+  body?: string;
+  contentType?: string;
+  /** How many deliveries the rule answers before it is used up. */
+  times: number;
+}
+
+export interface WaitQuery {
+  kind?: DeliveryKind;
+  key?: string;
+  /** A substring of the raw query or body (latin1 view), to find a delivery the suite marked with a token. */
+  contains?: string;
+  /** Resolve once this many matching deliveries are recorded (default 1). */
+  count?: number;
+  timeoutMs: number;
+  /** Only deliveries with seq greater than this. */
+  since?: number;
+}
+
+export interface ListenerOptions {
+  host?: string;
+  port?: number;
+  /** The URL the target delivers to, when it differs from the bound address (NAT, proxies). */
+  publicUrl?: string;
+  /** Largest body accepted, in bytes; larger bodies are answered 413. */
+  maxBodyBytes?: number;
+  /** Answer to a USSD event when no rule says otherwise: a valid ussd_message_request command (6.4.21-6.4.23). */
+  ussdAnswer?: () => string;
+}
+
+export interface Listener {
+  /** Base URL the target delivers to. */
+  url: string;
+  /** Base URL of the suite-side API (includes the secret token). */
+  suiteUrl: string;
+  deliveries(): Delivery[];
+  waitFor(query: WaitQuery): Promise<Delivery[]>;
+  answer(rule: AnswerRule): void;
+  close(): Promise<void>;
+}
+
+/** Default USSD answer: a notify command, the simplest valid command a partner may send back. */
+export function defaultUssdAnswer(): string {
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    '<ussd_message_request>',
+    '  <head>',
+    '    <mode>async</mode>',
+    '  </head>',
+    '  <command>',
+    '    <notify>',
+    '      <content>Thank you</content>',
+    '    </notify>',
+    '  </command>',
+    '</ussd_message_request>',
+    '',
+  ].join('\n');
+}
+
+function kindOf(method: string, path: string): DeliveryKind {
+  for (const [kind, p] of Object.entries(LISTENER_PATHS))
+    if (path === p || path.endsWith(p)) return kind as DeliveryKind;
+  void method;
+  return 'other';
+}
+
+/** Correlation key; tolerant on purpose (bodies may be broken), it only finds, it does not judge. */
+function keyOf(kind: DeliveryKind, rawQuery: string, body: Buffer): string | undefined {
+  const text = body.toString('latin1');
+  switch (kind) {
+    case 'receipt':
+      return /<transaction-id>\s*([^<\s]*)\s*<\/transaction-id>/.exec(text)?.[1];
+    case 'sms-mo':
+    case 'wib-mo': {
+      const m = /(?:^|&)ID=([^&]*)/.exec(rawQuery);
+      return m ? decodeURIComponent(m[1]!.replace(/\+/g, ' ')) : undefined;
+    }
+    case 'mms-mo':
+      return /MSG_ID\s*=\s*"([^"]*)"/.exec(text)?.[1];
+    case 'ussd-event':
+      return /<msisdn>\s*([^<\s]*)\s*<\/msisdn>/.exec(text)?.[1];
+    default:
+      return undefined;
+  }
+}
+
+function matches(d: Delivery, q: WaitQuery): boolean {
+  if (q.kind && d.kind !== q.kind) return false;
+  if (q.key !== undefined && d.key !== q.key) return false;
+  if (q.since !== undefined && d.seq <= q.since) return false;
+  if (q.contains !== undefined) {
+    const hay = `${d.url}\n${d.body.toString('latin1')}\n${d.body.toString('utf8')}`;
+    if (!hay.includes(q.contains) && !safeDecode(d.rawQuery).includes(q.contains)) return false;
+  }
+  return true;
+}
+
+function safeDecode(q: string): string {
+  try {
+    return decodeURIComponent(q.replace(/\+/g, ' '));
+  } catch {
+    return q;
+  }
+}
+
+export function toJson(d: Delivery): DeliveryJson {
+  const { body, ...rest } = d;
+  return { ...rest, bodyBase64: body.toString('base64') };
+}
+
+export function fromJson(d: DeliveryJson): Delivery {
+  const { bodyBase64, ...rest } = d;
+  return { ...rest, body: Buffer.from(bodyBase64, 'base64') };
+}
+
+export async function startListener(options: ListenerOptions = {}): Promise<Listener> {
+  const maxBody = options.maxBodyBytes ?? 8 * 1024 * 1024;
+  const token = randomBytes(12).toString('hex');
+  const suitePrefix = `/__suite/${token}`;
+  const recorded: Delivery[] = [];
+  const rules: AnswerRule[] = [];
+  const events = new EventEmitter();
+  events.setMaxListeners(0);
+  let seq = 0;
+
+  const waitFor = (q: WaitQuery): Promise<Delivery[]> => {
+    const want = q.count ?? 1;
+    const found = () => recorded.filter((d) => matches(d, q));
+    const now = found();
+    if (now.length >= want || q.timeoutMs <= 0) return Promise.resolve(now);
+    return new Promise((resolve) => {
+      const onDelivery = () => {
+        const f = found();
+        if (f.length >= want) finish(f);
+      };
+      const timer = setTimeout(() => finish(found()), q.timeoutMs);
+      const finish = (f: Delivery[]) => {
+        clearTimeout(timer);
+        events.off('delivery', onDelivery);
+        resolve(f);
+      };
+      events.on('delivery', onDelivery);
+    });
+  };
+
+  const takeRule = (kind: DeliveryKind, key: string | undefined): AnswerRule | undefined => {
+    const i = rules.findIndex(
+      (r) => r.kind === kind && (r.key === undefined || r.key === key) && r.times > 0,
+    );
+    if (i < 0) return undefined;
+    const rule = rules[i]!;
+    rule.times--;
+    if (rule.times <= 0) rules.splice(i, 1);
+    return rule;
+  };
+
+  const handleSuite = async (req: IncomingMessage, res: ServerResponse, path: string, body: Buffer) => {
+    const json = (status: number, value: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(value));
+    };
+    const input = body.length ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {};
+    if (path === '/wait' && req.method === 'POST') {
+      const found = await waitFor(input as unknown as WaitQuery);
+      json(200, { deliveries: found.map(toJson) });
+    } else if (path === '/answer' && req.method === 'POST') {
+      rules.push(input as unknown as AnswerRule);
+      json(200, { ok: true });
+    } else if (path === '/deliveries') {
+      json(200, { deliveries: recorded.map(toJson) });
+    } else json(404, { error: 'unknown suite endpoint' });
+  };
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooBig = false;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > maxBody) tooBig = true;
+      else chunks.push(c);
+    });
+    req.on('error', () => res.destroy());
+    req.on('end', () => {
+      void (async () => {
+        try {
+          const rawUrl = req.url ?? '/';
+          const qi = rawUrl.indexOf('?');
+          const path = qi < 0 ? rawUrl : rawUrl.slice(0, qi);
+          const rawQuery = qi < 0 ? '' : rawUrl.slice(qi + 1);
+          const body = Buffer.concat(chunks);
+          if (path.startsWith(suitePrefix)) {
+            await handleSuite(req, res, path.slice(suitePrefix.length), body);
+            return;
+          }
+          if (tooBig) {
+            res.writeHead(413, { 'content-type': 'text/plain' });
+            res.end('body too large');
+            return;
+          }
+          const method = req.method ?? 'GET';
+          const kind = kindOf(method, path);
+          const key = keyOf(kind, rawQuery, body);
+          const rule = takeRule(kind, key);
+          const status = rule?.status ?? 200;
+          const headers: Record<string, string> = {};
+          for (const [k, v] of Object.entries(req.headers))
+            if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+          const delivery: Delivery = {
+            seq: ++seq,
+            kind,
+            at: Date.now(),
+            method,
+            url: rawUrl,
+            rawQuery,
+            headers,
+            body,
+            answered: status,
+            ...(key !== undefined ? { key } : {}),
+          };
+          recorded.push(delivery);
+          let answer =
+            rule?.body ?? (kind === 'ussd-event' ? (options.ussdAnswer ?? defaultUssdAnswer)() : 'OK');
+          let type = rule?.contentType ?? (kind === 'ussd-event' ? 'text/xml; charset=UTF-8' : 'text/plain');
+          if (kind === 'other') {
+            answer = '';
+            type = 'text/plain';
+          }
+          res.writeHead(status, { 'content-type': type });
+          res.end(answer);
+          events.emit('delivery', delivery);
+        } catch (error) {
+          // Bad input never takes the listener down: answer 400 and carry on.
+          if (!res.headersSent) res.writeHead(400, { 'content-type': 'text/plain' });
+          res.end(`bad request: ${(error as Error).message}`);
+        }
+      })();
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+  server.on('clientError', (_e, socket) => socket.destroy());
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const bound = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
+  const url = (options.publicUrl ?? bound).replace(/\/$/, '');
+  return {
+    url,
+    suiteUrl: `${bound}${suitePrefix}`,
+    deliveries: () => [...recorded],
+    waitFor,
+    answer: (rule) => rules.push({ ...rule }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,32 @@
+/** The listener's suite-side API, as checks in vitest workers reach it (see index.ts). */
+import { type AnswerRule, type Delivery, type DeliveryJson, fromJson, type WaitQuery } from './index.ts';
+
+export interface ListenerClient {
+  waitFor(query: WaitQuery): Promise<Delivery[]>;
+  answer(rule: AnswerRule): Promise<void>;
+  deliveries(): Promise<Delivery[]>;
+}
+
+export function listenerClient(suiteUrl: string): ListenerClient {
+  const post = async (path: string, body: unknown) => {
+    const res = await fetch(`${suiteUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`listener API ${path} answered ${res.status}`);
+    return res.json() as Promise<{ deliveries?: DeliveryJson[] }>;
+  };
+  return {
+    async waitFor(query) {
+      return ((await post('/wait', query)).deliveries ?? []).map(fromJson);
+    },
+    async answer(rule) {
+      await post('/answer', rule);
+    },
+    async deliveries() {
+      const res = await fetch(`${suiteUrl}/deliveries`);
+      return (((await res.json()) as { deliveries: DeliveryJson[] }).deliveries ?? []).map(fromJson);
+    },
+  };
+}

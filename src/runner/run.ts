@@ -1,0 +1,84 @@
+/**
+ * Runs a conformance suite (a folder of vitest files that register checks) programmatically with vitest,
+ * for either role, and returns the CheckResults. The run context reaches the workers through `provide`.
+ */
+import { createVitest } from 'vitest/node';
+import type { CheckResult } from '../../reporters/model.ts';
+import { projectRoot } from '../spec/load.ts';
+import { CheckCollector } from './reporter.ts';
+import type { CheckMeta, RunContext } from './types.ts';
+
+export interface RunOptions {
+  /** Folder of the suite, relative to the project root (`suites/gateway`). */
+  suiteDir: string;
+  context: RunContext;
+  expectations?: Map<string, string>;
+  progress?: (line: string) => void;
+  /** Default per-check budget (ms). */
+  testTimeoutMs: number;
+  /** Checks in flight at once within one file; receipts are waited for concurrently. */
+  concurrency?: number;
+}
+
+export interface RunOutcome {
+  checks: CheckResult[];
+  /** Errors outside any check (a suite file that failed to load): they make the run nonconformant. */
+  errors: string[];
+}
+
+function vitestOptions(options: RunOptions) {
+  return {
+    watch: false,
+    config: false as const,
+    root: projectRoot,
+    include: [`${options.suiteDir}/**/*.test.ts`],
+    pool: 'threads' as const,
+    maxWorkers: 2,
+    isolate: false,
+    fileParallelism: true,
+    testTimeout: options.testTimeoutMs,
+    hookTimeout: options.testTimeoutMs,
+    maxConcurrency: options.concurrency ?? 64,
+    sequence: { concurrent: true },
+    provide: { mseRun: options.context },
+    passWithNoTests: true,
+  };
+}
+
+/** Runs the suite; resolves when every check has a result. */
+export async function runSuite(options: RunOptions): Promise<RunOutcome> {
+  const collector = new CheckCollector({
+    strict: options.context.strict,
+    expectations: options.expectations ?? new Map(),
+    secrets: options.context.secrets,
+    ...(options.progress ? { progress: options.progress } : {}),
+  });
+  const vitest = await createVitest('test', { ...vitestOptions(options), reporters: [collector] });
+  try {
+    await vitest.start();
+  } finally {
+    await vitest.close();
+  }
+  const order = (a: CheckResult, b: CheckResult) => a.id.localeCompare(b.id);
+  return { checks: collector.results.sort(order), errors: collector.errors };
+}
+
+/** Collects the suite without running it: every selected check's metadata (`--list`). */
+export async function listSuite(options: RunOptions): Promise<{ checks: CheckMeta[]; errors: string[] }> {
+  const vitest = await createVitest('test', { ...vitestOptions(options), reporters: [] });
+  try {
+    const result = await vitest.collect();
+    const checks: CheckMeta[] = [];
+    const errors: string[] = [];
+    for (const module of result.testModules) {
+      for (const e of module.errors()) errors.push(`${module.moduleId}: ${e.message}`);
+      for (const tc of module.children.allTests()) {
+        const check = (tc.meta() as { check?: CheckMeta }).check;
+        if (check) checks.push(check);
+      }
+    }
+    return { checks: checks.sort((a, b) => a.id.localeCompare(b.id)), errors };
+  } finally {
+    await vitest.close();
+  }
+}

@@ -1,0 +1,359 @@
+/**
+ * The gateway suite's harness (test262 style): every check is a thin body over these helpers. They send
+ * requests the way a partner does, record every exchange (secrets masked) on the running check, read the
+ * mse-response with the shared XML codec, and fail with a message that says what was expected and what came.
+ */
+import { threadId } from 'node:worker_threads';
+import type { Exchange } from '../../reporters/model.ts';
+import { firstInvalidUtf8, mediaType } from '../../src/charset/encoding.ts';
+import { encodeQuery } from '../../src/charset/latin1.ts';
+import { type SendResult, send, toExchange } from '../../src/client/http.ts';
+import type { Delivery, DeliveryKind } from '../../src/listener/index.ts';
+import { type ListenerClient, listenerClient } from '../../src/listener/remote.ts';
+import type { ProfileEntry } from '../../src/runner/config.ts';
+import { type CheckContext, type CheckDefinition, runContext } from '../../src/runner/register.ts';
+import type { CheckMeta, RunContext } from '../../src/runner/types.ts';
+import { loadSpec } from '../../src/spec/load.ts';
+import type { Mode, Service, Spec } from '../../src/spec/types.ts';
+import { childElements, parseXml, textOf, type XmlDocument } from '../../src/xml/codec.ts';
+import { validateXml } from '../../src/xml/validate.ts';
+
+export const run: RunContext = runContext();
+export const spec: Spec = loadSpec();
+export const listener: ListenerClient | undefined = run.listenerSuiteUrl
+  ? listenerClient(run.listenerSuiteUrl)
+  : undefined;
+export const timeouts = run.config.timeouts;
+
+export type Pairs = Array<[string, string]>;
+
+/** Builds a check's metadata from its rule in the catalogue; an unknown rule fails at collection time. */
+export function meta(
+  family: string,
+  rule: string,
+  options: { service?: Service; mode?: string; variant?: string; tags?: string[] } = {},
+): CheckMeta {
+  const r = spec.rules.get(rule);
+  if (!r) throw new Error(`check of family ${family} cites rule ${rule}, which the catalogue does not have`);
+  let tail = rule;
+  if (options.service && tail.startsWith(`${options.service.slug}.`))
+    tail = tail.slice(options.service.slug.length + 1);
+  else if (tail.startsWith(`${family}.`)) tail = tail.slice(family.length + 1);
+  const id = ['gateway', family, options.service?.slug, tail, options.variant].filter(Boolean).join('.');
+  const m: CheckMeta = {
+    id,
+    rule,
+    section: r.section,
+    level: r.level,
+    family,
+    requirement: r.text,
+    tags: [...new Set([...(r.tags ?? []), ...(options.tags ?? [])])],
+  };
+  if (options.service) m.service = options.service.id;
+  if (options.mode) m.mode = options.mode;
+  return m;
+}
+
+export function define(
+  m: CheckMeta,
+  body: (ctx: CheckContext) => Promise<void> | void,
+  extra: { skipReason?: string | undefined; timeoutMs?: number } = {},
+): CheckDefinition {
+  const def: CheckDefinition = { meta: m, run: body };
+  if (extra.skipReason) def.skipReason = extra.skipReason;
+  if (extra.timeoutMs) def.timeoutMs = extra.timeoutMs;
+  return def;
+}
+
+/** Fails the running check with `message` unless `condition` holds. */
+export function ensure(ctx: CheckContext, condition: unknown, message: string): asserts condition {
+  if (!condition) ctx.fail(message);
+}
+
+export const apiServices = () => spec.services.filter((s) => s.kind === 'api');
+export const ussdCommandServices = () => spec.services.filter((s) => s.kind === 'ussd-command');
+
+export function profileOf(service: Service): ProfileEntry | undefined {
+  return run.config.profiles[service.id];
+}
+
+/** Why a service's checks cannot run here, or undefined when its profile is in the config. */
+export function notProvisioned(service: Service): string | undefined {
+  return profileOf(service)
+    ? undefined
+    : `no profile for ${service.id} in the config (profiles.${service.id}): the target is not provisioned for it`;
+}
+
+export const subscriber = () => run.config.subscribers[0] ?? '1191000000';
+
+/** The value a request uses for an input: the configured test subscriber for phone numbers, else the sample. */
+export function sampleValue(service: Service, name: string): string {
+  const input = service.inputs.find((i) => i.name === name);
+  if (!input) throw new Error(`${service.id} has no input ${name}`);
+  if (input.format === 'msisdn10') return subscriber();
+  return input.sample;
+}
+
+/** Query inputs (not USSD head/command elements). */
+export const queryInputs = (service: Service) =>
+  service.inputs.filter((i) => i.in === undefined || i.in === 'query');
+
+/** A valid set of service parameters: every required input, plus one member of each group that needs one. */
+export function validParams(service: Service): Pairs {
+  const names = new Set(
+    queryInputs(service)
+      .filter((i) => i.required)
+      .map((i) => i.name),
+  );
+  for (const g of service.groups ?? [])
+    if ((g.kind === 'exactly-one' || g.kind === 'one-or-other') && !g.members.some((m) => names.has(m)))
+      names.add(g.members[0]!);
+  return queryInputs(service)
+    .filter((i) => names.has(i.name))
+    .map((i) => [i.name, sampleValue(service, i.name)]);
+}
+
+export function withParam(params: Pairs, name: string, value: string | undefined): Pairs {
+  const out = params.filter(([n]) => n !== name);
+  if (value !== undefined) out.push([name, value]);
+  return out;
+}
+
+/** The mode a check uses when the mode does not matter: the service's execution mode when it has one. */
+export function preferredMode(
+  service: Service,
+  prefer: Mode[] = ['sync', 'async-oneway', 'async-delivery'],
+): Mode | undefined {
+  return prefer.find((m) => service.modes.allowed.includes(m));
+}
+
+/** What the suite read from an answer (tolerant: it describes, the checks judge). */
+export interface Reading {
+  document?: XmlDocument;
+  /** Why the body could not be read as XML. */
+  xmlError?: string;
+  root?: string;
+  children: string[];
+  statusCode?: string;
+  profile?: string;
+  transactionId?: string;
+  errorMessage?: string;
+  parameters?: { name: string; value: string }[];
+}
+
+export function readMse(body: Buffer): Reading {
+  const reading: Reading = { children: [] };
+  if (!body.length) {
+    reading.xmlError = 'the body is empty';
+    return reading;
+  }
+  try {
+    reading.document = parseXml(body);
+  } catch (error) {
+    reading.xmlError = (error as Error).message;
+    return reading;
+  }
+  const root = reading.document.root;
+  reading.root = root.name;
+  const children = childElements(root);
+  reading.children = children.map((c) => c.name);
+  const text = (name: string) => {
+    const el = children.find((c) => c.name === name);
+    return el ? textOf(el).trim() : undefined;
+  };
+  const statusCode = text('status-code');
+  if (statusCode !== undefined) reading.statusCode = statusCode;
+  const profile = text('profile');
+  if (profile !== undefined) reading.profile = profile;
+  const tid = text('transaction-id');
+  if (tid !== undefined) reading.transactionId = tid;
+  const em = text('error-message');
+  if (em !== undefined) reading.errorMessage = em;
+  const params = children.find((c) => c.name === 'parameters');
+  if (params)
+    reading.parameters = childElements(params).map((item) => {
+      const parts = childElements(item);
+      const name = parts.find((p) => p.name === 'param-name');
+      const value = parts.find((p) => p.name === 'param-value');
+      return { name: name ? textOf(name).trim() : '', value: value ? textOf(value) : '' };
+    });
+  return reading;
+}
+
+export interface Answer {
+  sent: SendResult;
+  status?: number;
+  contentType?: string;
+  body: Buffer;
+  read: Reading;
+  /** The profile the request named (to compare with the echo). */
+  profile?: string;
+}
+
+function record(ctx: CheckContext, label: string, sent: SendResult): Answer {
+  ctx.record(toExchange(label, sent, run.secrets));
+  const body = sent.response?.body ?? Buffer.alloc(0);
+  const answer: Answer = { sent, body, read: sent.response ? readMse(body) : { children: [] } };
+  if (sent.response) {
+    answer.status = sent.response.status;
+    const ct = sent.response.headers['content-type'];
+    if (ct !== undefined) answer.contentType = ct;
+  }
+  return answer;
+}
+
+export interface ApiCall {
+  service: Service;
+  /** Service parameters; default validParams(service). */
+  params?: Pairs;
+  /** Mode as sent (either spelling); null to leave it out. Default preferredMode(service). */
+  mode?: string | null;
+  method?: 'GET' | 'POST';
+  /** Control parameter overrides: null leaves one out. */
+  profile?: string | null;
+  password?: string | null;
+  passwordKey?: 'pwd' | 'password';
+  billingCode?: string | null;
+  label?: string;
+  timeoutMs?: number;
+}
+
+/** Sends one /MSE/api request as a partner would (6.1, 6.2) and records the exchange on the check. */
+export async function callApi(ctx: CheckContext, call: ApiCall): Promise<Answer> {
+  const { service } = call;
+  const p = profileOf(service);
+  if (!p) ctx.skip(notProvisioned(service)!);
+  const pairs: Pairs = [];
+  const profile = call.profile === undefined ? p.profile : call.profile;
+  if (profile !== null) pairs.push(['profile', profile]);
+  const password = call.password === undefined ? p.password : call.password;
+  if (password !== null) pairs.push([call.passwordKey ?? 'pwd', password]);
+  const mode = call.mode === undefined ? (preferredMode(service) ?? 'sync') : call.mode;
+  if (mode !== null) pairs.push(['mode', mode]);
+  const billing = call.billingCode === undefined ? p.billingCode : call.billingCode;
+  if (billing !== undefined && billing !== null) pairs.push(['billingCode', billing]);
+  pairs.push(...(call.params ?? validParams(service)));
+  const query = encodeQuery(pairs, 'UTF-8');
+  const url = `${run.target.replace(/\/$/, '')}${spec.protocol.endpoints.api}`;
+  const method = call.method ?? 'GET';
+  const timeoutMs = call.timeoutMs ?? (mode === 'sync' ? timeouts.syncMs : timeouts.requestMs);
+  const sent =
+    method === 'GET'
+      ? await send({ method, url: `${url}?${query}`, timeoutMs })
+      : await send({
+          method,
+          url,
+          headers: { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8' },
+          body: query,
+          timeoutMs,
+        });
+  const answer = record(ctx, call.label ?? `suite → target ${method} ${spec.protocol.endpoints.api}`, sent);
+  if (profile !== null) answer.profile = profile;
+  return answer;
+}
+
+/** Sends a raw request to the target (for bodies and methods a partner would not normally send). */
+export async function callRaw(
+  ctx: CheckContext,
+  req: {
+    method: string;
+    path: string;
+    headers?: Record<string, string>;
+    body?: Buffer | string;
+    timeoutMs?: number;
+  },
+  label: string,
+): Promise<Answer> {
+  const sent = await send({
+    method: req.method,
+    url: `${run.target.replace(/\/$/, '')}${req.path}`,
+    ...(req.headers ? { headers: req.headers } : {}),
+    ...(req.body !== undefined ? { body: req.body } : {}),
+    timeoutMs: req.timeoutMs ?? timeouts.requestMs,
+  });
+  return record(ctx, label, sent);
+}
+
+function describeAnswer(a: Answer): string {
+  if (a.sent.error) return `no answer (${a.sent.error})`;
+  if (a.read.xmlError) return `HTTP ${a.status}, a body that is not readable XML (${a.read.xmlError})`;
+  if (a.read.statusCode === undefined) return `HTTP ${a.status}, an mse-response without status-code`;
+  return `status-code ${a.read.statusCode}${a.read.errorMessage ? ` ("${a.read.errorMessage}")` : ''}`;
+}
+
+/** The answer is an mse-response with status-code 0. */
+export function expectAccepted(ctx: CheckContext, a: Answer, what: string): void {
+  if (a.read.statusCode !== '0')
+    ctx.fail(`${what}: expected status-code 0 (accepted), got ${describeAnswer(a)}`);
+}
+
+/** The answer is an mse-response with a numeric, non-zero status-code (any code the document does not fix). */
+export function expectRefused(ctx: CheckContext, a: Answer, what: string): void {
+  const code = a.read.statusCode;
+  if (code === undefined || !/^-?[0-9]+$/.test(code) || code === '0')
+    ctx.fail(`${what}: expected a refusal (numeric status-code other than 0), got ${describeAnswer(a)}`);
+}
+
+/** Errors of the body against the DTD of 6.5.1 (or another DTD of spec/dtd). */
+export function dtdErrors(body: Buffer, dtd: Parameters<typeof validateXml>[1] = 'mse-response'): string[] {
+  const result = validateXml(body, dtd);
+  return result.ok ? [] : result.errors;
+}
+
+/** Problems with the UTF-8-ness of a body: invalid bytes, or a declaration naming another encoding. */
+export function utf8Problems(body: Buffer): string | undefined {
+  const bad = firstInvalidUtf8(body);
+  if (bad >= 0)
+    return `byte ${bad} (0x${body[bad]!.toString(16).padStart(2, '0')}) is not valid UTF-8: the body is not UTF-8`;
+  const m = /^\uFEFF?<\?xml[^>]*encoding\s*=\s*["']([^"']+)["']/.exec(
+    body.subarray(0, 200).toString('latin1'),
+  );
+  if (m && m[1]!.toUpperCase() !== 'UTF-8') return `the XML declaration names encoding ${m[1]}, not UTF-8`;
+  return undefined;
+}
+
+export function isTextXml(contentType: string | undefined): boolean {
+  return mediaType(contentType) === 'text/xml';
+}
+
+/** Waits on the listener for deliveries; a clear skip when the run has no listener. */
+export async function waitDeliveries(
+  ctx: CheckContext,
+  query: {
+    kind: DeliveryKind;
+    key?: string;
+    contains?: string;
+    count?: number;
+    timeoutMs: number;
+    since?: number;
+  },
+): Promise<Delivery[]> {
+  if (!listener) ctx.skip('the run has no listener for deliveries (listener section of the config)');
+  const found = await listener.waitFor(query);
+  for (const d of found) ctx.record(deliveryExchange(d));
+  return found;
+}
+
+/** A delivery the target made to the listener, as an exchange of the report. */
+export function deliveryExchange(d: Delivery): Exchange {
+  const sent: SendResult = {
+    request: {
+      method: d.method,
+      url: `${run.listenerUrl ?? ''}${d.url}`,
+      headers: d.headers,
+      body: d.body,
+      timeoutMs: 0,
+    },
+    response: { status: d.answered, headers: {}, body: Buffer.alloc(0) },
+    at: new Date(d.at).toISOString(),
+    durationMs: 0,
+  };
+  return toExchange(`target → listener ${d.kind}`, sent, run.secrets);
+}
+
+/** A token that marks one check's traffic, so concurrent checks never see each other's deliveries. */
+let tokenCounter = 0;
+export function token(prefix = 'c'): string {
+  tokenCounter++;
+  return `${prefix}${process.pid.toString(36)}t${threadId}${Date.now().toString(36)}${tokenCounter.toString(36)}`;
+}

@@ -123,7 +123,7 @@ td.selected{box-shadow:inset 0 0 0 3px var(--fg)}
 #shown{color:var(--muted)}
 .checks details.check{background:#fff;border:1px solid var(--line);border-radius:6px;margin:4px 0}
 .checks details.check>summary{cursor:pointer;padding:6px 10px;display:grid;grid-template-columns:auto 1fr;gap:2px 10px;align-items:baseline;list-style-position:outside}
-.checks details.check>summary .badge{grid-row:span 2;min-width:124px;text-align:center}
+.checks details.check>summary .badge{grid-row:span 2;min-width:136px;text-align:center}
 .cite{color:var(--muted);font-size:12.5px}
 .msg{grid-column:2;color:var(--fg);overflow-wrap:anywhere}
 .body{padding:4px 12px 12px;border-top:1px solid var(--line)}
@@ -151,7 +151,8 @@ var state={verdicts:{},family:'',service:null,mode:null,q:''};
 var shown=document.getElementById('shown');
 var bar=document.getElementById('filters');bar.hidden=false;
 var chips=Array.prototype.slice.call(document.querySelectorAll('button.chip'));
-var cells=Array.prototype.slice.call(document.querySelectorAll('table.matrix td button'));
+var cells=Array.prototype.slice.call(document.querySelectorAll('table.matrix td button[data-service]'));
+var famCells=Array.prototype.slice.call(document.querySelectorAll('table.families td button'));
 var cellNote=document.getElementById('cell-filter');
 function apply(){
   var any=Object.keys(state.verdicts).length>0,n=0,q=state.q;
@@ -172,6 +173,10 @@ cells.forEach(function(b){b.addEventListener('click',function(){
   if(state.service===b.dataset.service&&state.mode===b.dataset.mode){state.service=null;state.mode=null;}
   else{state.service=b.dataset.service;state.mode=b.dataset.mode;}
   apply();document.getElementById('checks').scrollIntoView({block:'start'});
+});});
+famCells.forEach(function(b){b.addEventListener('click',function(){
+  state.family=b.dataset.family;state.verdicts={};state.verdicts[b.dataset.verdict]=true;
+  document.getElementById('family').value=state.family;apply();document.getElementById('checks').scrollIntoView({block:'start'});
 });});
 document.getElementById('family').addEventListener('change',function(e){state.family=e.target.value;apply();});
 document.getElementById('search').addEventListener('input',function(e){state.q=e.target.value.trim().toLowerCase();apply();});
@@ -255,6 +260,23 @@ function matrixHtml(checks: CheckResult[]): string {
   return `<div style="overflow-x:auto"><table class="matrix">${head}${body}</table></div><p class="muted">Each cell: the worst verdict of its checks, then passed/total. Click a cell to list its checks.</p>`;
 }
 
+function familiesHtml(checks: CheckResult[]): string {
+  const families = [...new Set(checks.map((c) => c.family))];
+  const verdicts = DISPLAY_ORDER.filter((v) => checks.some((c) => c.verdict === v));
+  const head = `<tr><th>family</th>${verdicts.map((v) => `<th>${esc(v)}</th>`).join('')}<th>total</th></tr>`;
+  const rows = families.map((f) => {
+    const list = checks.filter((c) => c.family === f);
+    const tds = verdicts.map((v) => {
+      const n = list.filter((c) => c.verdict === v).length;
+      return n === 0
+        ? '<td class="empty">·</td>'
+        : `<td class="v-${v}"><button type="button" data-family="${esc(f)}" data-verdict="${v}" title="${esc(`${f}: ${n} ${v}`)}">${n}</button></td>`;
+    });
+    return `<tr><th class="svc">${esc(f)}</th>${tds.join('')}<td>${list.length}</td></tr>`;
+  });
+  return `<div style="overflow-x:auto"><table class="matrix families">${head}${rows.join('')}</table></div>`;
+}
+
 function scriptHash(script: string): string {
   return createHash('sha256').update(script, 'utf8').digest('base64');
 }
@@ -322,6 +344,8 @@ ${errorsList}
 ${failuresList}
 <h2>Service × mode</h2>
 <div class="card">${matrixHtml(report.checks)}</div>
+<h2>Families</h2>
+<div class="card">${familiesHtml(report.checks)}</div>
 <h2 id="checks">Checks</h2>
 <noscript><p class="muted">Filters need JavaScript; every check is listed below and opens to its exchanges.</p></noscript>
 <div class="filters" id="filters" hidden>

@@ -89,7 +89,7 @@ describe.skipIf(!haveChromium)('HTML report in headless Chromium', () => {
   });
 
   it('renders the service × mode matrix, coloured by the worst verdict', async () => {
-    const cells = page.locator('table.matrix td button');
+    const cells = page.locator('table.matrix td button[data-service]');
     expect(await cells.count()).toBe(4);
     const outside = page.locator(
       'table.matrix td button[data-service="sms-text"][data-mode="assync-oneway"]',
@@ -122,6 +122,12 @@ describe.skipIf(!haveChromium)('HTML report in headless Chromium', () => {
     await page.locator('#reset').click();
     await page.selectOption('#family', 'smtp');
     expect(await page.locator('details.check:visible').count()).toBe(2);
+    await page.locator('#reset').click();
+    await page
+      .locator('table.families td button[data-family="envelope"][data-verdict="known-failure"]')
+      .click();
+    expect(await page.locator('details.check:visible').count()).toBe(1);
+    expect(await page.locator('details.check:visible').getAttribute('data-verdict')).toBe('known-failure');
     await page.locator('#reset').click();
     await page.fill('#search', 'ISO-8859-1');
     expect(await page.locator('details.check:visible').count()).toBe(1);

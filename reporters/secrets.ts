@@ -20,6 +20,8 @@ export function normalizeSecrets(secrets: readonly string[] | undefined): string
  * bodies, with `+` or `%20` for spaces, UTF-8 or Latin-1 escapes) and escaped for JSON, XML and HTML.
  */
 export function secretForms(secret: string): string[] {
+  const cached = formsCache.get(secret);
+  if (cached) return cached;
   const forms = new Set<string>([secret]);
   const encodings: Buffer[] = [Buffer.from(secret, 'utf8')];
   if (isLatin1(secret)) encodings.push(Buffer.from(secret, 'latin1'));
@@ -35,8 +37,14 @@ export function secretForms(secret: string): string[] {
   forms.add(JSON.stringify(secret).slice(1, -1));
   forms.add(escapeMarkup(secret));
   forms.add(escapeMarkup(secret).replace(/&#39;/g, '&apos;'));
-  return [...forms].filter((f) => f.length > 0).sort((a, b) => b.length - a.length);
+  const list = [...forms].filter((f) => f.length > 0).sort((a, b) => b.length - a.length);
+  formsCache.set(secret, list);
+  return list;
 }
+
+// Forms are asked for once per string of a report; computing them once per secret keeps masking cheap.
+const formsCache = new Map<string, string[]>();
+const needlesCache = new Map<string, Buffer[]>();
 
 function percentEncode(bytes: Buffer, keep: RegExp): string {
   return [...bytes]
@@ -69,14 +77,7 @@ export function maskText(text: string, secrets: readonly string[]): string {
 
 /** Replaces every secret in raw bytes, as UTF-8, as Latin-1 and percent-encoded. */
 export function maskBytes(bytes: Buffer, secrets: readonly string[]): Buffer {
-  const needles: Buffer[] = [];
-  for (const secret of secrets) {
-    for (const form of secretForms(secret)) {
-      needles.push(Buffer.from(form, 'utf8'));
-      if (isLatin1(form)) needles.push(Buffer.from(form, 'latin1'));
-    }
-  }
-  needles.sort((a, b) => b.length - a.length);
+  const needles = secretNeedles(secrets);
   let out = bytes;
   const mask = Buffer.from(SECRET_MASK, 'ascii');
   for (const needle of needles) {
@@ -94,6 +95,22 @@ export function maskBytes(bytes: Buffer, secrets: readonly string[]): Buffer {
     out = Buffer.concat(parts);
   }
   return out;
+}
+
+function secretNeedles(secrets: readonly string[]): Buffer[] {
+  const key = JSON.stringify(secrets);
+  const cached = needlesCache.get(key);
+  if (cached) return cached;
+  const needles: Buffer[] = [];
+  for (const secret of secrets) {
+    for (const form of secretForms(secret)) {
+      needles.push(Buffer.from(form, 'utf8'));
+      if (isLatin1(form)) needles.push(Buffer.from(form, 'latin1'));
+    }
+  }
+  needles.sort((a, b) => b.length - a.length);
+  needlesCache.set(key, needles);
+  return needles;
 }
 
 function maskWire(message: WireMessage, secrets: readonly string[]): WireMessage {

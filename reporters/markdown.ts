@@ -122,6 +122,23 @@ export function renderMarkdown(report: RunReport, maxFailures = MARKDOWN_MAX_FAI
     lines.push('');
   }
 
+  const known = report.checks.filter((c) => c.verdict === 'known-failure');
+  if (known.length > 0) {
+    lines.push(
+      `<details><summary>${known.length} known failures (listed in the expectations file)</summary>`,
+    );
+    lines.push('');
+    lines.push('| Check | Rule | Section | Reason |');
+    lines.push('|---|---|---|---|');
+    for (const c of known.slice(0, maxFailures)) {
+      lines.push(`| ${code(c.id)} | ${code(c.rule)} | ${cell(c.section)} | ${cell(c.expectation)} |`);
+    }
+    if (known.length > maxFailures) lines.push(`\n…and ${known.length - maxFailures} more.`);
+    lines.push('');
+    lines.push('</details>');
+    lines.push('');
+  }
+
   const skipped = skippedFamilies(report.checks);
   if (skipped.length > 0) {
     lines.push('### Skipped families');

@@ -193,6 +193,8 @@ describe('Markdown summary', () => {
     expect(md()).toContain('`gateway.mo.sms.latin1`');
     expect(md()).toContain('`gateway.envelope.xml-declaration`');
     expect(md()).toMatch(/\*\*smtp\*\* \(2 checks\): no SMTP address in the config/);
+    expect(md()).toContain('1 known failures');
+    expect(md()).toContain('our gateway reuses ids after restart (TICKET-12)');
   });
   it('renders no HTML from the target', () => {
     expect(md()).not.toContain('<script>');

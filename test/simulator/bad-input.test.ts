@@ -1,0 +1,147 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Simulator, startSimulator } from '../../src/simulator/index.ts';
+import { Status } from '../../src/simulator/status.ts';
+import { query, rawRequest, readMse } from './helpers.ts';
+
+let sim: Simulator;
+const lines: string[] = [];
+beforeAll(async () => {
+  sim = await startSimulator({ clock: 'virtual', smtp: false, maxBodyBytes: 4096, log: (l) => lines.push(l) });
+});
+afterAll(async () => {
+  await sim.close();
+});
+
+const good = { profile: 'SMS_TEXT', pwd: 'senha', mode: 'async-oneway', BNUM: '1191000000', TEXT: 'teste' };
+const ussdHead = (extra = '') =>
+  `<head><profile>USSD_MENU</profile><password>senha</password><msisdn>1199998888</msisdn><short_code>100</short_code><mode>async</mode>${extra}</head>`;
+const notify = (content: string) =>
+  `<?xml version="1.0" encoding="UTF-8"?><ussd_message_request>${ussdHead()}<command><notify><content>${content}</content></notify></command></ussd_message_request>`;
+
+async function stillServing() {
+  const r = readMse(await (await fetch(`${sim.url}/MSE/api?${query(good)}`)).text());
+  expect(r.statusCode).toBe(Status.ok);
+}
+
+describe('bad input gets the documented error and the server keeps serving', () => {
+  it('wrong password: 401, the password never echoed or logged', async () => {
+    const r = readMse(await (await fetch(`${sim.url}/MSE/api?${query({ ...good, pwd: 'hunter2-secret' })}`)).text());
+    expect(r.statusCode).toBe(Status.auth);
+    expect(JSON.stringify(r)).not.toContain('hunter2-secret');
+    expect(lines.join('\n')).not.toContain('hunter2-secret');
+    expect(JSON.stringify(sim.transactions())).not.toContain('hunter2-secret');
+    await stillServing();
+  });
+
+  it('unknown profile: 401 naming it; missing profile: 12', async () => {
+    const r = readMse(await (await fetch(`${sim.url}/MSE/api?${query({ ...good, profile: 'NOPE' })}`)).text());
+    expect(r.statusCode).toBe(Status.auth);
+    expect(r.profile).toBe('NOPE');
+    const { profile: _p, ...noProfile } = good;
+    const m = readMse(await (await fetch(`${sim.url}/MSE/api?${query(noProfile)}`)).text());
+    expect(m.statusCode).toBe(Status.parameter);
+    expect(m.errorMessage).toContain('[profile]');
+    await stillServing();
+  });
+
+  it('unknown mode spelling: 405; missing mode: 12', async () => {
+    expect(readMse(await (await fetch(`${sim.url}/MSE/api?${query({ ...good, mode: 'fast' })}`)).text()).statusCode).toBe(Status.mode);
+    const { mode: _m, ...noMode } = good;
+    expect(readMse(await (await fetch(`${sim.url}/MSE/api?${query(noMode)}`)).text()).errorMessage).toContain('[mode]');
+  });
+
+  it('the password alias "password" is accepted, unknown extra parameters are ignored', async () => {
+    const { pwd: _p, ...rest } = good;
+    const r = readMse(await (await fetch(`${sim.url}/MSE/api?${query({ ...rest, password: 'senha', FOO: 'bar', zzz: '1' })}`)).text());
+    expect(r.statusCode).toBe(Status.ok);
+  });
+
+  it('wrong method: HTTP 405 with an mse-response', async () => {
+    for (const method of ['PUT', 'DELETE']) {
+      const r = await rawRequest(`${sim.url}/MSE/api?${query(good)}`, { method });
+      expect(r.status).toBe(405);
+      expect(r.headers.allow).toBe('GET, POST');
+      expect(readMse(r.body).errorMessage).toContain(method);
+    }
+    const u = await rawRequest(`${sim.url}/MSE/ussd`, { method: 'GET' });
+    expect(u.status).toBe(405);
+    await stillServing();
+  });
+
+  it('oversized body: HTTP 413 saying the cap', async () => {
+    const body = `TEXT=${'a'.repeat(10_000)}`;
+    const r = await rawRequest(`${sim.url}/MSE/api?${query(good)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+    });
+    expect(r.status).toBe(413);
+    const m = readMse(r.body);
+    expect(m.statusCode).toBe(Status.bodyTooLarge);
+    expect(m.errorMessage).toContain('4096');
+    await stillServing();
+  });
+
+  it('POST form body in ISO-8859-1 is decoded by its charset; a body lying about UTF-8 is refused', async () => {
+    const { TEXT: _t, ...rest } = good;
+    const latin = Buffer.concat([Buffer.from('TEXT='), Buffer.from([0x61, 0xe7, 0xe3, 0x6f])]);
+    const ok = await rawRequest(`${sim.url}/MSE/api?${query(rest)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded; charset=ISO-8859-1' },
+      body: latin,
+    });
+    expect(readMse(ok.body).statusCode).toBe(Status.ok);
+    const t = sim.transactions().find((x) => x.transactionId === readMse(ok.body).transactionId)!;
+    expect(t.request?.params?.TEXT).toBe('ação');
+    const lying = await rawRequest(`${sim.url}/MSE/api?${query(rest)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8' },
+      body: Buffer.concat([Buffer.from('TEXT=%E7')]),
+    });
+    expect(readMse(lying.body).statusCode).toBe(Status.badXml);
+    const unknown = await rawRequest(`${sim.url}/MSE/api?${query(rest)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded; charset=KOI8-R' },
+      body: 'TEXT=x',
+    });
+    expect(readMse(unknown.body).statusCode).toBe(Status.badXml);
+    await stillServing();
+  });
+
+  it('POST may carry parameters in the query and the body together', async () => {
+    const r = await rawRequest(`${sim.url}/MSE/api?${query({ profile: 'SMS_TEXT', pwd: 'senha' })}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: query({ mode: 'async-oneway', BNUM: '1191000000', TEXT: 'x' }),
+    });
+    expect(readMse(r.body).statusCode).toBe(Status.ok);
+  });
+
+  it('malformed XML, DOCTYPE and entities on /MSE/ussd: 415, never expanded', async () => {
+    const post = (body: string | Buffer) =>
+      rawRequest(`${sim.url}/MSE/ussd`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body });
+    const malformed = readMse((await post('<ussd_message_request><head>')).body);
+    expect(malformed.statusCode).toBe(Status.badXml);
+    const doctype = readMse(
+      (await post(`<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e "boom">]>${notify('&e;').replace(/^<\?xml[^>]*\?>/, '')}`)).body,
+    );
+    expect(doctype.statusCode).toBe(Status.badXml);
+    expect(doctype.errorMessage).not.toContain('boom');
+    const lyingEncoding = readMse((await post(Buffer.concat([Buffer.from(notify('x').replace('>x<', '>')), Buffer.from([0xe7])]))).body);
+    expect([Status.badXml, Status.parameter]).toContain(lyingEncoding.statusCode);
+    const latinBytes = Buffer.from(notify('ação'), 'latin1');
+    expect(readMse((await post(latinBytes)).body).statusCode).toBe(Status.badXml);
+    await stillServing();
+  });
+
+  it('a valid USSD notify is accepted after all that', async () => {
+    const r = await rawRequest(`${sim.url}/MSE/ussd`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: notify('Saldo R$37,9') });
+    expect(readMse(r.body).statusCode).toBe(Status.ok);
+  });
+
+  it('unknown paths get 404 and no stack trace anywhere', async () => {
+    const r = await rawRequest(`${sim.url}/nope`);
+    expect(r.status).toBe(404);
+    expect(lines.join('\n')).not.toMatch(/\n\s+at /);
+  });
+});

@@ -157,7 +157,7 @@ function parseUnsafe(input: Buffer | Uint8Array | string, options: ParseOptions)
     const { msg, line, col } = verdict.err;
     throw new XmlError(
       'MSE_XML_MALFORMED',
-      `not well-formed at line ${line}, column ${col}: ${clip(msg, 100)}; send well-formed XML`,
+      `not well-formed at line ${line}, column ${col}: ${clip(msg.replace(/'([^']{30})[^']+'/g, "'$1…'"), 100)}; send well-formed XML`,
     );
   }
   if (unclosed) throw malformed(text, text.length, 'the document ends before its elements are closed');

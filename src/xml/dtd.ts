@@ -154,6 +154,8 @@ class DtdParser {
       this.i += 3;
       return { kind: 'any' };
     }
+    if (t.charCodeAt(this.i) === 0x25 /* % */)
+      throw new DtdError('MSE_DTD_ENTITY', this.at('parameter-entity references are refused'));
     const open = this.i;
     this.expect('(');
     this.skipSpace();

@@ -27,6 +27,10 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'write the reference site (services, rules, deliveries, API) from the spec',
     load: async () => (await import('./docs.ts')).docsCommand,
   },
+  simulate: {
+    summary: 'run the reference MSE simulator (API, USSD, control API, SMTP AUTD) for local development',
+    load: async () => (await import('./simulate.ts')).simulateCommand,
+  },
   pact: {
     summary: 'pact export: write Pact files for both directions from the spec',
     load: async () => (await import('./pact.ts')).pactCommand,

@@ -2,14 +2,13 @@
  * The reference MSE simulator: a real HTTP(S) and SMTP server whose behaviour comes from spec/.
  * The suites start it in-process (`startSimulator()`); `mse-conformance simulate` runs it standalone.
  */
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { loadSpec } from '../spec/load.ts';
 import type { Mode, Service } from '../spec/types.ts';
 import { handleApi } from './api.ts';
-import { Backends } from './backends.ts';
+import { Backends, type Scenario } from './backends.ts';
 import { type Clock, realClock, virtualClock } from './clock.ts';
 import type { SimContext } from './context.ts';
 import { handleControl } from './control.ts';
@@ -22,10 +21,11 @@ import { TransactionIds, TransactionStore, type TransactionTimeline } from './tr
 import { handleUssdCommand, UssdSessions } from './ussd.ts';
 
 export type { Mode } from '../spec/types.ts';
-export type { Scenario, SmscOutcome } from './backends.ts';
+export type { SmscOutcome } from './backends.ts';
 export { cellTable, magicNumbers, tacTable } from './backends.ts';
 export { SimulatorError } from './status.ts';
 export type { DeliveryAttempt, TransactionTimeline } from './transactions.ts';
+export type { Scenario };
 
 export interface ProfileConfig {
   id: string;
@@ -72,6 +72,8 @@ export interface SimulatorOptions {
   log?: (line: string) => void;
   /** Timelines kept in memory (oldest dropped first; default 20000). */
   maxTransactions?: number;
+  /** Initial SMSC scenario and extra subscribers (also POST /__control/scenario). */
+  scenario?: Scenario;
 }
 
 export interface Simulator {
@@ -166,6 +168,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     log: options.log ?? ((line) => console.log(line)),
   };
 
+  if (options.scenario) ctx.backends.setScenario(options.scenario);
+
   const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
     route(ctx, req, res).catch((error: unknown) => {
       // Never a stack trace on the wire or the console: one line, and the server keeps serving.
@@ -240,16 +244,4 @@ async function route(ctx: SimContext, req: http.IncomingMessage, res: http.Serve
     profile: '',
     errorMessage: `No such endpoint ${path.slice(0, 60)}: the API is ${ctx.spec.protocol.endpoints.api} and ${ctx.spec.protocol.endpoints.ussd}, control under /__control`,
   });
-}
-
-/** Reads a PEM file for the tls option, with an error that says which file. */
-export function readPem(file: string, what: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new SimulatorError(
-      'MSE_SIM_TLS',
-      `cannot read the TLS ${what} ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-    );
-  }
 }

@@ -6,7 +6,12 @@ import { query, rawRequest, readMse } from './helpers.ts';
 let sim: Simulator;
 const lines: string[] = [];
 beforeAll(async () => {
-  sim = await startSimulator({ clock: 'virtual', smtp: false, maxBodyBytes: 4096, log: (l) => lines.push(l) });
+  sim = await startSimulator({
+    clock: 'virtual',
+    smtp: false,
+    maxBodyBytes: 4096,
+    log: (l) => lines.push(l),
+  });
 });
 afterAll(async () => {
   await sim.close();
@@ -25,7 +30,9 @@ async function stillServing() {
 
 describe('bad input gets the documented error and the server keeps serving', () => {
   it('wrong password: 401, the password never echoed or logged', async () => {
-    const r = readMse(await (await fetch(`${sim.url}/MSE/api?${query({ ...good, pwd: 'hunter2-secret' })}`)).text());
+    const r = readMse(
+      await (await fetch(`${sim.url}/MSE/api?${query({ ...good, pwd: 'hunter2-secret' })}`)).text(),
+    );
     expect(r.statusCode).toBe(Status.auth);
     expect(JSON.stringify(r)).not.toContain('hunter2-secret');
     expect(lines.join('\n')).not.toContain('hunter2-secret');
@@ -34,7 +41,9 @@ describe('bad input gets the documented error and the server keeps serving', () 
   });
 
   it('unknown profile: 401 naming it; missing profile: 12', async () => {
-    const r = readMse(await (await fetch(`${sim.url}/MSE/api?${query({ ...good, profile: 'NOPE' })}`)).text());
+    const r = readMse(
+      await (await fetch(`${sim.url}/MSE/api?${query({ ...good, profile: 'NOPE' })}`)).text(),
+    );
     expect(r.statusCode).toBe(Status.auth);
     expect(r.profile).toBe('NOPE');
     const { profile: _p, ...noProfile } = good;
@@ -45,14 +54,23 @@ describe('bad input gets the documented error and the server keeps serving', () 
   });
 
   it('unknown mode spelling: 405; missing mode: 12', async () => {
-    expect(readMse(await (await fetch(`${sim.url}/MSE/api?${query({ ...good, mode: 'fast' })}`)).text()).statusCode).toBe(Status.mode);
+    expect(
+      readMse(await (await fetch(`${sim.url}/MSE/api?${query({ ...good, mode: 'fast' })}`)).text())
+        .statusCode,
+    ).toBe(Status.mode);
     const { mode: _m, ...noMode } = good;
-    expect(readMse(await (await fetch(`${sim.url}/MSE/api?${query(noMode)}`)).text()).errorMessage).toContain('[mode]');
+    expect(readMse(await (await fetch(`${sim.url}/MSE/api?${query(noMode)}`)).text()).errorMessage).toContain(
+      '[mode]',
+    );
   });
 
   it('the password alias "password" is accepted, unknown extra parameters are ignored', async () => {
     const { pwd: _p, ...rest } = good;
-    const r = readMse(await (await fetch(`${sim.url}/MSE/api?${query({ ...rest, password: 'senha', FOO: 'bar', zzz: '1' })}`)).text());
+    const r = readMse(
+      await (
+        await fetch(`${sim.url}/MSE/api?${query({ ...rest, password: 'senha', FOO: 'bar', zzz: '1' })}`)
+      ).text(),
+    );
     expect(r.statusCode).toBe(Status.ok);
   });
 
@@ -123,11 +141,17 @@ describe('bad input gets the documented error and the server keeps serving', () 
     const malformed = readMse((await post('<ussd_message_request><head>')).body);
     expect(malformed.statusCode).toBe(Status.badXml);
     const doctype = readMse(
-      (await post(`<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e "boom">]>${notify('&e;').replace(/^<\?xml[^>]*\?>/, '')}`)).body,
+      (
+        await post(
+          `<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e "boom">]>${notify('&e;').replace(/^<\?xml[^>]*\?>/, '')}`,
+        )
+      ).body,
     );
     expect(doctype.statusCode).toBe(Status.badXml);
     expect(doctype.errorMessage).not.toContain('boom');
-    const lyingEncoding = readMse((await post(Buffer.concat([Buffer.from(notify('x').replace('>x<', '>')), Buffer.from([0xe7])]))).body);
+    const lyingEncoding = readMse(
+      (await post(Buffer.concat([Buffer.from(notify('x').replace('>x<', '>')), Buffer.from([0xe7])]))).body,
+    );
     expect([Status.badXml, Status.parameter]).toContain(lyingEncoding.statusCode);
     const latinBytes = Buffer.from(notify('ação'), 'latin1');
     expect(readMse((await post(latinBytes)).body).statusCode).toBe(Status.badXml);
@@ -135,7 +159,11 @@ describe('bad input gets the documented error and the server keeps serving', () 
   });
 
   it('a valid USSD notify is accepted after all that', async () => {
-    const r = await rawRequest(`${sim.url}/MSE/ussd`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: notify('Saldo R$37,9') });
+    const r = await rawRequest(`${sim.url}/MSE/ussd`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/xml' },
+      body: notify('Saldo R$37,9'),
+    });
     expect(readMse(r.body).statusCode).toBe(Status.ok);
   });
 

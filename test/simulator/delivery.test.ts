@@ -22,7 +22,14 @@ async function submit(s: Simulator, qs: string) {
 describe('receipt delivery (6.4.1.1, 7.1.2)', () => {
   it('retries after a non-200 and delivers exactly once after the 200', async () => {
     receiver = await startReceiver({ statuses: [500, 503, 200] });
-    sim = await startSimulator({ callback: receiver.url, clock: 'virtual', smtp: false, receiptDelayMs: 20, retry: { delaysMs: [100, 500, 2000] }, log: () => {} });
+    sim = await startSimulator({
+      callback: receiver.url,
+      clock: 'virtual',
+      smtp: false,
+      receiptDelayMs: 20,
+      retry: { delaysMs: [100, 500, 2000] },
+      log: () => {},
+    });
     const ack = await submit(sim, sms('1191000000'));
     expect(ack.statusCode).toBe(Status.ok);
     await sim.advance(20);
@@ -47,7 +54,13 @@ describe('receipt delivery (6.4.1.1, 7.1.2)', () => {
 
   it('retries after 204 too: only 200 counts as delivered', async () => {
     receiver = await startReceiver({ statuses: [204, 200] });
-    sim = await startSimulator({ callback: receiver.url, clock: 'virtual', smtp: false, retry: { delaysMs: [100] }, log: () => {} });
+    sim = await startSimulator({
+      callback: receiver.url,
+      clock: 'virtual',
+      smtp: false,
+      retry: { delaysMs: [100] },
+      log: () => {},
+    });
     await submit(sim, sms('1191000000'));
     await sim.advance(20);
     await sim.advance(100);
@@ -58,7 +71,13 @@ describe('receipt delivery (6.4.1.1, 7.1.2)', () => {
 
   it('gives up after the last retry and records it', async () => {
     receiver = await startReceiver({ statuses: [500] });
-    sim = await startSimulator({ callback: receiver.url, clock: 'virtual', smtp: false, retry: { delaysMs: [10, 20] }, log: () => {} });
+    sim = await startSimulator({
+      callback: receiver.url,
+      clock: 'virtual',
+      smtp: false,
+      retry: { delaysMs: [10, 20] },
+      log: () => {},
+    });
     await submit(sim, sms('1191000000'));
     await sim.advance(10_000);
     expect(receiver.received).toHaveLength(3);
@@ -93,29 +112,43 @@ describe('receipt delivery (6.4.1.1, 7.1.2)', () => {
     await sim.idle();
     expect(receiver.received).toHaveLength(cases.length);
     for (const [bnum, expected] of cases) {
-      const receipt = receiver.received.map((r) => readMse(r.body.toString('utf8'))).find((r) => r.parameters.ANUM === bnum)!;
+      const receipt = receiver.received
+        .map((r) => readMse(r.body.toString('utf8')))
+        .find((r) => r.parameters.ANUM === bnum)!;
       expect(receipt.parameters.BNUM).toBe('3301');
-      for (const [name, value] of Object.entries(expected)) expect(receipt.parameters[name], `${bnum} ${name}`).toBe(value);
+      for (const [name, value] of Object.entries(expected))
+        expect(receipt.parameters[name], `${bnum} ${name}`).toBe(value);
     }
   });
 
   it('a scenario overrides the SMSC outcome, and a seeded mix repeats', async () => {
     receiver = await startReceiver();
     sim = await startSimulator({ callback: receiver.url, clock: 'virtual', smtp: false, log: () => {} });
-    const set = await fetch(`${sim.controlUrl}/scenario`, { method: 'POST', body: JSON.stringify({ smsc: { numbers: { '1191234567': 'REJECTD' } } }) });
+    const set = await fetch(`${sim.controlUrl}/scenario`, {
+      method: 'POST',
+      body: JSON.stringify({ smsc: { numbers: { '1191234567': 'REJECTD' } } }),
+    });
     expect(set.status).toBe(200);
     await submit(sim, sms('1191234567'));
     await sim.advance(100);
     expect(readMse(receiver.received[0]!.body.toString()).parameters.SMPP_MESSAGE_STATUS).toBe('REJECTD');
-    const bad = await fetch(`${sim.controlUrl}/scenario`, { method: 'POST', body: JSON.stringify({ smsc: { outcome: 'LOST' } }) });
+    const bad = await fetch(`${sim.controlUrl}/scenario`, {
+      method: 'POST',
+      body: JSON.stringify({ smsc: { outcome: 'LOST' } }),
+    });
     expect(bad.status).toBe(400);
 
     const draw = async () => {
-      await fetch(`${sim!.controlUrl}/scenario`, { method: 'POST', body: JSON.stringify({ smsc: { mix: { DELIVRD: 1, EXPIRED: 1 }, seed: 7 } }) });
+      await fetch(`${sim!.controlUrl}/scenario`, {
+        method: 'POST',
+        body: JSON.stringify({ smsc: { mix: { DELIVRD: 1, EXPIRED: 1 }, seed: 7 } }),
+      });
       const from = receiver!.received.length;
       for (let i = 0; i < 12; i++) await submit(sim!, sms(`11912000${String(i + 10).padStart(2, '0')}`));
       await sim!.advance(100);
-      return receiver!.received.slice(from).map((r) => readMse(r.body.toString()).parameters.SMPP_MESSAGE_STATUS);
+      return receiver!.received
+        .slice(from)
+        .map((r) => readMse(r.body.toString()).parameters.SMPP_MESSAGE_STATUS);
     };
     const first = await draw();
     expect(new Set(first).size).toBe(2);
@@ -124,7 +157,9 @@ describe('receipt delivery (6.4.1.1, 7.1.2)', () => {
 
   it('sync answers with the timeout status when the back-end is slower than the limit', async () => {
     sim = await startSimulator({ clock: 'virtual', smtp: false, syncTimeoutMs: 1000, log: () => {} });
-    const pending = fetch(`${sim.url}/MSE/api?${query({ profile: 'SYS_CTN_INFO', pwd: 'senha', mode: 'sync', CTN: '1191000006' })}`);
+    const pending = fetch(
+      `${sim.url}/MSE/api?${query({ profile: 'SYS_CTN_INFO', pwd: 'senha', mode: 'sync', CTN: '1191000006' })}`,
+    );
     // The request must reach the server before the clock moves; poll the timeline, with a deadline.
     const deadline = Date.now() + 5000;
     while (!sim.transactions().length && Date.now() < deadline) await new Promise((r) => setImmediate(r));

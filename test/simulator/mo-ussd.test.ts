@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSpec, projectRoot } from '../../src/spec/load.ts';
 import { encodeImeiBytes } from '../../src/simulator/backends.ts';
 import { type Simulator, startSimulator } from '../../src/simulator/index.ts';
+import { loadSpec, projectRoot } from '../../src/spec/load.ts';
 import { type Received, startReceiver } from './helpers.ts';
 
 const spec = loadSpec();
@@ -14,7 +14,8 @@ let ussdReply = '';
 
 beforeAll(async () => {
   receiver = await startReceiver({
-    reply: (r: Received) => (r.target.startsWith('/ussd') ? { status: 200, body: ussdReply } : { status: 200 }),
+    reply: (r: Received) =>
+      r.target.startsWith('/ussd') ? { status: 200, body: ussdReply } : { status: 200 },
   });
   sim = await startSimulator({ callback: receiver.url, clock: 'virtual', smtp: false, log: () => {} });
 });
@@ -48,8 +49,12 @@ describe('MO deliveries (6.4.5, 6.4.7, 6.4.14)', () => {
 
   it('SMS MO to a number that is not 33NN/2NNN, or a text beyond the limit, is refused', async () => {
     expect((await control('/mo/sms', { from: '1191000000', to: '4001', text: 'x' })).status).toBe(400);
-    const max = spec.services.find((s) => s.kind === 'mo-delivery' && s.group === 'sms')!.inputs.find((i) => i.name === 'TEXT')!.maxLength!;
-    expect((await control('/mo/sms', { from: '1191000000', to: '3301', text: 'x'.repeat(max + 1) })).status).toBe(400);
+    const max = spec.services
+      .find((s) => s.kind === 'mo-delivery' && s.group === 'sms')!
+      .inputs.find((i) => i.name === 'TEXT')!.maxLength!;
+    expect(
+      (await control('/mo/sms', { from: '1191000000', to: '3301', text: 'x'.repeat(max + 1) })).status,
+    ).toBe(400);
     expect((await control('/mo/sms', { from: '1191000000', to: '3399', text: 'x' })).status).toBe(400);
   });
 
@@ -104,7 +109,11 @@ describe('USSD (6.4.18-6.4.23)', () => {
   it('pages a long menu as the document shows, handles 0/9 locally and forwards a choice from any page', async () => {
     ussdReply = menu();
     const from = receiver.received.length;
-    const opened = await control('/ussd/event', { msisdn: '1199998888', shortCode: '100', kind: 'user-init' });
+    const opened = await control('/ussd/event', {
+      msisdn: '1199998888',
+      shortCode: '100',
+      kind: 'user-init',
+    });
     expect(opened.status).toBe(200);
     const reply = opened.json.reply as { valid: boolean };
     expect(reply.valid, JSON.stringify(opened.json)).toBe(true);
@@ -120,25 +129,54 @@ describe('USSD (6.4.18-6.4.23)', () => {
     expect(screens[0]!.text).toBe(
       `This is an example menu. It contains over 150 chars and will be paged by USSD.\n1. This is the first menu item.\n${notice}`,
     );
-    const next = await control('/ussd/event', { msisdn: '1199998888', shortCode: '100', kind: 'menu-answer', value: spec.protocol.ussd.next });
+    const next = await control('/ussd/event', {
+      msisdn: '1199998888',
+      shortCode: '100',
+      kind: 'menu-answer',
+      value: spec.protocol.ussd.next,
+    });
     expect(next.json.paged).toBe(true);
     expect((next.json.screen as { text: string }).text).toBe(
       `2. This is the second menu item.\n3. This is the third menu item.\n4. This is the forth menu item.\n${notice}`,
     );
-    const again = await control('/ussd/event', { msisdn: '1199998888', shortCode: '100', kind: 'menu-answer', value: spec.protocol.ussd.next });
+    const again = await control('/ussd/event', {
+      msisdn: '1199998888',
+      shortCode: '100',
+      kind: 'menu-answer',
+      value: spec.protocol.ussd.next,
+    });
     expect((again.json.screen as { page: number }).page).toBe(2);
-    const back = await control('/ussd/event', { msisdn: '1199998888', shortCode: '100', kind: 'menu-answer', value: spec.protocol.ussd.previous });
+    const back = await control('/ussd/event', {
+      msisdn: '1199998888',
+      shortCode: '100',
+      kind: 'menu-answer',
+      value: spec.protocol.ussd.previous,
+    });
     expect((back.json.screen as { page: number }).page).toBe(1);
     expect(receiver.received.length - from).toBe(1);
 
     // Option 3 is on page 2, chosen while page 1 shows: forwarded to the partner, who notifies.
     ussdReply = `<?xml version="1.0" encoding="UTF-8"?><ussd_message_request><head><profile>USSD_MENU</profile><password>senha</password><msisdn>1199998888</msisdn><short_code>100</short_code><mode>async</mode></head><command><notify><content>Obrigado</content></notify></command></ussd_message_request>`;
-    const chosen = await control('/ussd/event', { msisdn: '1199998888', shortCode: '100', kind: 'menu-answer', value: '3' });
+    const chosen = await control('/ussd/event', {
+      msisdn: '1199998888',
+      shortCode: '100',
+      kind: 'menu-answer',
+      value: '3',
+    });
     expect((chosen.json.reply as { valid: boolean }).valid).toBe(true);
     expect(receiver.received.at(-1)!.body.toString()).toContain('<index>3</index>');
     expect((chosen.json.screens as { text: string }[])[0]!.text).toBe('Obrigado');
     // The notification ended the session.
-    expect((await control('/ussd/event', { msisdn: '1199998888', shortCode: '100', kind: 'menu-answer', value: '1' })).status).toBe(409);
+    expect(
+      (
+        await control('/ussd/event', {
+          msisdn: '1199998888',
+          shortCode: '100',
+          kind: 'menu-answer',
+          value: '1',
+        })
+      ).status,
+    ).toBe(409);
   });
 
   it('an invalid reply from the partner is recorded as such', async () => {
@@ -154,18 +192,30 @@ describe('USSD (6.4.18-6.4.23)', () => {
   it('input answers are forwarded as <input>', async () => {
     ussdReply = `<?xml version="1.0" encoding="UTF-8"?><ussd_message_request><head><profile>USSD_MENU</profile><password>senha</password><msisdn>1199997777</msisdn><short_code>100</short_code><mode>async</mode></head><command><input><content>Please input your CPF:</content></input></command></ussd_message_request>`;
     await control('/ussd/event', { msisdn: '1199997777', shortCode: '100', kind: 'user-init' });
-    const r = await control('/ussd/event', { msisdn: '1199997777', shortCode: '100', kind: 'input-answer', value: '12345678909' });
+    const r = await control('/ussd/event', {
+      msisdn: '1199997777',
+      shortCode: '100',
+      kind: 'input-answer',
+      value: '12345678909',
+    });
     expect(r.status).toBe(200);
     expect(receiver.received.at(-1)!.body.toString()).toContain('<input>12345678909</input>');
   });
 
   it('commands on /MSE/ussd: reserved indexes and limits are refused with 12, a valid menu is paged in the timeline', async () => {
     const post = async (xml: string) => {
-      const res = await fetch(`${sim.url}/MSE/ussd`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: xml });
+      const res = await fetch(`${sim.url}/MSE/ussd`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/xml' },
+        body: xml,
+      });
       return (await res.text()).match(/<status-code>(\d+)<\/status-code>/)![1];
     };
     expect(await post(menu('172.1.1.1'))).toBe('0');
-    const t = sim.transactions().filter((x) => x.kind === 'ussd-command').at(-1)!;
+    const t = sim
+      .transactions()
+      .filter((x) => x.kind === 'ussd-command')
+      .at(-1)!;
     expect(t.screens?.[0]?.pages).toBe(2);
     expect(await post(menu().replace('<index>4</index>', '<index>9</index>'))).toBe('12');
     const limit = spec.protocol.ussd.limits.find((l) => l.name === 'subtitle')!.limited;

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Simulator, startSimulator } from '../../src/simulator/index.ts';
+import { Status } from '../../src/simulator/status.ts';
 import { loadSpec } from '../../src/spec/load.ts';
 import type { Mode, Service } from '../../src/spec/types.ts';
 import { invalidSamples } from '../../src/spec/values.ts';
-import { type Simulator, startSimulator } from '../../src/simulator/index.ts';
-import { Status } from '../../src/simulator/status.ts';
 import { type ParsedResponse, query, readMse, startReceiver } from './helpers.ts';
 
 // Every partner-to-MSE API service of spec/, in every mode: new service entries are covered by data alone.
@@ -24,11 +24,12 @@ afterAll(async () => {
 });
 
 /** A request that satisfies the entry: required inputs, optional ones, one member of each group. */
-export function validParams(service: Service): Record<string, string> {
+function validParams(service: Service): Record<string, string> {
   const skip = new Set<string>();
   for (const g of service.groups ?? []) for (const m of g.members.slice(1)) skip.add(m);
   const params: Record<string, string> = {};
-  for (const input of service.inputs) if (!skip.has(input.name) && (!input.in || input.in === 'query')) params[input.name] = input.sample;
+  for (const input of service.inputs)
+    if (!skip.has(input.name) && (!input.in || input.in === 'query')) params[input.name] = input.sample;
   return params;
 }
 
@@ -59,7 +60,10 @@ function expectOutputs(service: Service, r: ParsedResponse, request: Record<stri
     const value = r.parameters[output.name];
     if (output.required) expect(value, `${service.id}: ${output.name} missing`).toBeDefined();
     if (value === undefined) continue;
-    if (output.format) expect(value, `${service.id}.${output.name}`).toMatch(new RegExp(spec.formats.get(output.format)!.pattern, 'u'));
+    if (output.format)
+      expect(value, `${service.id}.${output.name}`).toMatch(
+        new RegExp(spec.formats.get(output.format)!.pattern, 'u'),
+      );
     if (output.enum) expect(output.enum, `${service.id}.${output.name}`).toContain(value);
     if (output.echoes && request[output.echoes] !== undefined) expect(value).toBe(request[output.echoes]);
     if (output.notBefore) expect(value >= r.parameters[output.notBefore]!).toBe(true);

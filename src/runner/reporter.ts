@@ -67,6 +67,7 @@ export class CheckCollector {
       if (r) counts.set(r.verdict, (counts.get(r.verdict) ?? 0) + 1);
     }
     const errors = testModule.errors();
+    if (!counts.size && !errors.length) return;
     if (errors.length)
       this.errors.push(
         ...errors.map((e) => `${testModule.moduleId}: ${maskSecrets(e.message, this.options.secrets)}`),

@@ -11,7 +11,13 @@ import { type SendResult, send, toExchange } from '../../src/client/http.ts';
 import type { Delivery, DeliveryKind } from '../../src/listener/index.ts';
 import { type ListenerClient, listenerClient } from '../../src/listener/remote.ts';
 import type { ProfileEntry } from '../../src/runner/config.ts';
-import { type CheckContext, type CheckDefinition, runContext } from '../../src/runner/register.ts';
+import {
+  type CheckContext,
+  type CheckDefinition,
+  CheckFailure,
+  runContext,
+  SkipCheck,
+} from '../../src/runner/register.ts';
 import type { CheckMeta, RunContext } from '../../src/runner/types.ts';
 import { loadSpec } from '../../src/spec/load.ts';
 import type { Mode, Service, Spec } from '../../src/spec/types.ts';
@@ -26,6 +32,40 @@ export const listener: ListenerClient | undefined = run.listenerSuiteUrl
 export const timeouts = run.config.timeouts;
 
 export type Pairs = Array<[string, string]>;
+
+/** What a helper needs of a running check: somewhere to record exchanges, and a way to fail or skip. */
+export type Recorder = Pick<CheckContext, 'record' | 'skip' | 'fail'>;
+
+const sharedRuns = new Map<string, Promise<{ value?: unknown; error?: unknown; exchanges: Exchange[] }>>();
+
+/**
+ * Runs `fn` once per key in this worker and lets several checks judge its result (one request, many rules).
+ * Every check that uses it records the same exchanges, and fails or skips the same way if `fn` did.
+ */
+export async function shared<T>(ctx: Recorder, key: string, fn: (rec: Recorder) => Promise<T>): Promise<T> {
+  let run = sharedRuns.get(key);
+  if (!run) {
+    const exchanges: Exchange[] = [];
+    const rec: Recorder = {
+      record: (e) => exchanges.push(e),
+      skip: (reason) => {
+        throw new SkipCheck(reason);
+      },
+      fail: (message) => {
+        throw new CheckFailure(message);
+      },
+    };
+    run = fn(rec).then(
+      (value) => ({ value, exchanges }),
+      (error: unknown) => ({ error, exchanges }),
+    );
+    sharedRuns.set(key, run);
+  }
+  const result = await run;
+  for (const e of result.exchanges) ctx.record(e);
+  if ('error' in result && result.error !== undefined) throw result.error;
+  return result.value as T;
+}
 
 /** Builds a check's metadata from its rule in the catalogue; an unknown rule fails at collection time. */
 export function meta(
@@ -66,7 +106,7 @@ export function define(
 }
 
 /** Fails the running check with `message` unless `condition` holds. */
-export function ensure(ctx: CheckContext, condition: unknown, message: string): asserts condition {
+export function ensure(ctx: Recorder, condition: unknown, message: string): asserts condition {
   if (!condition) ctx.fail(message);
 }
 
@@ -190,7 +230,7 @@ export interface Answer {
   profile?: string;
 }
 
-function record(ctx: CheckContext, label: string, sent: SendResult): Answer {
+function record(ctx: Recorder, label: string, sent: SendResult): Answer {
   ctx.record(toExchange(label, sent, run.secrets));
   const body = sent.response?.body ?? Buffer.alloc(0);
   const answer: Answer = { sent, body, read: sent.response ? readMse(body) : { children: [] } };
@@ -219,7 +259,7 @@ export interface ApiCall {
 }
 
 /** Sends one /MSE/api request as a partner would (6.1, 6.2) and records the exchange on the check. */
-export async function callApi(ctx: CheckContext, call: ApiCall): Promise<Answer> {
+export async function callApi(ctx: Recorder, call: ApiCall): Promise<Answer> {
   const { service } = call;
   const p = profileOf(service);
   if (!p) ctx.skip(notProvisioned(service)!);
@@ -254,7 +294,7 @@ export async function callApi(ctx: CheckContext, call: ApiCall): Promise<Answer>
 
 /** Sends a raw request to the target (for bodies and methods a partner would not normally send). */
 export async function callRaw(
-  ctx: CheckContext,
+  ctx: Recorder,
   req: {
     method: string;
     path: string;
@@ -282,13 +322,13 @@ function describeAnswer(a: Answer): string {
 }
 
 /** The answer is an mse-response with status-code 0. */
-export function expectAccepted(ctx: CheckContext, a: Answer, what: string): void {
+export function expectAccepted(ctx: Recorder, a: Answer, what: string): void {
   if (a.read.statusCode !== '0')
     ctx.fail(`${what}: expected status-code 0 (accepted), got ${describeAnswer(a)}`);
 }
 
 /** The answer is an mse-response with a numeric, non-zero status-code (any code the document does not fix). */
-export function expectRefused(ctx: CheckContext, a: Answer, what: string): void {
+export function expectRefused(ctx: Recorder, a: Answer, what: string): void {
   const code = a.read.statusCode;
   if (code === undefined || !/^-?[0-9]+$/.test(code) || code === '0')
     ctx.fail(`${what}: expected a refusal (numeric status-code other than 0), got ${describeAnswer(a)}`);
@@ -318,7 +358,7 @@ export function isTextXml(contentType: string | undefined): boolean {
 
 /** Waits on the listener for deliveries; a clear skip when the run has no listener. */
 export async function waitDeliveries(
-  ctx: CheckContext,
+  ctx: Recorder,
   query: {
     kind: DeliveryKind;
     key?: string;

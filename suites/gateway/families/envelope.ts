@@ -1,0 +1,244 @@
+/**
+ * Envelope (6.5, 9.3): the mse-response document of every answer. Each API service is asked once for a
+ * success and once for a failure (a wrong password), and the document is judged against the DTD of 6.5.1
+ * and the specifications of 6.5.2.
+ */
+import type { CheckContext, CheckDefinition } from '../../../src/runner/register.ts';
+import type { Mode, Service } from '../../../src/spec/types.ts';
+import {
+  type Answer,
+  apiServices,
+  callApi,
+  define,
+  dtdErrors,
+  ensure,
+  expectAccepted,
+  expectRefused,
+  meta,
+  notProvisioned,
+  preferredMode,
+  profileOf,
+} from '../harness.ts';
+
+const F = 'envelope';
+/** Children of mse-response in DTD order (6.5.1). */
+const ORDER = ['status-code', 'profile', 'transaction-id', 'error-message', 'parameters'];
+
+async function success(ctx: CheckContext, service: Service, mode?: Mode): Promise<Answer> {
+  const a = await callApi(ctx, { service, ...(mode ? { mode } : {}) });
+  expectAccepted(ctx, a, 'a valid request');
+  return a;
+}
+
+async function failure(ctx: CheckContext, service: Service): Promise<Answer> {
+  const a = await callApi(ctx, {
+    service,
+    password: `${profileOf(service)?.password ?? ''}-wrong`,
+    label: 'wrong password',
+  });
+  expectRefused(ctx, a, 'a request with a wrong password');
+  return a;
+}
+
+function orderProblem(children: string[]): string | undefined {
+  let last = -1;
+  const seen = new Set<string>();
+  for (const name of children) {
+    const i = ORDER.indexOf(name);
+    if (i < 0) return `mse-response has an element <${name}> the DTD does not define`;
+    if (seen.has(name)) return `<${name}> appears twice`;
+    if (i < last) return `<${name}> comes after <${ORDER[last]}>; the DTD order is ${ORDER.join(', ')}`;
+    seen.add(name);
+    last = i;
+  }
+  return undefined;
+}
+
+export function definitions(): CheckDefinition[] {
+  const defs: CheckDefinition[] = [];
+  for (const service of apiServices()) {
+    const skipReason = notProvisioned(service);
+    const mode = preferredMode(service);
+    if (!mode) continue;
+    const o = { skipReason };
+    const both = (rule: string, judge: (ctx: CheckContext, a: Answer, what: string) => void) => {
+      defs.push(
+        define(
+          meta(F, rule, { service, mode, variant: 'success' }),
+          async (ctx) => judge(ctx, await success(ctx, service), 'the success answer'),
+          o,
+        ),
+        define(
+          meta(F, rule, { service, variant: 'failure' }),
+          async (ctx) => judge(ctx, await failure(ctx, service), 'the failure answer'),
+          o,
+        ),
+      );
+    };
+    both('envelope.dtd-valid', (ctx, a, what) => {
+      const errors = dtdErrors(a.body);
+      ensure(
+        ctx,
+        errors.length === 0,
+        `${what} is not valid against the DTD of 6.5.1: ${errors.slice(0, 3).join('; ')}`,
+      );
+    });
+    both('envelope.child-order', (ctx, a, what) => {
+      ensure(
+        ctx,
+        a.read.root === 'mse-response',
+        `${what} has root <${a.read.root}>, expected <mse-response>`,
+      );
+      const problem = orderProblem(a.read.children);
+      ensure(ctx, !problem, `${what}: ${problem}`);
+    });
+    both('envelope.status-code.present', (ctx, a, what) => {
+      ensure(ctx, a.read.statusCode !== undefined, `${what} has no <status-code>`);
+    });
+    both('envelope.status-code.numeric', (ctx, a, what) => {
+      ensure(
+        ctx,
+        /^[0-9]+$/.test(a.read.statusCode ?? ''),
+        `${what} has status-code "${a.read.statusCode}", not a decimal integer`,
+      );
+    });
+    both('envelope.profile.present', (ctx, a, what) => {
+      ensure(ctx, a.read.profile !== undefined, `${what} has no <profile>`);
+    });
+    both('envelope.profile.echoes-request', (ctx, a, what) => {
+      ensure(
+        ctx,
+        a.read.profile === a.profile,
+        `${what} names profile "${a.read.profile}", the request named "${a.profile}"`,
+      );
+    });
+    both('envelope.value-whitespace', (ctx, a, what) => {
+      const doc = a.body.toString('utf8');
+      const m = /<(status-code|profile|transaction-id)>(\s+[^<]*|[^<]*\s+)<\//.exec(doc);
+      ensure(ctx, !m, `${what}: <${m?.[1]}> carries whitespace around its value`);
+    });
+    defs.push(
+      define(
+        meta(F, 'envelope.transaction-id.on-accepted', { service, mode }),
+        async (ctx) => {
+          const a = await success(ctx, service);
+          ensure(ctx, a.read.transactionId, 'an accepted request was answered without <transaction-id>');
+        },
+        o,
+      ),
+      define(
+        meta(F, 'envelope.transaction-id.on-failure', { service }),
+        async (ctx) => {
+          const a = await failure(ctx, service);
+          ensure(ctx, a.read.transactionId, 'the failure answer has no <transaction-id>');
+        },
+        o,
+      ),
+      define(
+        meta(F, 'envelope.transaction-id.format', { service, mode }),
+        async (ctx) => {
+          const a = await success(ctx, service);
+          ensure(
+            ctx,
+            /^[0-9]{19}$/.test(a.read.transactionId ?? ''),
+            `transaction-id "${a.read.transactionId}" is not nineteen digits`,
+          );
+        },
+        o,
+      ),
+      define(
+        meta(F, 'transaction-id.unique', { service, mode }),
+        async (ctx) => {
+          const ids: string[] = [];
+          for (let i = 0; i < 3; i++) {
+            const a = await success(ctx, service);
+            ensure(ctx, a.read.transactionId, 'an accepted request was answered without <transaction-id>');
+            ids.push(a.read.transactionId);
+          }
+          ensure(
+            ctx,
+            new Set(ids).size === ids.length,
+            `three requests got transaction ids ${ids.join(', ')}: not all different`,
+          );
+        },
+        o,
+      ),
+      define(
+        meta(F, 'envelope.error-message.on-failure', { service }),
+        async (ctx) => {
+          const a = await failure(ctx, service);
+          ensure(
+            ctx,
+            a.read.errorMessage,
+            `status-code ${a.read.statusCode} came without a non-empty <error-message>`,
+          );
+        },
+        o,
+      ),
+      define(
+        meta(F, 'envelope.parameters.not-on-failure', { service }),
+        async (ctx) => {
+          const a = await failure(ctx, service);
+          ensure(ctx, !a.read.children.includes('parameters'), 'the failure answer carries <parameters>');
+        },
+        o,
+      ),
+    );
+    const asyncMode = service.modes.allowed.find((m) => m !== 'sync');
+    if (asyncMode)
+      defs.push(
+        define(
+          meta(F, 'envelope.parameters.not-in-ack', { service, mode: asyncMode }),
+          async (ctx) => {
+            const a = await success(ctx, service, asyncMode);
+            ensure(
+              ctx,
+              !a.read.children.includes('parameters'),
+              `the ${asyncMode} acknowledgement carries <parameters>`,
+            );
+          },
+          o,
+        ),
+      );
+    if (service.modes.allowed.includes('sync') && service.outputs.length)
+      defs.push(
+        define(
+          meta(F, 'envelope.parameters.on-success', { service, mode: 'sync' }),
+          async (ctx) => {
+            const a = await success(ctx, service, 'sync');
+            ensure(
+              ctx,
+              a.read.parameters?.length,
+              'the successful sync execution response carries no <parameters>',
+            );
+          },
+          o,
+        ),
+        define(
+          meta(F, 'envelope.parameters.unique-names', { service, mode: 'sync' }),
+          async (ctx) => {
+            const a = await success(ctx, service, 'sync');
+            const names = (a.read.parameters ?? []).map((p) => p.name);
+            const dup = names.find((n, i) => names.indexOf(n) !== i);
+            ensure(ctx, !dup, `param-name ${dup} appears more than once`);
+          },
+          o,
+        ),
+        define(
+          meta(F, 'envelope.parameters.known-names', { service, mode: 'sync' }),
+          async (ctx) => {
+            const a = await success(ctx, service, 'sync');
+            const known = new Set(service.outputs.map((p) => p.name));
+            const unknown = (a.read.parameters ?? []).map((p) => p.name).filter((n) => !known.has(n));
+            ensure(
+              ctx,
+              !unknown.length,
+              `param-name(s) ${unknown.join(', ')} are not outputs of ${service.id}`,
+            );
+          },
+          o,
+        ),
+      );
+  }
+  return defs;
+}

@@ -1,0 +1,204 @@
+/**
+ * Service parameters (6.3 and each service's table): every required input missing; every constraint just
+ * inside (accepted) and just outside (refused); lengths counted in characters (Portuguese text); groups.
+ * Everything comes from the service entries: a new service or limit in spec/ is new checks here.
+ */
+import type { CheckDefinition } from '../../../src/runner/register.ts';
+import { inputRuleIds } from '../../../src/spec/catalogue.ts';
+import type { InputParameter, Service } from '../../../src/spec/types.ts';
+import { checkInputValue, invalidSamples } from '../../../src/spec/values.ts';
+import {
+  type Answer,
+  apiServices,
+  callApi,
+  define,
+  ensure,
+  expectAccepted,
+  expectRefused,
+  meta,
+  notProvisioned,
+  type Pairs,
+  preferredMode,
+  queryInputs,
+  spec,
+  validParams,
+  withParam,
+} from '../harness.ts';
+
+const F = 'params';
+/** Portuguese letters that take two bytes in UTF-8 and one character in the document's count. */
+const ACCENTED = 'çãõéêáóíúâÇÃ';
+
+function accented(length: number): string {
+  let out = '';
+  for (let i = 0; i < length; i++) out += ACCENTED[i % ACCENTED.length];
+  return out;
+}
+
+/** Values just inside an input's constraints, each with the constraint it sits at. */
+function insideSamples(
+  input: InputParameter,
+): { value: string; constraint: keyof ReturnType<typeof inputRuleIds>; variant: string }[] {
+  const out: { value: string; constraint: keyof ReturnType<typeof inputRuleIds>; variant: string }[] = [];
+  if (input.maxLength !== undefined && !input.format && !input.enum && input.type === 'string') {
+    out.push({ value: 'x'.repeat(input.maxLength), constraint: 'maxLength', variant: 'inside' });
+    out.push({ value: accented(input.maxLength), constraint: 'maxLength', variant: 'inside-accented' });
+  }
+  if (input.minLength !== undefined && !input.format && !input.enum)
+    out.push({ value: 'x'.repeat(input.minLength), constraint: 'minLength', variant: 'inside' });
+  if (input.format)
+    (spec.formats.get(input.format)?.valid ?? []).forEach((value, i) =>
+      out.push({ value, constraint: 'format', variant: `inside-${i + 1}` }),
+    );
+  if (input.enum)
+    input.enum.forEach((value) => out.push({ value, constraint: 'enum', variant: `inside-${value}` }));
+  return out.filter((s) => checkInputValue(input, s.value, spec.formats) === undefined);
+}
+
+const CONSTRAINT_KEY: Record<string, keyof ReturnType<typeof inputRuleIds>> = {
+  'max-length': 'maxLength',
+  'min-length': 'minLength',
+  format: 'format',
+  enum: 'enum',
+  'not-in': 'notIn',
+  type: 'type',
+};
+
+function refusedWithName(answer: Answer, name: string): boolean {
+  return (answer.read.errorMessage ?? '').toUpperCase().includes(name.toUpperCase());
+}
+
+export function definitions(): CheckDefinition[] {
+  const defs: CheckDefinition[] = [];
+  for (const service of apiServices()) {
+    const skipReason = notProvisioned(service);
+    const mode = preferredMode(service);
+    if (!mode) continue;
+    const o = { skipReason };
+    const call = (params: Pairs) => ({ service, mode, params });
+    for (const input of queryInputs(service)) {
+      const ids = inputRuleIds(service, input);
+      // Without the input itself, and without the other members of its exclusive groups.
+      const exclusive = (service.groups ?? [])
+        .filter((g) => g.kind !== 'one-or-other' && g.members.includes(input.name))
+        .flatMap((g) => g.members);
+      const base = () => {
+        let params = withParam(validParams(service), input.name, undefined);
+        for (const m of exclusive) params = withParam(params, m, undefined);
+        return params;
+      };
+      if (input.required && spec.rules.has(ids.required)) {
+        defs.push(
+          define(
+            meta(F, ids.required, { service, mode, variant: 'missing' }),
+            async (ctx) =>
+              expectRefused(ctx, await callApi(ctx, call(base())), `a request without ${input.name}`),
+            o,
+          ),
+          define(
+            meta(F, 'control.input.error-code-12', {
+              service,
+              mode,
+              variant: `${input.name.toLowerCase()}.missing`,
+            }),
+            async (ctx) => {
+              const a = await callApi(ctx, call(base()));
+              expectRefused(ctx, a, `a request without ${input.name}`);
+              ensure(
+                ctx,
+                a.read.statusCode === '12',
+                `a missing ${input.name} was refused with status-code ${a.read.statusCode}, the document shows 12`,
+              );
+              ensure(
+                ctx,
+                refusedWithName(a, input.name),
+                `the error-message "${a.read.errorMessage}" does not name the missing parameter ${input.name}`,
+              );
+            },
+            o,
+          ),
+        );
+      }
+      for (const s of insideSamples(input)) {
+        const rule = ids[s.constraint];
+        if (!spec.rules.has(rule)) continue;
+        defs.push(
+          define(
+            meta(F, rule, { service, mode, variant: s.variant }),
+            async (ctx) =>
+              expectAccepted(
+                ctx,
+                await callApi(ctx, call([...base(), [input.name, s.value]])),
+                `${input.name}="${s.value.length > 40 ? `${s.value.slice(0, 20)}…(${[...s.value].length} characters)` : s.value}", within its constraints`,
+              ),
+            o,
+          ),
+        );
+      }
+      const counters = new Map<string, number>();
+      for (const s of invalidSamples(input, spec.formats)) {
+        const key = CONSTRAINT_KEY[s.constraint];
+        if (!key) continue;
+        const rule = ids[key];
+        if (!spec.rules.has(rule)) continue;
+        // The sample must really break this constraint and no earlier one (so the check cites the right rule).
+        if (checkInputValue(input, s.value, spec.formats)?.constraint !== s.constraint) continue;
+        const n = (counters.get(rule) ?? 0) + 1;
+        counters.set(rule, n);
+        defs.push(
+          define(
+            meta(F, rule, { service, mode, variant: `outside-${n}` }),
+            async (ctx) =>
+              expectRefused(
+                ctx,
+                await callApi(ctx, call([...base(), [input.name, s.value]])),
+                `${input.name}="${s.value.length > 40 ? `${s.value.slice(0, 20)}…(${[...s.value].length} characters)` : s.value}", which breaks ${s.constraint}`,
+              ),
+            o,
+          ),
+        );
+      }
+    }
+    for (const group of service.groups ?? []) {
+      if (!spec.rules.has(group.rule)) continue;
+      const without = () => {
+        let params = validParams(service);
+        for (const m of group.members) params = withParam(params, m, undefined);
+        return params;
+      };
+      const sample = (name: string) => queryInputs(service).find((i) => i.name === name)?.sample ?? '1';
+      if (group.kind !== 'at-most-one')
+        defs.push(
+          define(
+            meta(F, group.rule, { service, mode, variant: 'none' }),
+            async (ctx) =>
+              expectRefused(
+                ctx,
+                await callApi(ctx, call(without())),
+                `a request with none of ${group.members.join(', ')}`,
+              ),
+            o,
+          ),
+        );
+      if (group.kind !== 'one-or-other')
+        defs.push(
+          define(
+            meta(F, group.rule, { service, mode, variant: 'both' }),
+            async (ctx) =>
+              expectRefused(
+                ctx,
+                await callApi(
+                  ctx,
+                  call([...without(), ...group.members.map((m) => [m, sample(m)] as [string, string])]),
+                ),
+                `a request with all of ${group.members.join(', ')}`,
+              ),
+            o,
+          ),
+        );
+    }
+  }
+  return defs;
+}
+
+export type { Service };

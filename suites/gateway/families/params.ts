@@ -46,12 +46,12 @@ function insideSamples(
   }
   if (input.minLength !== undefined && !input.format && !input.enum)
     out.push({ value: 'x'.repeat(input.minLength), constraint: 'minLength', variant: 'inside' });
-  if (input.format)
-    (spec.formats.get(input.format)?.valid ?? []).forEach((value, i) =>
-      out.push({ value, constraint: 'format', variant: `inside-${i + 1}` }),
-    );
-  if (input.enum)
-    input.enum.forEach((value) => out.push({ value, constraint: 'enum', variant: `inside-${value}` }));
+  if (input.format) {
+    let i = 0;
+    for (const value of spec.formats.get(input.format)?.valid ?? [])
+      out.push({ value, constraint: 'format', variant: `inside-${++i}` });
+  }
+  for (const value of input.enum ?? []) out.push({ value, constraint: 'enum', variant: `inside-${value}` });
   return out.filter((s) => checkInputValue(input, s.value, spec.formats) === undefined);
 }
 

@@ -9,7 +9,7 @@ import { renderJson } from './json.ts';
 import { renderJunit } from './junit.ts';
 import { renderMarkdown } from './markdown.ts';
 import type { RunReport } from './model.ts';
-import { maskReport, maskText, normalizeSecrets } from './secrets.ts';
+import { maskReport, maskSerialized, normalizeSecrets, type SerializedFormat } from './secrets.ts';
 
 export { colorEnabled, formatCheckLine, formatSummaryLines } from './console.ts';
 export { SECRET_MASK } from './secrets.ts';
@@ -31,6 +31,13 @@ const RENDER: Record<ReportFormat, (report: RunReport) => string> = {
   junit: renderJunit,
   html: renderHtml,
   md: renderMarkdown,
+};
+
+const SYNTAX: Record<ReportFormat, SerializedFormat> = {
+  json: 'json',
+  junit: 'xml',
+  html: 'html',
+  md: 'text',
 };
 
 /** `json,junit,html,md` (spaces allowed, duplicates dropped, `all` for every format). */
@@ -80,7 +87,7 @@ export async function writeReports(
     const render = RENDER[format];
     if (!render) throw new UsageError(`Unknown report format '${String(format)}'`, 'MSE_REPORT_FORMAT');
     // Second pass over the serialized text: catches a secret in a place the data walk cannot see.
-    const text = maskText(render(masked), masks);
+    const text = maskSerialized(SYNTAX[format], render(masked), masks);
     const path = join(outDir, REPORT_FILES[format]);
     await writeFile(path, text, 'utf8');
     written.push(path);

@@ -2,11 +2,19 @@
  * The reporters' last defence against leaking a password: the runner masks secrets before results
  * reach the reporters, and `writeReports` masks them again, in the data and in every serialized output.
  */
+import {
+  MASK,
+  maskBytes as maskCredentialBytes,
+  maskSecrets as maskCredentialFields,
+} from '../src/secrets.ts';
 import type { RunReport, WireMessage } from './model.ts';
 import { isLatin1 } from './wire.ts';
 
-/** What a masked secret is replaced with; plain ASCII so that it is inert in JSON, XML, HTML and Markdown. */
-export const SECRET_MASK = '****';
+/**
+ * What a masked secret is replaced with: the runner's mask, so a report shows one mask whoever masked;
+ * plain ASCII, inert in JSON, XML, HTML and Markdown.
+ */
+export const SECRET_MASK = MASK;
 
 /** Secrets worth masking, longest first so that a secret containing another is masked whole. */
 export function normalizeSecrets(secrets: readonly string[] | undefined): string[] {
@@ -115,8 +123,14 @@ function secretNeedles(secrets: readonly string[]): Buffer[] {
 
 function maskWire(message: WireMessage, secrets: readonly string[]): WireMessage {
   const masked = maskValue(message, secrets) as WireMessage;
+  // Credential-carrying fields of the protocol are masked whatever their value, even for secrets nobody listed.
+  if (masked.url !== undefined) masked.url = maskCredentialFields(masked.url);
+  if (masked.bodyText !== undefined) masked.bodyText = maskCredentialFields(masked.bodyText);
+  for (const name of Object.keys(masked.headers ?? {})) {
+    if (/^(proxy-)?authorization$/i.test(name)) masked.headers[name] = SECRET_MASK;
+  }
   const body = Buffer.from(message.bodyBase64, 'base64');
-  masked.bodyBase64 = maskBytes(body, secrets).toString('base64');
+  masked.bodyBase64 = maskCredentialBytes(maskBytes(body, secrets)).toString('base64');
   return masked;
 }
 
@@ -133,7 +147,6 @@ function maskValue(value: unknown, secrets: readonly string[]): unknown {
 
 /** A copy of the report with every secret masked in every string and every body's bytes. */
 export function maskReport(report: RunReport, secrets: readonly string[]): RunReport {
-  if (secrets.length === 0) return report;
   const masked = maskValue(report, secrets) as RunReport;
   masked.checks = report.checks.map((check, i) => ({
     ...masked.checks[i]!,
@@ -147,4 +160,40 @@ export function maskReport(report: RunReport, secrets: readonly string[]): RunRe
     }),
   }));
   return masked;
+}
+
+export type SerializedFormat = 'json' | 'xml' | 'html' | 'text';
+
+const JSON_STRING = /"(?:[^"\\]|\\.)*"/g;
+const XML_TOKENS = /<!\[CDATA\[[\s\S]*?\]\]>|<[^>]*>|[^<]+/g;
+const HTML_TOKENS = /<script\b[\s\S]*?<\/script>|<style\b[\s\S]*?<\/style>|<[^>]*>|[^<]+/gi;
+const QUOTED_ATTR = /"[^"]*"/g;
+const TITLE_ATTR = /(\btitle=)"([^"]*)"/g;
+
+/**
+ * The last pass over a serialized output. It masks only where data can be, never the format's own
+ * syntax, so a password that happens to be a word of the markup ("name", "pass", "time") or a number
+ * cannot corrupt the file: JSON strings; XML text, CDATA and attribute values; HTML text and titles
+ * (not the report's own script, style and tags); Markdown everywhere.
+ */
+export function maskSerialized(format: SerializedFormat, text: string, secrets: readonly string[]): string {
+  if (secrets.length === 0) return text;
+  const mask = (t: string) => maskText(t, secrets);
+  switch (format) {
+    case 'json':
+      return text.replace(JSON_STRING, mask);
+    case 'xml':
+      return text.replace(XML_TOKENS, (token) => {
+        if (token.startsWith('<![CDATA[')) return `<![CDATA[${mask(token.slice(9, -3))}]]>`;
+        if (token.startsWith('<')) return token.replace(QUOTED_ATTR, mask);
+        return mask(token);
+      });
+    case 'html':
+      return text.replace(HTML_TOKENS, (token) => {
+        if (!token.startsWith('<')) return mask(token);
+        return token.replace(TITLE_ATTR, (_m, attr: string, value: string) => `${attr}"${mask(value)}"`);
+      });
+    case 'text':
+      return mask(text);
+  }
 }

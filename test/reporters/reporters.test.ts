@@ -266,7 +266,9 @@ describe('secrets', () => {
       Buffer.from(`b=${LATIN1_PASSWORD}&c=${encodeURIComponent(LATIN1_PASSWORD)}&d=`, 'utf8'),
       Buffer.from(new URLSearchParams({ x: PASSWORD }).toString(), 'ascii'),
     ]);
-    expect(maskBytes(body, SECRETS).toString('latin1')).toBe('a=****&b=****&c=****&d=x=****');
+    expect(maskBytes(body, SECRETS).toString('latin1')).toBe(
+      ['a', 'b', 'c', 'd=x'].map((k) => `${k}=${SECRET_MASK}`).join('&'),
+    );
   });
 });
 
@@ -296,6 +298,55 @@ describe('errors outside any check', () => {
       expect(md).toContain('### Errors outside any check (1)');
       const lines = formatSummaryLines(withErrors, { color: false }).join('\n');
       expect(lines).toContain('NONCONFORMANT: 0 failing check(s), 1 error(s) outside any check');
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('secrets that are words of the formats themselves', () => {
+  it('a password like "pass", "name" or "12" masks data but never breaks JSON, XML or the HTML script', async () => {
+    const wordy = buildFixtureReport();
+    const check = wordy.checks[1]!;
+    check.message = 'echoed name pass 12 in the error-message';
+    const out = await mkdtemp(join(tmpdir(), 'mse-reporters-words-'));
+    try {
+      const secrets = ['pass', 'name', 'time', '12', 'testcase'];
+      const [json, junit, html] = await Promise.all(
+        (await writeReports(wordy, ['json', 'junit', 'html'], out, secrets)).map((p) => readFile(p, 'utf8')),
+      );
+      const parsed = JSON.parse(json!) as RunReport;
+      expect(parsed.checks[1]!.message).toBe(
+        `echoed ${SECRET_MASK} ${SECRET_MASK} ${SECRET_MASK} in the error-message`,
+      );
+      expect(parsed.durationMs).toBe(1234);
+      expect(XMLValidator.validate(junit!)).toBe(true);
+      expect(junit).toContain(
+        '<testcase classname="gateway.params" name="[6.4.1 sms-text.text.max-length MUST]',
+      );
+      expect(junit).toContain(
+        `Observed: echoed ${SECRET_MASK} ${SECRET_MASK} ${SECRET_MASK} in the error-message`,
+      );
+      // The report's own markup, style and script are untouched (the script is allowed by its hash).
+      expect(html).toContain('class="badge v-pass"');
+      expect(html).toContain("var state={verdicts:{},family:'',service:null,mode:null,q:''};");
+      expect(html).toContain(`echoed ${SECRET_MASK} ${SECRET_MASK} ${SECRET_MASK} in the error-message`);
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  });
+
+  it('credential fields are masked whatever their value, even when no secret is listed', async () => {
+    const report = buildFixtureReport();
+    report.checks[0]!.exchanges[0]!.request.url =
+      'http://127.0.0.1:8080/MSE/api?profile=1&pwd=unlisted-1&mode=sync';
+    report.checks[0]!.exchanges[0]!.request.headers.authorization = 'Basic dW5saXN0ZWQ6MQ==';
+    const out = await mkdtemp(join(tmpdir(), 'mse-reporters-fields-'));
+    try {
+      const [json] = await writeReports(report, ['json'], out);
+      const text = await readFile(json!, 'utf8');
+      expect(text).not.toContain('unlisted-1');
+      expect(text).not.toContain('dW5saXN0ZWQ6MQ==');
     } finally {
       await rm(out, { recursive: true, force: true });
     }

@@ -1,0 +1,154 @@
+/**
+ * Deliberately broken partners (test support): each is the reference partner with one fault, so that a
+ * test can show which checks catch which fault. Real sockets on 127.0.0.1, closed by the caller.
+ */
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  closeServer,
+  createPartnerApp,
+  listen,
+  nextCommand,
+  type PartnerCredentials,
+} from '../../src/partner/reference.ts';
+import { buildUssdCommand, readUssdEvent, type UssdCommand } from '../../src/partner/xml.ts';
+
+export type Fault =
+  | 'answers-500'
+  | 'answers-204'
+  | 'refuses-post'
+  | 'rejects-latin1'
+  | 'ussd-plain-text'
+  | 'ussd-reserved-index'
+  | 'ussd-over-long'
+  | 'times-out'
+  | 'duplicate-409'
+  | 'accepts-wrong-credentials';
+
+export interface BrokenPartner {
+  url: string;
+  close(): Promise<void>;
+}
+
+const PROFILE = { profile: 'BROKEN_USSD', password: 'broken-ussd-pwd' };
+
+function readAll(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function answer(res: ServerResponse, status: number, body = '', type = 'text/plain; charset=UTF-8') {
+  res.writeHead(status, { 'content-type': type, 'content-length': String(Buffer.byteLength(body)) });
+  res.end(body);
+}
+
+/** The USSD reply of a broken partner: the reference's command, spoiled. */
+function spoiledCommand(fault: Fault, good: UssdCommand): UssdCommand {
+  if (fault === 'ussd-reserved-index')
+    return {
+      type: 'menu',
+      title: 'Menu',
+      options: [
+        { index: '1', subtitle: 'Saldo' },
+        { index: '9', subtitle: 'Mais opções' },
+      ],
+    };
+  if (fault === 'ussd-over-long')
+    return good.type === 'menu'
+      ? { type: 'menu', title: 'T'.repeat(160), options: [{ index: '1', subtitle: 'S'.repeat(60) }] }
+      : { type: good.type, content: 'C'.repeat(200) };
+  return good;
+}
+
+/**
+ * Starts a partner with one fault. `credentials` configures the reference part (the suite's config should
+ * carry the same ones); `accepts-wrong-credentials` ignores them.
+ */
+export async function startBrokenPartner(
+  fault: Fault,
+  credentials?: PartnerCredentials,
+): Promise<BrokenPartner> {
+  const app = createPartnerApp(
+    fault === 'accepts-wrong-credentials' || !credentials
+      ? { ussdProfile: PROFILE }
+      : { credentials, ussdProfile: PROFILE },
+  );
+  const seen = new Set<string>();
+  const held: ServerResponse[] = [];
+  const server = createServer(async (req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    switch (fault) {
+      case 'answers-500':
+        await readAll(req);
+        return answer(res, 500, 'internal error');
+      case 'answers-204':
+        await readAll(req);
+        res.writeHead(204);
+        return res.end();
+      case 'refuses-post':
+        if (req.method === 'POST') {
+          await readAll(req);
+          return answer(res, 405, 'POST not allowed');
+        }
+        break;
+      case 'rejects-latin1':
+        if (path === '/mo/sms') {
+          // The classic mistake: the query is decoded as UTF-8, and a Latin-1 byte such as %E7 breaks it.
+          try {
+            decodeURIComponent((req.url ?? '').split('?')[1] ?? '');
+          } catch {
+            return answer(res, 400, 'invalid UTF-8 in the query');
+          }
+        }
+        break;
+      case 'ussd-plain-text':
+        if (path === '/ussd') {
+          await readAll(req);
+          return answer(res, 200, 'Obrigado!');
+        }
+        break;
+      case 'ussd-reserved-index':
+      case 'ussd-over-long':
+        if (path === '/ussd') {
+          const event = readUssdEvent(await readAll(req));
+          if (!event.ok) return answer(res, 400, event.error);
+          const command = spoiledCommand(fault, nextCommand(event.value));
+          return answer(res, 200, buildUssdCommand(event.value, command, PROFILE), 'text/xml; charset=UTF-8');
+        }
+        break;
+      case 'times-out':
+        // Never answers; close() ends the connection.
+        held.push(res);
+        return;
+      case 'duplicate-409': {
+        const body = await readAll(req);
+        const key = createHash('sha256').update(`${req.method} ${req.url}\n`).update(body).digest('hex');
+        if (seen.has(key)) return answer(res, 409, 'already received');
+        seen.add(key);
+        // Hand the consumed body back to the reference app.
+        const { Readable } = await import('node:stream');
+        const replay = Object.assign(Readable.from([body]), {
+          method: req.method,
+          url: req.url,
+          headers: req.headers,
+        }) as unknown as IncomingMessage;
+        return app.handle(replay, res);
+      }
+      case 'accepts-wrong-credentials':
+        break;
+    }
+    app.handle(req, res);
+  });
+  const url = await listen(server, '127.0.0.1', 0);
+  return {
+    url,
+    close: async () => {
+      for (const res of held) res.destroy();
+      await closeServer(server);
+    },
+  };
+}

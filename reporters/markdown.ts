@@ -153,5 +153,30 @@ export function renderMarkdown(report: RunReport, maxFailures = MARKDOWN_MAX_FAI
     }
     lines.push('');
   }
+
+  // Skips inside families that otherwise ran, grouped by rule: one line per rule, not one per check.
+  const fullySkipped = new Set(skipped.map((s) => s.family));
+  const groups = new Map<string, CheckResult[]>();
+  for (const c of report.checks) {
+    if (c.verdict !== 'skip' || fullySkipped.has(c.family)) continue;
+    const key = `${c.family}\u0000${c.rule}`;
+    groups.set(key, [...(groups.get(key) ?? []), c]);
+  }
+  if (groups.size > 0) {
+    lines.push(
+      `<details><summary>${[...groups.values()].reduce((n, g) => n + g.length, 0)} other skipped checks, by rule</summary>`,
+    );
+    lines.push('');
+    for (const list of [...groups.values()].slice(0, maxFailures)) {
+      const first = list[0]!;
+      lines.push(
+        `- ${cell(first.family)} · ${code(first.rule)} (${cell(first.section)}): ${list.length} check${list.length === 1 ? '' : 's'}, e.g. ${cell(first.message ?? 'no reason given')}`,
+      );
+    }
+    if (groups.size > maxFailures) lines.push(`- …and ${groups.size - maxFailures} more rules`);
+    lines.push('');
+    lines.push('</details>');
+    lines.push('');
+  }
   return `${lines.join('\n')}\n`;
 }

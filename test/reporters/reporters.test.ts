@@ -196,6 +196,28 @@ describe('Markdown summary', () => {
     expect(md()).toContain('1 known failures');
     expect(md()).toContain('our gateway reuses ids after restart (TICKET-12)');
   });
+  it('groups skips inside families that otherwise ran by rule', () => {
+    const partly = buildFixtureReport();
+    const template = partly.checks[0]!;
+    partly.checks.push(
+      ...[1, 2, 3].map((i) => ({
+        ...template,
+        id: `gateway.control.billing.${i}`,
+        family: 'params',
+        rule: 'control.billing-code',
+        section: '6.2',
+        verdict: 'skip' as const,
+        message: `profile ${i} does not require billingCode`,
+      })),
+    );
+    partly.summary = summarize(partly.checks);
+    const text = renderMarkdown(partly);
+    expect(text).toContain('3 other skipped checks, by rule');
+    expect(text).toContain(
+      'params · `control.billing-code` (6.2): 3 checks, e.g. profile 1 does not require billingCode',
+    );
+  });
+
   it('renders no HTML from the target', () => {
     expect(md()).not.toContain('<script>');
     expect(md()).not.toContain('<img');

@@ -1,6 +1,194 @@
-import { UsageError } from './common.ts';
+/**
+ * `mse-conformance partner`: plays the MSE against a partner's endpoints (receipts, SMS MO, MMS MO, USSD
+ * events) and judges the answers against the spec. Without --target or endpoint URLs it starts the embedded
+ * reference partner and certifies that. Same options, config, expectations, reports and exit codes as
+ * `gateway` (src/runner/cli.ts), plus the endpoint URLs and --bundle.
+ */
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { verifyBundle, writeBundle } from '../bundle/index.ts';
+import { send } from '../client/http.ts';
+import { PARTNER_PATHS, type PartnerEndpoints } from '../partner/client.ts';
+import { type ReferencePartner, startReferencePartner } from '../partner/reference.ts';
+import {
+  type CommonValues,
+  checkTargetUrl,
+  commonOptions,
+  execute,
+  filterPatterns,
+  readConfig,
+  secretsOf,
+} from '../runner/cli.ts';
+import type { RunConfig } from '../runner/config.ts';
+import type { RunContext } from '../runner/types.ts';
+import { loadSpec } from '../spec/load.ts';
+import { ExitCode, parseOptions } from './common.ts';
 
-// Placeholder until the command lands; it says so instead of pretending to work.
-export async function partnerCommand(_args: string[]): Promise<number> {
-  throw new UsageError('the "partner" command is not implemented yet', 'MSE_NOT_IMPLEMENTED');
+export const PARTNER_SUITE_DIR = 'suites/partner';
+
+const HELP = `Usage: mse-conformance partner [options]
+
+Plays the MSE against a partner's endpoints and checks that they take what the MSE delivers (6.4.1.1
+receipts, 6.4.5.1 SMS MO in ISO-8859-1, 6.4.7.1 MMS MO, 6.4.21-6.4.23 USSD events).
+Without --target (or endpoint URLs) it starts the embedded reference partner and certifies that.
+
+Options:
+  --target URL         partner base URL: receipts at URL/receipt, SMS MO at URL/mo/sms, MMS MO at
+                       URL/mo/mms, USSD events at URL/ussd (each can be given on its own instead)
+  --receipts URL       the partner's receipt URL (config partner.receipts)
+  --mo URL             the partner's SMS MO URL (config partner.smsMo)
+  --mms URL            the partner's MMS MO URL (config partner.mmsMo)
+  --ussd URL           the partner's USSD URL (config partner.ussd)
+  --config FILE        run config (spec/schema/config.schema.json); partner.credentials are the userid/pwd
+                       (USER/PWD) the MSE delivers with, partner.answerBudgetMs the time budget
+  --only PATTERN       run only matching checks (repeatable, comma-separated): a glob on the check id,
+                       or family:, service:, rule:, tag:, level: followed by a glob
+  --skip PATTERN       leave matching checks out (same patterns)
+  --strict             SHOULD-level departures fail the run
+  --list               print every check id with its rule, section and level, without running
+  --expectations FILE  known failures by check id (spec/schema/expectations.schema.json)
+  --report FORMATS     json,junit,html,md (default: all four)
+  --out DIR            write the reports there
+  --bundle PATH        write a certification bundle (a directory, or a ustar archive if PATH ends in .tar);
+                       check it later with: mse-conformance verify PATH
+  --quiet              no progress or summary on stdout
+
+Exit codes: 0 conformant, 1 nonconformance found, 2 usage or config error, 3 target unreachable.`;
+
+export const partnerOptions = {
+  ...commonOptions,
+  receipts: { type: 'string' },
+  mo: { type: 'string' },
+  mms: { type: 'string' },
+  ussd: { type: 'string' },
+  bundle: { type: 'string' },
+} as const;
+
+export interface PartnerValues extends CommonValues {
+  receipts?: string;
+  mo?: string;
+  mms?: string;
+  ussd?: string;
+  bundle?: string;
+}
+
+/** The embedded reference partner answers at once: the run need not wait long for anything. */
+const EMBEDDED_REQUEST_MS = 5_000;
+
+export async function partnerCommand(args: string[]): Promise<number> {
+  const { values } = parseOptions(args, partnerOptions);
+  if (values.help) {
+    console.log(HELP);
+    return ExitCode.Ok;
+  }
+  return runPartner(values as PartnerValues);
+}
+
+/** Is anything answering HTTP at each endpoint? Any HTTP status will do; a connection error means exit 3. */
+async function probeEndpoints(endpoints: PartnerEndpoints, timeoutMs: number): Promise<string | undefined> {
+  const problems: string[] = [];
+  await Promise.all(
+    Object.entries(endpoints).map(async ([name, url]) => {
+      const result = await send({ method: 'HEAD', url: url as string, timeoutMs });
+      if (!result.response) problems.push(`${name} ${url}: ${result.error}`);
+    }),
+  );
+  return problems.length ? problems.join('; ') : undefined;
+}
+
+/** The whole command, callable from code (tests) with parsed values. */
+export async function runPartner(
+  values: PartnerValues,
+  out: (line: string) => void = console.log,
+): Promise<number> {
+  const config = readConfig(values);
+  const { only, skip } = filterPatterns(values);
+  const strict = values.strict === true || config.strict === true;
+  const partnerConfig = { ...(config.partner ?? {}) } as Record<string, unknown>;
+  const given: [keyof PartnerEndpoints, string | undefined][] = [
+    ['receipts', values.receipts],
+    ['smsMo', values.mo],
+    ['mmsMo', values.mms],
+    ['ussd', values.ussd],
+  ];
+  for (const [key, url] of given) if (url) partnerConfig[key] = checkTargetUrl(url);
+  const targetOption = values.target ?? config.target;
+  const target = targetOption ? checkTargetUrl(targetOption) : undefined;
+  const anyEndpoint = given.some(([key]) => typeof partnerConfig[key] === 'string');
+  const embedded = !target && !anyEndpoint && !values.list;
+
+  let reference: ReferencePartner | undefined;
+  try {
+    let runConfig: RunConfig = { ...config, partner: partnerConfig };
+    let runTarget = target ?? (anyEndpoint ? 'partner endpoints' : 'embedded reference partner');
+    if (embedded) {
+      // Credentials of the run's own making, so that the wrong-credentials checks have something to refuse.
+      const credentials = (partnerConfig.credentials as { userid?: string; pwd?: string } | undefined) ?? {
+        userid: 'mse',
+        pwd: randomBytes(9).toString('base64url'),
+      };
+      reference = await startReferencePartner({
+        credentials: { userid: credentials.userid ?? 'mse', pwd: credentials.pwd ?? '' },
+      });
+      runTarget = reference.url;
+      partnerConfig.credentials = credentials;
+      runConfig = {
+        ...runConfig,
+        partner: partnerConfig,
+        timeouts: values.config ? config.timeouts : { ...config.timeouts, requestMs: EMBEDDED_REQUEST_MS },
+      };
+    } else if (!values.list) {
+      const endpoints: PartnerEndpoints = {};
+      for (const [key] of given) {
+        const url =
+          (partnerConfig[key] as string | undefined) ??
+          (target ? `${target}${PARTNER_PATHS[key]}` : undefined);
+        if (url) endpoints[key] = url;
+      }
+      const problem = await probeEndpoints(endpoints, runConfig.timeouts.requestMs);
+      if (problem) {
+        console.error(
+          `mse-conformance partner: the partner is unreachable: ${problem} (MSE_TARGET_UNREACHABLE). Check the URLs and that the partner application is running.`,
+        );
+        return ExitCode.Unreachable;
+      }
+    }
+    const endpointsOnly = !reference && !target;
+    if (endpointsOnly && anyEndpoint)
+      runTarget = given
+        .filter(([key]) => typeof partnerConfig[key] === 'string')
+        .map(([key]) => `${key} ${partnerConfig[key]}`)
+        .join(', ');
+    const context: RunContext = {
+      role: 'partner',
+      strict,
+      only,
+      skip,
+      target: runTarget,
+      config: runConfig,
+      secrets: secretsOf(runConfig),
+      embedded,
+      ...(endpointsOnly ? { extra: { endpointsOnly: true } } : {}),
+    };
+    const result = await execute({
+      role: 'partner',
+      suiteDir: PARTNER_SUITE_DIR,
+      values,
+      context,
+      // A check sends at most two deliveries (duplicates); each may take the request timeout.
+      testTimeoutMs: runConfig.timeouts.requestMs * 2 + 5_000,
+      out,
+    });
+    if (values.bundle && result.report) {
+      const path = resolve(values.bundle);
+      const rules = [...loadSpec().rules.values()].filter((r) => r.tags.includes('partner'));
+      await writeBundle(path, { report: result.report, config: runConfig, secrets: context.secrets, rules });
+      const check = await verifyBundle(path);
+      if (!values.quiet)
+        out(`bundle: ${path} (${check.intact ? 'verified' : `NOT intact: ${check.problems.join('; ')}`})`);
+    }
+    return result.code;
+  } finally {
+    await reference?.close();
+  }
 }

@@ -16,6 +16,14 @@ export interface PartnerEndpoints {
   ussd?: string;
 }
 
+/** Where the reference partner (and the gateway suite's listener) take each delivery, under a base URL. */
+export const PARTNER_PATHS: Required<PartnerEndpoints> = {
+  receipts: '/receipt',
+  smsMo: '/mo/sms',
+  mmsMo: '/mo/mms',
+  ussd: '/ussd',
+};
+
 export interface DeliveryCredentials {
   /** Sent as `userid` with receipts (6.4.1.1) and as USER with SMS MO (6.4.5.1) unless `user` is given. */
   userid?: string;

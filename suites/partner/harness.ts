@@ -6,19 +6,11 @@
 import { randomInt } from 'node:crypto';
 import type { SendResult } from '../../src/client/http.ts';
 import { toExchange } from '../../src/client/http.ts';
-import type { DeliveryCredentials, PartnerEndpoints } from '../../src/partner/client.ts';
+import { type DeliveryCredentials, PARTNER_PATHS, type PartnerEndpoints } from '../../src/partner/client.ts';
 import type { CheckContext, CheckDefinition } from '../../src/runner/register.ts';
 import type { CheckMeta, RunContext } from '../../src/runner/types.ts';
 import { loadSpec } from '../../src/spec/load.ts';
 import type { Service, Spec } from '../../src/spec/types.ts';
-
-/** The paths the reference partner (and the gateway suite's listener) serve, joined to --target. */
-export const DEFAULT_PATHS: Required<PartnerEndpoints> = {
-  receipts: '/receipt',
-  smsMo: '/mo/sms',
-  mmsMo: '/mo/mms',
-  ussd: '/ussd',
-};
 
 export const DEFAULT_ANSWER_BUDGET_MS = 5_000;
 
@@ -43,10 +35,11 @@ export interface PartnerEnv {
 
 export function partnerEnv(run: RunContext, spec: Spec = loadSpec()): PartnerEnv {
   const config = (run.config.partner ?? {}) as PartnerConfig;
-  const base = run.target ? run.target.replace(/\/+$/, '') : undefined;
+  // With endpoint URLs only (no --target), run.target describes them and is no base URL.
+  const base = run.target && !run.extra?.endpointsOnly ? run.target.replace(/\/+$/, '') : undefined;
   const endpoints: PartnerEndpoints = {};
-  for (const key of Object.keys(DEFAULT_PATHS) as (keyof PartnerEndpoints)[]) {
-    const url = config[key] ?? (base ? `${base}${DEFAULT_PATHS[key]}` : undefined);
+  for (const key of Object.keys(PARTNER_PATHS) as (keyof PartnerEndpoints)[]) {
+    const url = config[key] ?? (base ? `${base}${PARTNER_PATHS[key]}` : undefined);
     if (url) endpoints[key] = url;
   }
   const env: PartnerEnv = {

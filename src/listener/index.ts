@@ -53,6 +53,24 @@ export interface AnswerRule {
   times: number;
 }
 
+/**
+ * A hold: deliveries of `kind` whose body contains `contains` are not answered until the suite releases the
+ * hold, naming the key (transaction id) to answer with another status. This lets a check arrange the answer
+ * to a receipt whose transaction id it learns only from the ack, however fast the receipt comes.
+ */
+export interface HoldRule {
+  kind: DeliveryKind;
+  contains: string;
+}
+
+export interface Release {
+  holdId: string;
+  /** Held deliveries with this key are answered `status`, and the next `times - 1` with that key too. */
+  key?: string;
+  status?: number;
+  times?: number;
+}
+
 export interface WaitQuery {
   kind?: DeliveryKind;
   key?: string;
@@ -84,6 +102,8 @@ export interface Listener {
   deliveries(): Delivery[];
   waitFor(query: WaitQuery): Promise<Delivery[]>;
   answer(rule: AnswerRule): void;
+  hold(rule: HoldRule): string;
+  release(release: Release): void;
   close(): Promise<void>;
 }
 
@@ -170,6 +190,39 @@ export async function startListener(options: ListenerOptions = {}): Promise<List
   const events = new EventEmitter();
   events.setMaxListeners(0);
   let seq = 0;
+  let holdSeq = 0;
+  const holds = new Map<
+    string,
+    {
+      rule: HoldRule;
+      held: { delivery: Delivery; finish: (status: number) => void }[];
+      timer: NodeJS.Timeout;
+    }
+  >();
+
+  const release = (r: Release) => {
+    const h = holds.get(r.holdId);
+    if (!h) return;
+    holds.delete(r.holdId);
+    clearTimeout(h.timer);
+    let times = r.times ?? 1;
+    for (const { delivery, finish } of h.held) {
+      if (r.key !== undefined && delivery.key === r.key && times > 0) {
+        times--;
+        finish(r.status ?? 200);
+      } else finish(200);
+    }
+    if (r.key !== undefined && times > 0 && r.status !== undefined)
+      rules.push({ kind: h.rule.kind, key: r.key, status: r.status, times });
+  };
+  const hold = (rule: HoldRule) => {
+    const holdId = `h${++holdSeq}`;
+    // Never hold for long: a forgotten hold is released with 200 after ten seconds.
+    const timer = setTimeout(() => release({ holdId }), 10_000);
+    timer.unref();
+    holds.set(holdId, { rule, held: [], timer });
+    return holdId;
+  };
 
   const waitFor = (q: WaitQuery): Promise<Delivery[]> => {
     const want = q.count ?? 1;
@@ -213,6 +266,11 @@ export async function startListener(options: ListenerOptions = {}): Promise<List
       json(200, { deliveries: found.map(toJson) });
     } else if (path === '/answer' && req.method === 'POST') {
       rules.push(input as unknown as AnswerRule);
+      json(200, { ok: true });
+    } else if (path === '/hold' && req.method === 'POST') {
+      json(200, { holdId: hold(input as unknown as HoldRule) });
+    } else if (path === '/release' && req.method === 'POST') {
+      release(input as unknown as Release);
       json(200, { ok: true });
     } else if (path === '/deliveries') {
       json(200, { deliveries: recorded.map(toJson) });
@@ -267,6 +325,22 @@ export async function startListener(options: ListenerOptions = {}): Promise<List
             ...(key !== undefined ? { key } : {}),
           };
           recorded.push(delivery);
+          if (!rule) {
+            const h = [...holds.values()].find((x) => x.rule.kind === kind && body.includes(x.rule.contains));
+            if (h) {
+              delivery.answered = 0;
+              h.held.push({
+                delivery,
+                finish: (held) => {
+                  delivery.answered = held;
+                  res.writeHead(held, { 'content-type': 'text/plain' });
+                  res.end(held === 200 ? 'OK' : 'not now');
+                },
+              });
+              events.emit('delivery', delivery);
+              return;
+            }
+          }
           let answer =
             rule?.body ?? (kind === 'ussd-event' ? (options.ussdAnswer ?? defaultUssdAnswer)() : 'OK');
           let type = rule?.contentType ?? (kind === 'ussd-event' ? 'text/xml; charset=UTF-8' : 'text/plain');
@@ -301,6 +375,8 @@ export async function startListener(options: ListenerOptions = {}): Promise<List
     deliveries: () => [...recorded],
     waitFor,
     answer: (rule) => rules.push({ ...rule }),
+    hold,
+    release,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -1,10 +1,20 @@
 /** The listener's suite-side API, as checks in vitest workers reach it (see index.ts). */
-import { type AnswerRule, type Delivery, type DeliveryJson, fromJson, type WaitQuery } from './index.ts';
+import {
+  type AnswerRule,
+  type Delivery,
+  type DeliveryJson,
+  fromJson,
+  type HoldRule,
+  type Release,
+  type WaitQuery,
+} from './index.ts';
 
 export interface ListenerClient {
   waitFor(query: WaitQuery): Promise<Delivery[]>;
   answer(rule: AnswerRule): Promise<void>;
   deliveries(): Promise<Delivery[]>;
+  hold(rule: HoldRule): Promise<string>;
+  release(release: Release): Promise<void>;
 }
 
 export function listenerClient(suiteUrl: string): ListenerClient {
@@ -15,7 +25,7 @@ export function listenerClient(suiteUrl: string): ListenerClient {
       body: JSON.stringify(body),
     });
     if (!res.ok) throw new Error(`listener API ${path} answered ${res.status}`);
-    return res.json() as Promise<{ deliveries?: DeliveryJson[] }>;
+    return res.json() as Promise<{ deliveries?: DeliveryJson[]; holdId?: string }>;
   };
   return {
     async waitFor(query) {
@@ -23,6 +33,12 @@ export function listenerClient(suiteUrl: string): ListenerClient {
     },
     async answer(rule) {
       await post('/answer', rule);
+    },
+    async hold(rule) {
+      return ((await post('/hold', rule)) as { holdId: string }).holdId;
+    },
+    async release(release) {
+      await post('/release', release);
     },
     async deliveries() {
       const res = await fetch(`${suiteUrl}/deliveries`);

@@ -1,0 +1,54 @@
+/**
+ * Execution results (6.3, 6.5.2, 7.1.3): a sync execution response carries the service's output parameters
+ * with their formats and values. One sync request per service; each output rule is its own check.
+ */
+import type { CheckDefinition } from '../../../src/runner/register.ts';
+import {
+  apiServices,
+  callApi,
+  define,
+  ensure,
+  expectAccepted,
+  meta,
+  notProvisioned,
+  type Pairs,
+  sampleValue,
+  shared,
+  validParams,
+  withParam,
+} from '../harness.ts';
+import { echoedInputs, outputJudges } from './outputs.ts';
+
+const F = 'results';
+
+export function definitions(): CheckDefinition[] {
+  const defs: CheckDefinition[] = [];
+  for (const service of apiServices()) {
+    if (!service.modes.allowed.includes('sync') || !service.outputs.length) continue;
+    const skipReason = notProvisioned(service);
+    const request = (): Pairs => {
+      let params = validParams(service);
+      for (const name of echoedInputs(service)) params = withParam(params, name, sampleValue(service, name));
+      return params;
+    };
+    for (const j of outputJudges(service))
+      defs.push(
+        define(
+          meta(F, j.rule, { service, mode: 'sync' }),
+          async (ctx) => {
+            const params = request();
+            const a = await shared(ctx, `results:${service.id}`, async (rec) => {
+              const answer = await callApi(rec, { service, mode: 'sync', params });
+              expectAccepted(rec, answer, 'a valid sync request');
+              return answer;
+            });
+            ensure(ctx, a.read.parameters, 'the sync execution response carries no parameters');
+            const problem = j.judge(a.read.parameters, params);
+            ensure(ctx, !problem, `${problem}`);
+          },
+          { skipReason },
+        ),
+      );
+  }
+  return defs;
+}

@@ -145,6 +145,26 @@ describe('the spec loads and holds every service of the document', () => {
       ).toBe(true);
   });
 
+  it('cites only rule ids that exist in ERRATA.md and INTERPRETING.md', () => {
+    const notRules = new Set([
+      'modes.allowed',
+      'modes.refused',
+      'modes.ussd',
+      'protocol.yaml',
+      'rules.yaml',
+      'spec.hash',
+      'spec.rules',
+    ]);
+    for (const file of ['ERRATA.md', 'INTERPRETING.md']) {
+      const text = readFileSync(join(defaultSpecDir, file), 'utf8');
+      const cited = [...text.matchAll(/`([a-z][a-z0-9-]*(?:\.[a-z0-9-]+)+)`|the rule ([a-z0-9-]+(?:\.[a-z0-9-]+)+)/g)]
+        .map((m) => m[1] ?? m[2]!)
+        .filter((id) => !notRules.has(id) && !id.startsWith('gateway.'));
+      expect(cited.length, file).toBeGreaterThan(0);
+      for (const id of cited) expect(spec.rules.has(id), `${file} cites ${id}`).toBe(true);
+    }
+  });
+
   it('refers to every errata entry from a service, a rule or INTERPRETING.md', () => {
     const text = [
       readFileSync(join(defaultSpecDir, 'rules.yaml'), 'utf8'),

@@ -157,7 +157,9 @@ describe('the spec loads and holds every service of the document', () => {
     ]);
     for (const file of ['ERRATA.md', 'INTERPRETING.md']) {
       const text = readFileSync(join(defaultSpecDir, file), 'utf8');
-      const cited = [...text.matchAll(/`([a-z][a-z0-9-]*(?:\.[a-z0-9-]+)+)`|the rule ([a-z0-9-]+(?:\.[a-z0-9-]+)+)/g)]
+      const cited = [
+        ...text.matchAll(/`([a-z][a-z0-9-]*(?:\.[a-z0-9-]+)+)`|the rule ([a-z0-9-]+(?:\.[a-z0-9-]+)+)/g),
+      ]
         .map((m) => m[1] ?? m[2]!)
         .filter((id) => !notRules.has(id) && !id.startsWith('gateway.'));
       expect(cited.length, file).toBeGreaterThan(0);

@@ -1,0 +1,78 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunReport } from '../../reporters/model.ts';
+import { runPartner } from '../../src/cli/partner.ts';
+import { verifyCommand } from '../../src/cli/verify.ts';
+import { type BrokenPartner, startBrokenPartner } from './broken.ts';
+
+const PASSWORD = 'cli-partner-secret-9';
+
+describe('mse-conformance partner', () => {
+  let tmp: string;
+  beforeAll(async () => {
+    tmp = await mkdtemp(join(tmpdir(), 'mse-partner-cli-'));
+  });
+  afterAll(() => rm(tmp, { recursive: true, force: true }));
+
+  it('certifies the embedded reference partner on the real runner, with reports and a bundle verify accepts', async () => {
+    const out = join(tmp, 'reports');
+    const bundle = join(tmp, 'bundle');
+    const configFile = join(tmp, 'config.json');
+    await writeFile(
+      configFile,
+      JSON.stringify({
+        version: 1,
+        timeouts: { requestMs: 5000 },
+        partner: { credentials: { userid: 'mse', pwd: PASSWORD } },
+      }),
+    );
+    const lines: string[] = [];
+    const code = await runPartner({ config: configFile, out, bundle }, (l) => lines.push(l));
+    expect(code, lines.join('\n')).toBe(0);
+    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as RunReport;
+    expect(report.suite).toBe('partner');
+    expect(report.summary.byVerdict.fail).toBe(0);
+    expect(report.summary.byVerdict.pass).toBeGreaterThan(60);
+    expect(report.checks.every((c) => c.rule && c.section)).toBe(true);
+    expect(await readdir(out)).toEqual(
+      expect.arrayContaining(['report.json', 'junit.xml', 'report.html', 'summary.md']),
+    );
+
+    expect(await verifyCommand([bundle])).toBe(0);
+    // No password anywhere in the bundle: the text, or the bytes of any recorded body.
+    const files = (await readdir(bundle, { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
+    for (const f of files) {
+      const text = await readFile(join(f.parentPath, f.name), 'utf8');
+      expect(text, f.name).not.toContain(PASSWORD);
+      for (const m of text.matchAll(/"bodyBase64": "([^"]*)"/g))
+        expect(Buffer.from(m[1]!, 'base64').toString('latin1'), f.name).not.toContain(PASSWORD);
+    }
+    const reportFile = join(bundle, 'report.json');
+    const original = await readFile(reportFile);
+    await writeFile(reportFile, original.toString('utf8').replace('"fail": 0', '"fail": 1'));
+    expect(await verifyCommand([bundle])).toBe(1);
+  });
+
+  describe('against a broken partner', () => {
+    let partner: BrokenPartner;
+    beforeAll(async () => {
+      partner = await startBrokenPartner('answers-204');
+    });
+    afterAll(() => partner.close());
+
+    it('exits 1 and names the failing checks in the report', async () => {
+      const out = join(tmp, 'broken');
+      const code = await runPartner(
+        { target: partner.url, out, report: 'json', quiet: true, only: ['family:receipts'] },
+        () => {},
+      );
+      expect(code).toBe(1);
+      const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as RunReport;
+      expect(report.checks.length).toBeGreaterThan(10);
+      expect(report.checks.every((c) => c.verdict === 'fail' && c.family === 'receipts')).toBe(true);
+      expect(report.checks[0]!.message).toMatch(/HTTP 204/);
+    });
+  });
+});

@@ -245,10 +245,11 @@ export function definitions(): CheckDefinition[] {
       define(
         meta(F, 'receipts.redelivery', { service, mode }),
         async (ctx) => {
-          if (!listener) ctx.skip('the run has no listener');
+          const l = listener;
+          if (!l) return ctx.skip('the run has no listener');
           // Hold the profile's receipts until the ack names the transaction, then answer its first receipt 500:
           // it was not delivered (6.4.1.1). Other receipts of the profile are answered 200 on release.
-          const holdId = await listener.hold({
+          const holdId = await l.hold({
             kind: 'receipt',
             contains: `<profile>${profileOf(service)?.profile}</profile>`,
           });
@@ -256,10 +257,10 @@ export function definitions(): CheckDefinition[] {
           try {
             ({ transactionId } = await sendDelivery(ctx, service, requestParams(service)));
           } catch (error) {
-            await listener.release({ holdId });
+            await l.release({ holdId });
             throw error;
           }
-          await listener.release({ holdId, key: transactionId, status: 500, times: 1 });
+          await l.release({ holdId, key: transactionId, status: 500, times: 1 });
           const found = await waitDeliveries(ctx, {
             kind: 'receipt',
             key: transactionId,

@@ -1,0 +1,332 @@
+/**
+ * Property-based tests (issue 7, fuzzing of the codec and validators): on any input the codec
+ * throws only XmlError and terminates, validateXml never throws; builders and readers round-trip;
+ * and on generated documents the derived validator agrees with libxml2.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseXml, XmlError } from '../../src/xml/codec.ts';
+import { buildMmsMoRequest, decodeMms, encodeMms, readMmsMoRequest } from '../../src/xml/mms-mo.ts';
+import { buildMseResponse, type MseResponse, readMseResponse } from '../../src/xml/mse-response.ts';
+import {
+  buildUssdRequest,
+  buildUssdResponse,
+  readUssdRequest,
+  readUssdResponse,
+} from '../../src/xml/ussd.ts';
+import { dtdNames, dtdPath, validateXml } from '../../src/xml/validate.ts';
+import { xmllint } from './xmllint.ts';
+
+const sample = `<?xml version="1.0" encoding="UTF-8" ?>
+<mse-response>
+  <status-code>0</status-code>
+  <profile>profileID</profile>
+  <transaction-id>1020606201622668099</transaction-id>
+  <parameters>
+    <param-item><param-name>ANUM</param-name><param-value>333</param-value></param-item>
+  </parameters>
+</mse-response>
+`;
+
+const fragments = [
+  '<',
+  '>',
+  '</',
+  '/>',
+  'mse-response',
+  'profile',
+  'a',
+  ' ',
+  '\n',
+  '=',
+  '"',
+  "'",
+  '&',
+  ';',
+  '&amp;',
+  '&lt;',
+  '&#233;',
+  '&#x0;',
+  '&x;',
+  '#',
+  '<![CDATA[',
+  ']]>',
+  '<!--',
+  '-->',
+  '<!DOCTYPE a [',
+  '<!ENTITY x "y">',
+  ']>',
+  '<?xml version="1.0" encoding="ISO-8859-1"?>',
+  '<?pi x?>',
+  '\uFEFF',
+  '\u0000',
+  '\uD800',
+  'é',
+  '😀',
+  '__proto__',
+];
+
+/** XML-ish token soup: far more likely than random text to reach deep into the parser. */
+const xmlish = fc.array(fc.constantFrom(...fragments), { maxLength: 60 }).map((a) => a.join(''));
+
+/** A valid document damaged: truncated, a byte replaced, or a range removed. */
+const mutated = fc
+  .tuple(
+    fc.nat(),
+    fc.nat(),
+    fc.integer({ min: 0, max: 255 }),
+    fc.constantFrom('truncate', 'replace', 'delete', 'insert'),
+  )
+  .map(([p, q, byte, how]) => {
+    const b = Buffer.from(sample);
+    const i = p % b.length;
+    const j = Math.min(b.length, i + (q % 20));
+    switch (how) {
+      case 'truncate':
+        return b.subarray(0, i);
+      case 'replace':
+        return Buffer.concat([b.subarray(0, i), Buffer.from([byte]), b.subarray(i + 1)]);
+      case 'delete':
+        return Buffer.concat([b.subarray(0, i), b.subarray(j)]);
+      default:
+        return Buffer.concat([
+          b.subarray(0, i),
+          Buffer.from(fragments[byte % fragments.length]!),
+          b.subarray(i),
+        ]);
+    }
+  });
+
+const anyInput: fc.Arbitrary<string | Buffer> = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 200 }),
+  fc.string({ unit: 'grapheme-ascii', maxLength: 200 }),
+  fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)),
+  xmlish,
+  xmlish.map((s) => Buffer.from(s, 'latin1')),
+  mutated,
+);
+
+describe('fuzzing the codec and validators', () => {
+  it('parseXml throws nothing but XmlError, and returns quickly, on any input', () => {
+    fc.assert(
+      fc.property(anyInput, (input) => {
+        const t = process.hrtime.bigint();
+        try {
+          const doc = parseXml(input);
+          expect(typeof doc.root.name).toBe('string');
+        } catch (e) {
+          if (!(e instanceof XmlError)) throw e;
+          expect(e.message.length).toBeLessThan(400);
+        }
+        // Generous bound for a shared CI machine; a hang or super-linear blow-up exceeds it by far.
+        expect(Number(process.hrtime.bigint() - t) / 1e6).toBeLessThan(2000);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('validateXml never throws, for every DTD', () => {
+    fc.assert(
+      fc.property(anyInput, fc.constantFrom(...dtdNames), (input, dtd) => {
+        const r = validateXml(input, dtd);
+        if (!r.ok) expect(r.errors.length).toBeGreaterThan(0);
+      }),
+      { numRuns: 1500 },
+    );
+  });
+});
+
+/** Text XML 1.0 can carry: any code point but C0 controls (except tab, LF, CR), U+FFFE/U+FFFF and surrogates. */
+const xmlText = fc
+  .string({ unit: 'grapheme', maxLength: 40 })
+  .map((s) => s.replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, ''));
+const withMarkup = fc.oneof(
+  xmlText,
+  fc
+    .array(fc.constantFrom('&', '<', '>', ']]>', '"', "'", '\r', '\r\n', ' ', '\t', '&amp;', 'ç', '😀'), {
+      maxLength: 10,
+    })
+    .map((a) => a.join('')),
+);
+
+describe('round trips', () => {
+  it('buildMseResponse -> readMseResponse returns what was built, for any XML-legal Unicode values', () => {
+    const response: fc.Arbitrary<MseResponse> = fc.record(
+      {
+        statusCode: fc.integer({ min: -9999, max: 999_999 }),
+        profile: withMarkup,
+        transactionId: fc.oneof(fc.stringMatching(/^[0-9]{19}$/), withMarkup),
+        errorMessage: withMarkup,
+        parameters: fc.array(fc.record({ name: withMarkup, value: withMarkup }), {
+          minLength: 1,
+          maxLength: 5,
+        }),
+      },
+      { requiredKeys: ['statusCode', 'profile'] },
+    );
+    fc.assert(
+      fc.property(response, (r) => {
+        expect(readMseResponse(buildMseResponse(r))).toEqual(r);
+        expect(readMseResponse(Buffer.from(buildMseResponse(r), 'utf8'))).toEqual(r);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('the builder replaces characters XML cannot carry with U+FFFD (documented policy), never writes them raw', () => {
+    const illegal = fc.constantFrom('\u0000', '\u0001', '\u001f', '\uFFFE', '\uFFFF', '\uD800', '\uDC00');
+    fc.assert(
+      fc.property(xmlText, illegal, xmlText, (a, bad, b) => {
+        const read = readMseResponse(buildMseResponse({ statusCode: 0, profile: a + bad + b }));
+        expect(read.profile).toBe(`${a}\uFFFD${b}`);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('USSD request and response builders round-trip', () => {
+    const head = fc.record(
+      {
+        profile: withMarkup,
+        password: withMarkup,
+        msisdn: withMarkup,
+        shortCode: withMarkup,
+        mode: withMarkup,
+        billingCode: withMarkup,
+        ctnBilling: withMarkup,
+        contentDescription: withMarkup,
+        transactionInfo: withMarkup,
+        sessionOwner: withMarkup,
+      },
+      { requiredKeys: ['profile', 'password', 'msisdn', 'shortCode', 'mode'] },
+    );
+    const command = fc.oneof(
+      fc.record(
+        {
+          type: fc.constant('menu' as const),
+          title: withMarkup,
+          options: fc.array(fc.record({ index: withMarkup, subtitle: withMarkup }), {
+            minLength: 1,
+            maxLength: 4,
+          }),
+        },
+        { requiredKeys: ['type', 'options'] },
+      ),
+      fc.record({ type: fc.constantFrom('input' as const, 'notify' as const), content: withMarkup }),
+    );
+    fc.assert(
+      fc.property(head, command, (h, c) => {
+        const request = { head: h, command: c };
+        expect(readUssdRequest(buildUssdRequest(request))).toEqual(request);
+      }),
+      { numRuns: 500 },
+    );
+    const event = fc.record({
+      head: fc.record(
+        { msisdn: withMarkup, shortCode: withMarkup, sessionOwner: withMarkup },
+        { requiredKeys: ['msisdn', 'shortCode'] },
+      ),
+      response: fc.record({
+        kind: fc.constantFrom('user_init' as const, 'index' as const, 'input' as const),
+        value: withMarkup,
+      }),
+    });
+    fc.assert(
+      fc.property(event, (e) => {
+        expect(readUssdResponse(buildUssdResponse(e))).toEqual(e);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('MMS MO: the MMS survives CDATA (even "]]>"), and encodeMms/decodeMms are byte-exact', () => {
+    fc.assert(
+      fc.property(
+        fc.record({ msgId: withMarkup, anum: withMarkup, bnum: withMarkup }),
+        fc.uint8Array({ maxLength: 300 }),
+        (ids, bytes) => {
+          const mms = encodeMms(bytes);
+          const read = readMmsMoRequest(buildMmsMoRequest({ ...ids, mms }));
+          expect(read).toEqual({ ...ids, mms });
+          expect(Buffer.compare(decodeMms(read.mms), Buffer.from(bytes))).toBe(0);
+        },
+      ),
+      { numRuns: 300 },
+    );
+    expect(readMmsMoRequest(buildMmsMoRequest({ msgId: '1', anum: '1', bnum: '2', mms: 'a]]>b' })).mms).toBe(
+      'a]]>b',
+    );
+  });
+});
+
+describe('generated documents: the derived validator agrees with libxml2', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mse-gen-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  // Near-valid documents: the DTD's own children, sometimes out of order, repeated, missing or
+  // foreign, so both verdicts occur often.
+  const order = ['status-code', 'profile', 'transaction-id', 'error-message', 'parameters'];
+  const leaf = fc.oneof(
+    { arbitrary: fc.constantFrom('', 'x', '0', '  ', '<![CDATA[c]]>'), weight: 9 },
+    { arbitrary: fc.constant('<b/>'), weight: 1 },
+  );
+  const arrange = (names: string[]): fc.Arbitrary<string[]> =>
+    fc
+      .tuple(
+        fc.subarray(names),
+        fc.nat(4).map((n) => n === 0),
+        fc.oneof(
+          { arbitrary: fc.constant(''), weight: 8 },
+          { arbitrary: fc.constantFrom('other', ...names), weight: 2 },
+        ),
+      )
+      .chain(([picked, shuffle, extra]) => {
+        const list = extra ? [...picked, extra] : picked;
+        return shuffle
+          ? fc.shuffledSubarray(list, { minLength: list.length, maxLength: list.length })
+          : fc.constant(list);
+      });
+  const item = fc
+    .tuple(
+      fc.oneof(
+        { arbitrary: fc.constant(['param-name', 'param-value']), weight: 8 },
+        { arbitrary: arrange(['param-name', 'param-value']), weight: 2 },
+      ),
+      leaf,
+    )
+    .map(([names, text]) => `<param-item>${names.map((n) => `<${n}>${text}</${n}>`).join('')}</param-item>`);
+  const element = (name: string): fc.Arbitrary<string> =>
+    name === 'parameters'
+      ? fc
+          .oneof(
+            { arbitrary: fc.array(item, { minLength: 1, maxLength: 3 }), weight: 9 },
+            { arbitrary: fc.constant([]), weight: 1 },
+          )
+          .map((items) => `<parameters>${items.join('')}</parameters>`)
+      : leaf.map((text) => `<${name}>${text}</${name}>`);
+  const root = arrange(order)
+    .chain((names) => fc.tuple(...names.map(element)).map((children) => children as string[]))
+    .map(
+      (children) =>
+        `<?xml version="1.0" encoding="UTF-8"?>\n<mse-response>${children.join('\n')}</mse-response>\n`,
+    );
+
+  it('valid and invalid alike, on 150 generated mse-response documents', () => {
+    let n = 0;
+    const tally = { valid: 0, invalid: 0 };
+    fc.assert(
+      fc.property(root, (doc) => {
+        const file = join(dir, `gen-${n++}.xml`);
+        writeFileSync(file, doc);
+        const ours = validateXml(doc, 'mse-response').ok;
+        const lint = xmllint(file, dtdPath('mse-response'));
+        expect(ours, `${doc}\n${lint.stderr}`).toBe(lint.status === 0);
+        tally[ours ? 'valid' : 'invalid']++;
+      }),
+      { numRuns: 150 },
+    );
+    console.log(`generated documents: ${JSON.stringify(tally)}`);
+  });
+});

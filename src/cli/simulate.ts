@@ -89,16 +89,8 @@ export async function simulateCommand(args: string[]): Promise<number> {
     if (error instanceof SimulatorError) throw new UsageError(error.message, error.code);
     throw error;
   }
-  console.log(`MSE simulator listening`);
-  console.log(`  API       ${sim.url}/MSE/api`);
-  console.log(`  USSD      ${sim.url}/MSE/ussd`);
-  console.log(`  control   ${sim.controlUrl}`);
-  if (sim.smtp) console.log(`  SMTP      smtp://${sim.smtp.host}:${sim.smtp.port}`);
-  console.log(`  profiles  ${sim.profiles.length} (GET ${sim.controlUrl}/profiles)`);
-  if (options.callback) console.log(`  callback  ${options.callback}`);
-  console.log('Stop with Ctrl-C.');
-
-  await new Promise<void>((resolve) => {
+  // Handlers first: a signal may arrive as soon as the addresses are printed.
+  const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       console.log(`\n${signal}: stopping`);
       process.off('SIGINT', onInt);
@@ -110,6 +102,16 @@ export async function simulateCommand(args: string[]): Promise<number> {
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
   });
+  console.log('MSE simulator listening');
+  console.log(`  API       ${sim.url}/MSE/api`);
+  console.log(`  USSD      ${sim.url}/MSE/ussd`);
+  console.log(`  control   ${sim.controlUrl}`);
+  if (sim.smtp) console.log(`  SMTP      smtp://${sim.smtp.host}:${sim.smtp.port}`);
+  console.log(`  profiles  ${sim.profiles.length} (GET ${sim.controlUrl}/profiles)`);
+  if (options.callback) console.log(`  callback  ${options.callback}`);
+  console.log('Stop with Ctrl-C.');
+
+  await stopped;
   await sim.close();
   return ExitCode.Ok;
 }

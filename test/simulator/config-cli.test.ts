@@ -82,13 +82,17 @@ function run(args: string[], until?: RegExp): Promise<{ code: number | null; out
     });
     let out = '';
     let err = '';
+    let signalled = false;
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`timed out: ${out}${err}`));
     }, 30_000);
     child.stdout.on('data', (c) => {
       out += c;
-      if (until?.test(out)) child.kill('SIGTERM');
+      if (!signalled && until?.test(out)) {
+        signalled = true;
+        child.kill('SIGTERM');
+      }
     });
     child.stderr.on('data', (c) => (err += c));
     child.on('exit', (code) => {

@@ -265,7 +265,7 @@ function inputChecks(
           async (ctx) => {
             const f = await flow(ctx);
             const v = values(f.delivery).get(input.name);
-            if (v === undefined) ctx.skip(`the delivery has no ${input.name} to judge`);
+            if (v === undefined) return ctx.skip(`the delivery has no ${input.name} to judge`);
             const problem = checkInputValue(input, v, spec.formats);
             ensure(ctx, problem?.constraint !== constraint, `${problem?.message}`);
           },

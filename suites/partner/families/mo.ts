@@ -3,6 +3,8 @@
  * what a Latin-1 MO can hold (Portuguese text, every printable byte, the longest text TEXT allows, the
  * characters that mean something in a query); the MMS check sends a real multipart MMS.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { buildMmsMoRequest, sendMmsMo, sendSmsMo } from '../../../src/partner/client.ts';
 import type { CheckDefinition } from '../../../src/runner/register.ts';
 import { inputRuleIds } from '../../../src/spec/catalogue.ts';
@@ -127,7 +129,26 @@ function smsDefinitions(env: PartnerEnv, service: Service): CheckDefinition[] {
 function mmsDefinitions(env: PartnerEnv, service: Service): CheckDefinition[] {
   const skip = missingEndpoint(env, 'mmsMo');
   const bnum = sampleOf(env, service, 'BNUM');
+  // The document's own MMS MO example, byte for byte: what an MSE really sends, errata and all.
+  const examples = service.examples
+    .filter((e) => e.kind === 'mo')
+    .map((e) =>
+      define(
+        meta(env, 'mo', 'partner.mms-mo.answer-200', { service, variant: 'document-example' }),
+        async (ctx) => {
+          const document = readFileSync(join(env.spec.root, '..', 'fixtures', e.fixture), 'utf8');
+          const sent = await sendMmsMo(env.endpoints.mmsMo!, document, { timeoutMs: env.timeoutMs });
+          expect200(
+            ctx,
+            record(ctx, env, `MSE → partner: MMS MO (${e.fixture})`, sent),
+            `MMS MO of ${e.fixture}`,
+          );
+        },
+        skip,
+      ),
+    );
   return [
+    ...examples,
     define(
       meta(env, 'mo', 'partner.mms-mo.answer-200', { service, variant: 'multipart' }),
       async (ctx) => {

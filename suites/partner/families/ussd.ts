@@ -3,6 +3,8 @@
  * ussd_message_response and judges the partner's answer: HTTP 200, a ussd_message_request command valid
  * per its DTD, UTF-8, session_owner forwarded, and the command within the limits of 6.4.18-6.4.20.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { firstInvalidUtf8 } from '../../../src/charset/encoding.ts';
 import { buildUssdEvent, sendUssdEvent } from '../../../src/partner/client.ts';
 import type { CheckContext, CheckDefinition } from '../../../src/runner/register.ts';
@@ -222,6 +224,25 @@ export function definitions(env: PartnerEnv): CheckDefinition[] {
         ),
       );
     }
+    // The document's own example of the event, byte for byte.
+    for (const example of service.examples.filter((e) => e.kind === 'event'))
+      defs.push(
+        define(
+          meta(env, 'ussd', replyRule, { service, variant: 'document-example' }),
+          async (ctx: CheckContext) => {
+            const document = readFileSync(join(env.spec.root, '..', 'fixtures', example.fixture), 'utf8');
+            const sent = await sendUssdEvent(env.endpoints.ussd!, document, { timeoutMs: env.timeoutMs });
+            const a = record(ctx, env, `MSE → partner: ${service.id} event (${example.fixture})`, sent);
+            expect200(ctx, a, `${service.id} event of ${example.fixture}`);
+            const { errors } = readReply(a.body);
+            ctx.check(
+              errors.length === 0,
+              `the answer is not a ussd_message_request command: ${errors.slice(0, 3).join('; ')}`,
+            );
+          },
+          skip,
+        ),
+      );
   }
   return defs;
 }

@@ -1,8 +1,8 @@
 import { CharsetError } from '../charset/encoding.ts';
-import { encodeQuery, percentEncode } from '../charset/latin1.ts';
+import { encodeQuery } from '../charset/latin1.ts';
 import type { Service } from '../spec/types.ts';
 import { checkInputValue } from '../spec/values.ts';
-import { escapeXml } from '../xml/mse-response.ts';
+import { buildMmsMoRequest, encodeMms } from '../xml/mms-mo.ts';
 import { decodeImeiBytes, tacTable, zeroCheckDigit } from './backends.ts';
 import { logTransaction, newTransaction, type SimContext } from './context.ts';
 import type { ProfileConfig } from './index.ts';
@@ -119,20 +119,6 @@ export function smsMo(
   return { httpStatus: 200, body: { transactionId: t.transactionId } };
 }
 
-/** The REQUEST document of 6.4.7.1, with the MMS percent-encoded inside CDATA as the example shows. */
-export function buildMmsMoDocument(msgId: string, anum: string, bnum: string, mmsEncoded: string): string {
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    '<REQUEST REQ_TYPE="Rcv_MMS_MO">',
-    `  <MSG MSG_ID="${escapeXml(msgId).replace(/"/g, '&quot;')}" />`,
-    `  <ANUM>${escapeXml(anum)}</ANUM>`,
-    `  <BNUM>${escapeXml(bnum)}</BNUM>`,
-    `  <MMS><![CDATA[${mmsEncoded.replace(/]]>/g, ']]]]><![CDATA[>')}]]></MMS>`,
-    '</REQUEST>',
-    '',
-  ].join('\n');
-}
-
 /** MMS MO (6.4.7.1): the REQUEST document POSTed in UTF-8. */
 export function mmsMo(
   ctx: SimContext,
@@ -147,11 +133,11 @@ export function mmsMo(
   const t = newTransaction(ctx, 'mo', { service: service.id, profile: profile.id });
   // MSG_ID: the transaction id left-padded with zeros to 39 digits, as in the example of 6.4.7.1.
   const msgId = t.transactionId.padStart(39, '0');
-  const encoded = percentEncode(body.mms, 'UTF-8', 'mms');
+  const encoded = encodeMms(Buffer.from(body.mms, 'utf8'));
   const values = { MMS: encoded, ANUM: body.from, BNUM: body.to, MSG_ID: msgId };
   const problem = checkValues(ctx, service, values);
   if (problem) return bad(problem);
-  const xml = buildMmsMoDocument(msgId, body.from, body.to, encoded);
+  const xml = buildMmsMoRequest({ msgId, anum: body.from, bnum: body.to, mms: encoded });
   t.request = {
     method: 'POST',
     path: '/__control/mo/mms',

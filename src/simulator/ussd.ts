@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Service } from '../spec/types.ts';
 import { charLength, checkInputValue } from '../spec/values.ts';
 import { childElements, findChild, findChildren, textOf, type XmlElement } from '../xml/codec.ts';
-import { escapeXml } from '../xml/mse-response.ts';
+import { buildUssdResponse } from '../xml/ussd.ts';
 import { validateXml } from '../xml/validate.ts';
 import { checkMode, Refusal } from './api.ts';
 import { logTransaction, newTransaction, type SimContext } from './context.ts';
@@ -354,30 +354,6 @@ export async function handleUssdCommand(
   finish(Status.ok, undefined, accepted.profile.id);
 }
 
-/** The ussd_message_response the MSE POSTs to the partner for a subscriber's event (6.4.21-6.4.23). */
-export function buildUssdEvent(
-  head: { msisdn: string; shortCode: string; sessionOwner?: string },
-  element: string,
-  value: string,
-): string {
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    '<ussd_message_response>',
-    '  <head>',
-    `    <msisdn>${escapeXml(head.msisdn)}</msisdn>`,
-    `    <short_code>${escapeXml(head.shortCode)}</short_code>`,
-    ...(head.sessionOwner !== undefined
-      ? [`    <session_owner>${escapeXml(head.sessionOwner)}</session_owner>`]
-      : []),
-    '  </head>',
-    '  <response>',
-    `    <${element}>${escapeXml(value)}</${element}>`,
-    '  </response>',
-    '</ussd_message_response>',
-    '',
-  ].join('\n');
-}
-
 export interface UssdEventRequest {
   msisdn: string;
   shortCode: string;
@@ -396,7 +372,8 @@ export async function ussdEvent(
   event: UssdEventRequest,
 ): Promise<{ httpStatus: number; body: unknown }> {
   const u = ctx.spec.protocol.ussd;
-  const element = event.kind === 'user-init' ? 'user_init' : event.kind === 'menu-answer' ? 'index' : 'input';
+  const element: 'user_init' | 'index' | 'input' =
+    event.kind === 'user-init' ? 'user_init' : event.kind === 'menu-answer' ? 'index' : 'input';
   const service = eventService(ctx, element);
   if (!service)
     return {
@@ -494,11 +471,10 @@ export async function ussdEvent(
     };
   }
 
-  const xml = buildUssdEvent(
-    { msisdn: event.msisdn, shortCode: event.shortCode, sessionOwner: session.owner },
-    element,
-    value,
-  );
+  const xml = buildUssdResponse({
+    head: { msisdn: event.msisdn, shortCode: event.shortCode, sessionOwner: session.owner },
+    response: { kind: element, value },
+  });
   const answer = await ctx.deliverer.deliverOnce(t, {
     method: 'POST',
     url: profile.mo!.url,

@@ -35,10 +35,10 @@ export async function docsCommand(args: string[]): Promise<number> {
       api: !values['no-api'],
     });
     console.log(`docs written to ${outDir}`);
-    console.log(`  pages     ${result.pages.length} (plus the API reference)`);
+    console.log(`  pages     ${result.pages.length}${result.api ? ' (plus the API reference)' : ''}`);
     console.log(`  coverage  ${coverageFigure(result.coverage)}`);
-    if (!result.coverage.sources.length)
-      console.log('            (no check registry found: every rule is shown as uncovered)');
+    for (const source of result.coverage.sources) console.log(`            from ${source}`);
+    for (const note of result.coverage.notes) console.log(`            ${note}`);
     if (result.api) {
       console.log(`  api       ${result.api.entryPoints.length} modules documented`);
       if (result.api.missing.length)

@@ -4,7 +4,7 @@ import { inputRuleIds, modeRuleId, outputRuleIds } from '../spec/catalogue.ts';
 import type { ErrataEntry, Example, Rule, Service, Spec } from '../spec/types.ts';
 import { type Coverage, coverageFigure } from './coverage.ts';
 import { latin1QueryValue, spellBytes, utf8QueryValue } from './encoding.ts';
-import { checkExample, readFixture } from './examples.ts';
+import { checkExample, displayText, readFixture } from './examples.ts';
 import { anchor, code, esc, layout, markdown, type Page, pre, prose, rootOf, table } from './html.ts';
 
 /** Everything a page needs besides the spec. */
@@ -157,7 +157,7 @@ function exampleBlock(ctx: SiteContext, path: string, s: Service, e: Example): s
     : '';
   const label = check.as === 'url' ? 'Request URL' : check.as === 'xml' ? 'XML' : 'Content';
   return `<div class="example" id="${anchor(e.fixture)}"><h3>${esc(e.kind)}: <code>fixtures/${esc(e.fixture)}</code></h3>
-<p>${badge}</p>${problems}<p class="muted">${label}</p>${pre(text.trimEnd())}</div>`;
+<p>${badge}</p>${problems}<p class="muted">${label}</p>${pre(displayText(text.trimEnd()))}</div>`;
 }
 
 export function servicePage(ctx: SiteContext, s: Service): Page {
@@ -390,7 +390,10 @@ export function rulesPage(ctx: SiteContext): Page {
           esc(r.section),
           levelBadge(r.level),
           prose(r.text),
-          checks.length ? checks.map(code).join('<br>') : '<span class="uncovered">uncovered</span>',
+          checks.length
+            ? checks.slice(0, 5).map(code).join('<br>') +
+              (checks.length > 5 ? `<br><span class="muted">and ${checks.length - 5} more</span>` : '')
+            : '<span class="uncovered">uncovered</span>',
         ];
       });
       return heading + table(['Rule', 'Section', 'Level', 'Statement', 'Covering checks'], rows);
@@ -398,7 +401,10 @@ export function rulesPage(ctx: SiteContext): Page {
     .join('\n');
   const source = coverage.sources.length
     ? `Coverage read from ${coverage.sources.map(code).join(', ')}.`
-    : 'No check registry was found (a module under suites/gateway, suites/partner, suites/spec or src/runner exporting <code>listChecks()</code>), so no rule can be shown as covered yet.';
+    : 'No check registry answered (<code>mse-conformance gateway --list</code>, <code>partner --list</code>, or a module exporting <code>listChecks()</code>), so no rule can be shown as covered.';
+  const notes = coverage.notes.length
+    ? `<ul class="muted">${coverage.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>`
+    : '';
   const unknown = coverage.unknownRules.length
     ? `<p class="uncovered">${coverage.unknownRules.length} checks cite rule ids the catalogue does not have: ${coverage.unknownRules
         .slice(0, 20)
@@ -407,7 +413,7 @@ export function rulesPage(ctx: SiteContext): Page {
     : '';
   const body = `<p class="figure" id="coverage">Coverage: ${esc(coverageFigure(coverage))}.</p>
 <p>${source} Rules no check covers are marked <span class="uncovered">uncovered</span>. Rule ids are names, not section
-numbers, because the document repeats section numbers (three sections are numbered 6.4.17).</p>${unknown}
+numbers, because the document repeats section numbers (three sections are numbered 6.4.17).</p>${notes}${unknown}
 ${sections}`;
   return layout(path, 'Rules index', body, spec.hash);
 }
@@ -500,8 +506,21 @@ sends the real bytes does not match.</li>
 <p>The workaround: the exported SMS MO interaction holds the Latin-1 percent-encoding as literal text and is marked with the
 header <code>X-Mse-Query-Charset: ISO-8859-1</code>; the Verifier's <code>requestFilter</code>
 (<code>latin1RequestFilter</code> in <code>src/pact/latin1.ts</code>) turns every <code>%25XX</code> of such a request back
-into <code>%XX</code> before the request reaches the partner, so the partner sees the bytes the MSE would send.
-Without the filter the interaction fails against a correct partner, which is the honest outcome.</p>`;
+into <code>%XX</code> before the request reaches the partner, so the partner sees the bytes the MSE would send.</p>
+<p>Two limits remain. Without the filter a partner receives the literal text <code>%E7</code>; and because the
+interaction's expected response is only HTTP 200, Pact cannot tell whether the partner decoded the text correctly. The
+project's own test checks that separately (the reference partner's inbox holds the decoded text), and
+<code>mse-conformance partner</code> checks the decoding as a rule; Pact only checks that the delivery is acknowledged.</p>
+<h2 id="matching">How the XML is matched</h2>
+<ul>
+<li>Rules use the Pact v3 XML paths: <code>$.mse-response.status-code.#text</code> for an element's text.</li>
+<li>Pact's regular expressions must match the whole value, so the content type is matched by
+<code>text/xml(;.*)?</code>, not <code>^text/xml</code>.</li>
+<li>The USSD reply's <code>&lt;command/&gt;</code> carries no rule: Pact then requires the element and accepts any
+children (menu, input or notify). A type rule on it would refuse every child it was not shown.</li>
+<li>Elements the pact does not name (error-message, parameters in asynchronous acknowledgements) are allowed, as Pact
+allows unexpected children in responses.</li>
+</ul>`;
   return layout('pact.html', 'Pact contracts', body, spec.hash);
 }
 

@@ -1,0 +1,89 @@
+/**
+ * The two reference implementations against each other: the simulator (the MSE) delivers receipts, SMS MO,
+ * MMS MO and USSD events to the reference partner, which must take every one of them as the suite expects.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ReferencePartner, startReferencePartner } from '../../src/partner/reference.ts';
+import {
+  defaultDeliveryUser,
+  defaultPassword,
+  type Simulator,
+  startSimulator,
+} from '../../src/simulator/index.ts';
+
+describe('simulator → reference partner', () => {
+  let partner: ReferencePartner;
+  let sim: Simulator;
+  beforeAll(async () => {
+    // The USSD profile the simulator provisions by default: the MSE authenticates the reply command (6.4.18).
+    partner = await startReferencePartner({
+      credentials: { ...defaultDeliveryUser },
+      ussdProfile: { profile: 'USSD_MENU', password: defaultPassword },
+    });
+    sim = await startSimulator({ callback: partner.url, log: () => {}, smtp: false, receiptDelayMs: 1 });
+  });
+  afterAll(async () => {
+    await sim?.close();
+    await partner?.close();
+  });
+
+  const control = async (path: string, body: unknown) => {
+    const res = await fetch(`${sim.controlUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(res.status, await res.clone().text()).toBe(200);
+    return (await res.json()) as Record<string, unknown>;
+  };
+
+  it('takes the receipt of an async-delivery SMS', async () => {
+    const res = await fetch(
+      `${sim.url}/MSE/api?profile=SMS_TEXT&pwd=senha&mode=async-delivery&BNUM=1191000000&ANUM=3301&TEXT=Ol%C3%A1`,
+    );
+    const ack = await res.text();
+    const tid = /<transaction-id>([^<]+)</.exec(ack)?.[1];
+    expect(tid, ack).toBeDefined();
+    await sim.idle();
+    const receipt = partner.inbox().find((d) => d.kind === 'receipt' && d.key === tid);
+    expect(receipt?.fields['status-code']).toBe('0');
+    const attempts = sim.transactions().find((t) => t.transactionId === tid)?.deliveries ?? [];
+    expect(attempts.map((a) => a.httpStatus)).toEqual([200]);
+  });
+
+  it('takes an SMS MO in ISO-8859-1, byte for byte', async () => {
+    const text = 'Ação: você é ótimo, irmã! çãõéêáó & 1+1';
+    const { transactionId } = await control('/mo/sms', { from: '1191000000', to: '3301', text });
+    await sim.idle();
+    const mo = partner.inbox().find((d) => d.kind === 'sms-mo' && d.key === transactionId);
+    expect(mo?.fields.TEXT).toBe(text);
+    expect(mo?.fields.BNUM).toBe('3301');
+  });
+
+  it('takes an MMS MO', async () => {
+    await control('/mo/mms', {
+      from: '1191000000',
+      to: '3302',
+      mms: 'Subject: teste\nContent-Type: text/plain\n\nolá',
+    });
+    await sim.idle();
+    expect(partner.inbox().some((d) => d.kind === 'mms-mo' && d.fields.subject === 'teste')).toBe(true);
+  });
+
+  it('answers each USSD event with a command the simulator finds valid', async () => {
+    for (const [kind, value] of [
+      ['user-init', undefined],
+      ['menu-answer', '2'],
+      ['input-answer', '12345'],
+    ] as const) {
+      const result = await control('/ussd/event', {
+        msisdn: '1199998888',
+        shortCode: '100',
+        kind,
+        sessionOwner: '172.1.1.1',
+        ...(value ? { value } : {}),
+      });
+      expect(result.reply, `${kind}: ${JSON.stringify(result)}`).toMatchObject({ valid: true });
+    }
+  });
+});

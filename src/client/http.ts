@@ -140,24 +140,33 @@ export function wireMessage(
   return msg;
 }
 
-/** The exchange as a report stores it, secrets masked. */
+/** Bodies beyond this are cut in reports: what decides a check is at the start, and reports stay readable. */
+export const EXCHANGE_BODY_LIMIT = 64 * 1024;
+
+/** The exchange as a report stores it, secrets masked, bodies cut at EXCHANGE_BODY_LIMIT (the label says so). */
 export function toExchange(label: string, result: SendResult, secrets: string[]): Exchange {
+  const cut = (body: Buffer) =>
+    body.length > EXCHANGE_BODY_LIMIT ? body.subarray(0, EXCHANGE_BODY_LIMIT) : body;
+  const sizes = [result.request.body.length, result.response?.body.length ?? 0];
+  const notes = sizes.some((n) => n > EXCHANGE_BODY_LIMIT)
+    ? ` (bodies cut to ${EXCHANGE_BODY_LIMIT} bytes; request ${sizes[0]} bytes, response ${sizes[1]} bytes)`
+    : '';
   const ex: Exchange = {
-    label,
+    label: `${label}${notes}`,
     at: result.at,
     request: wireMessage(
       {
         method: result.request.method,
         url: result.request.url,
         headers: result.request.headers ?? {},
-        body: result.request.body,
+        body: cut(result.request.body),
       },
       secrets,
     ),
   };
   if (result.response)
     ex.response = wireMessage(
-      { status: result.response.status, headers: result.response.headers, body: result.response.body },
+      { status: result.response.status, headers: result.response.headers, body: cut(result.response.body) },
       secrets,
     );
   if (result.error) ex.error = maskSecrets(result.error, secrets);

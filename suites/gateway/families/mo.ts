@@ -230,7 +230,6 @@ function xmlValues(d: Delivery): Map<string, string> {
 /** Checks of a delivery service's own inputs (required, constraints) on the values the target delivered. */
 function inputChecks(
   service: Service,
-  mode: string,
   flow: (ctx: Recorder) => Promise<MoFlow>,
   values: (d: Delivery) => Map<string, string>,
   skipReason: string | undefined,
@@ -241,7 +240,7 @@ function inputChecks(
     if (input.required && spec.rules.has(ids.required))
       defs.push(
         define(
-          meta(F, ids.required, { service, mode }),
+          meta(F, ids.required, { service }),
           async (ctx) => {
             const f = await flow(ctx);
             ensure(ctx, values(f.delivery).has(input.name), `the delivery has no ${input.name}`);
@@ -261,7 +260,7 @@ function inputChecks(
       if (!spec.rules.has(rule)) continue;
       defs.push(
         define(
-          meta(F, rule, { service, mode }),
+          meta(F, rule, { service }),
           async (ctx) => {
             const f = await flow(ctx);
             const v = values(f.delivery).get(input.name);
@@ -335,7 +334,7 @@ export function definitions(): CheckDefinition[] {
           `the MO from ${f.sent.ANUM} arrived with ANUM "${got.get('ANUM')}"`,
         );
       });
-      defs.push(...inputChecks(service, 'mo', flow, latin1Values, skipReason));
+      defs.push(...inputChecks(service, flow, latin1Values, skipReason));
     } else if (service.kind === 'mo-delivery' && service.group === 'mms') {
       const flow = (ctx: Recorder) => mmsFlow(ctx, service);
       const add = (rule: string, body: (ctx: Recorder, f: MoFlow) => void) =>
@@ -355,7 +354,7 @@ export function definitions(): CheckDefinition[] {
           `the MMS MO body is not a valid REQUEST document: ${errors.slice(0, 3).join('; ')}`,
         );
       });
-      defs.push(...inputChecks(service, 'mo', flow, xmlValues, skipReason));
+      defs.push(...inputChecks(service, flow, xmlValues, skipReason));
     } else if (service.kind === 'ussd-event') {
       const element = service.inputs.find((i) => i.in === 'response')?.name;
       if (!element || !EVENT_KIND[element]) continue;
@@ -375,7 +374,7 @@ export function definitions(): CheckDefinition[] {
         const problem = utf8Problems(f.delivery.body);
         ensure(ctx, !problem, `the USSD event body: ${problem}`);
       });
-      defs.push(...inputChecks(service, 'mo', flow, xmlValues, skipReason));
+      defs.push(...inputChecks(service, flow, xmlValues, skipReason));
     }
   }
   return defs;

@@ -36,7 +36,7 @@ function accented(length: number): string {
 }
 
 /** Values just inside an input's constraints, each with the constraint it sits at. */
-function insideSamples(
+export function insideSamples(
   input: InputParameter,
 ): { value: string; constraint: keyof ReturnType<typeof inputRuleIds>; variant: string }[] {
   const out: { value: string; constraint: keyof ReturnType<typeof inputRuleIds>; variant: string }[] = [];

@@ -1,0 +1,363 @@
+/**
+ * USSD commands (6.4.18-6.4.20): the partner POSTs a ussd_message_request to /MSE/ussd. Valid commands are
+ * accepted in every USSD mode spelling; missing or out-of-limit elements are refused; long menus are paged,
+ * not refused; GET is never executed. Elements and limits come from the service entries and protocol.yaml.
+ */
+import type { CheckDefinition } from '../../../src/runner/register.ts';
+import { inputRuleIds, modeRuleId } from '../../../src/spec/catalogue.ts';
+import type { Service } from '../../../src/spec/types.ts';
+import { checkInputValue, invalidSamples } from '../../../src/spec/values.ts';
+import { buildUssdRequest, type UssdCommandBody } from '../../../src/xml/ussd.ts';
+import {
+  type Answer,
+  callRaw,
+  define,
+  ensure,
+  expectAccepted,
+  expectRefused,
+  meta,
+  notProvisioned,
+  profileOf,
+  type Recorder,
+  spec,
+  subscriber,
+  ussdCommandServices,
+} from '../harness.ts';
+import { insideSamples } from './params.ts';
+
+const F = 'ussd';
+
+export interface UssdCall {
+  values?: Record<string, string>;
+  omit?: string[];
+  mode?: string;
+  profile?: string;
+  password?: string;
+  /** Extra menu options beyond the one built from the values. */
+  options?: { index: string; subtitle: string }[];
+  method?: 'POST' | 'GET';
+}
+
+/** The command element a service sends: USSD_MENU → menu, USSD_INPUT → input, USSD_NOTIFY → notify. */
+export function commandType(service: Service): 'menu' | 'input' | 'notify' | undefined {
+  const t = service.id.replace(/^USSD_/, '').toLowerCase();
+  return t === 'menu' || t === 'input' || t === 'notify' ? t : undefined;
+}
+
+export function defaultValues(service: Service): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const input of service.inputs) {
+    if (!input.required && input.name !== 'title') continue;
+    values[input.name] = input.format === 'msisdn10' ? subscriber() : input.sample;
+  }
+  const shortCode = profileOf(service)?.shortCode;
+  if (shortCode && 'short_code' in values) values.short_code = shortCode;
+  return values;
+}
+
+/** The body of a USSD command, built with the shared writer; omitted elements are cut out of it. */
+export function ussdBody(service: Service, call: UssdCall = {}): string {
+  const p = profileOf(service);
+  const v = { ...defaultValues(service), ...call.values };
+  const type = commandType(service) ?? 'notify';
+  const command: UssdCommandBody =
+    type === 'menu'
+      ? {
+          type,
+          ...(v.title !== undefined ? { title: v.title } : {}),
+          options: [{ index: v.index ?? '1', subtitle: v.subtitle ?? '' }, ...(call.options ?? [])],
+        }
+      : { type, content: v.content ?? '' };
+  let xml = buildUssdRequest({
+    head: {
+      profile: call.profile ?? p?.profile ?? '',
+      password: call.password ?? p?.password ?? '',
+      msisdn: v.msisdn ?? subscriber(),
+      shortCode: v.short_code ?? '',
+      mode: call.mode ?? 'async',
+      ...(v.session_owner !== undefined ? { sessionOwner: v.session_owner } : {}),
+    },
+    command,
+  });
+  for (const name of call.omit ?? []) xml = xml.replace(new RegExp(`\\s*<${name}>[^<]*</${name}>`), '');
+  return xml;
+}
+
+export async function callUssd(
+  ctx: Recorder,
+  service: Service,
+  call: UssdCall = {},
+  label = 'USSD command',
+): Promise<Answer> {
+  if (!profileOf(service)) return ctx.skip(notProvisioned(service)!);
+  const body = ussdBody(service, call);
+  const method = call.method ?? 'POST';
+  if (method === 'GET')
+    return callRaw(
+      ctx,
+      { method, path: `${spec.protocol.endpoints.ussd}?xml=${encodeURIComponent(body)}` },
+      `${label} by GET`,
+    );
+  return callRaw(
+    ctx,
+    {
+      method,
+      path: spec.protocol.endpoints.ussd,
+      headers: { 'content-type': 'text/xml; charset=UTF-8' },
+      body,
+    },
+    label,
+  );
+}
+
+function clip(value: string): string {
+  const n = [...value].length;
+  return n > 40 ? `${value.slice(0, 20)}…(${n} characters)` : value;
+}
+
+export function definitions(): CheckDefinition[] {
+  const defs: CheckDefinition[] = [];
+  const limits = new Map(spec.protocol.ussd.limits.map((l) => [l.name, l]));
+  for (const service of ussdCommandServices()) {
+    const skipReason = notProvisioned(service);
+    const o = { skipReason };
+    const mode = service.modes.allowed[0] ?? 'async-oneway';
+    defs.push(
+      define(
+        meta(F, 'ussd.command.ack', { service, mode }),
+        async (ctx) => {
+          const a = await callUssd(ctx, service);
+          expectAccepted(ctx, a, 'a valid USSD command');
+          ensure(ctx, a.read.transactionId, 'the accepted USSD command was answered without transaction-id');
+        },
+        o,
+      ),
+      define(
+        meta(F, 'ussd.post-only', { service, mode }),
+        async (ctx) => {
+          const a = await callUssd(ctx, service, { method: 'GET' });
+          ensure(ctx, a.read.statusCode !== '0', 'a USSD command sent by GET was accepted (status-code 0)');
+        },
+        o,
+      ),
+      define(
+        meta(F, 'control.profile.required', { service, mode, variant: 'ussd' }),
+        async (ctx) =>
+          expectRefused(
+            ctx,
+            await callUssd(ctx, service, { omit: ['profile'] }),
+            'a USSD command without profile',
+          ),
+        o,
+      ),
+      define(
+        meta(F, 'control.pwd.required', { service, mode, variant: 'ussd' }),
+        async (ctx) =>
+          expectRefused(
+            ctx,
+            await callUssd(ctx, service, { omit: ['password'] }),
+            'a USSD command without password',
+          ),
+        o,
+      ),
+      define(
+        meta(F, 'control.auth.refused', { service, mode, variant: 'ussd-wrong-password' }),
+        async (ctx) =>
+          expectRefused(
+            ctx,
+            await callUssd(ctx, service, { password: `${profileOf(service)?.password}x` }),
+            'a USSD command with a wrong password',
+          ),
+        o,
+      ),
+    );
+    for (const [spelling, canonical] of Object.entries(spec.protocol.modes.ussd)) {
+      const verdict = service.modes.allowed.includes(canonical)
+        ? 'allowed'
+        : service.modes.refused.includes(canonical)
+          ? 'refused'
+          : undefined;
+      if (!verdict) continue;
+      defs.push(
+        define(
+          meta(F, modeRuleId(service, canonical, verdict), { service, mode: canonical, variant: spelling }),
+          async (ctx) => {
+            const a = await callUssd(ctx, service, { mode: spelling });
+            if (verdict === 'allowed') expectAccepted(ctx, a, `a USSD command with <mode>${spelling}</mode>`);
+            else expectRefused(ctx, a, `a USSD command with <mode>${spelling}</mode>`);
+          },
+          o,
+        ),
+      );
+    }
+    for (const input of service.inputs) {
+      const ids = inputRuleIds(service, input);
+      if (input.required && spec.rules.has(ids.required))
+        defs.push(
+          define(
+            meta(F, ids.required, { service, mode, variant: 'missing' }),
+            async (ctx) =>
+              expectRefused(
+                ctx,
+                await callUssd(ctx, service, { omit: [input.name] }),
+                `a USSD command without <${input.name}>`,
+              ),
+            o,
+          ),
+        );
+      for (const s of insideSamples(input)) {
+        const rule = ids[s.constraint];
+        if (!spec.rules.has(rule)) continue;
+        defs.push(
+          define(
+            meta(F, rule, { service, mode, variant: s.variant }),
+            async (ctx) =>
+              expectAccepted(
+                ctx,
+                await callUssd(ctx, service, { values: { [input.name]: s.value } }),
+                `<${input.name}>${clip(s.value)}`,
+              ),
+            o,
+          ),
+        );
+      }
+      const counters = new Map<string, number>();
+      for (const s of invalidSamples(input, spec.formats)) {
+        const key = (
+          {
+            'max-length': 'maxLength',
+            'min-length': 'minLength',
+            format: 'format',
+            enum: 'enum',
+            'not-in': 'notIn',
+            type: 'type',
+          } as const
+        )[s.constraint];
+        const rule = ids[key];
+        if (
+          !spec.rules.has(rule) ||
+          checkInputValue(input, s.value, spec.formats)?.constraint !== s.constraint
+        )
+          continue;
+        const n = (counters.get(rule) ?? 0) + 1;
+        counters.set(rule, n);
+        defs.push(
+          define(
+            meta(F, rule, { service, mode, variant: `outside-${n}` }),
+            async (ctx) =>
+              expectRefused(
+                ctx,
+                await callUssd(ctx, service, { values: { [input.name]: s.value } }),
+                `<${input.name}>${clip(s.value)}, which breaks ${s.constraint}`,
+              ),
+            o,
+          ),
+        );
+      }
+    }
+    if (commandType(service) !== 'menu') continue;
+    const title = limits.get('title');
+    const subtitle = limits.get('subtitle');
+    const options = limits.get('options');
+    if (title) {
+      defs.push(
+        define(
+          meta(F, 'ussd.limits.title', { service, mode, variant: 'inside' }),
+          async (ctx) =>
+            expectAccepted(
+              ctx,
+              await callUssd(ctx, service, { values: { title: 't'.repeat(title.limited - 1) } }),
+              `a title of ${title.limited - 1} characters`,
+            ),
+          o,
+        ),
+        define(
+          meta(F, 'ussd.limits.title', { service, mode, variant: 'outside' }),
+          async (ctx) =>
+            expectRefused(
+              ctx,
+              await callUssd(ctx, service, { values: { title: 't'.repeat(title.limited) } }),
+              `a title of ${title.limited} characters`,
+            ),
+          o,
+        ),
+      );
+    }
+    if (subtitle)
+      defs.push(
+        define(
+          meta(F, 'ussd.limits.subtitle', { service, mode, variant: 'inside' }),
+          async (ctx) =>
+            expectAccepted(
+              ctx,
+              await callUssd(ctx, service, { values: { subtitle: 's'.repeat(subtitle.limited - 1) } }),
+              `an option of ${subtitle.limited - 1} characters`,
+            ),
+          o,
+        ),
+        define(
+          meta(F, 'ussd.limits.subtitle', { service, mode, variant: 'outside' }),
+          async (ctx) =>
+            expectRefused(
+              ctx,
+              await callUssd(ctx, service, { values: { subtitle: 's'.repeat(subtitle.limited) } }),
+              `an option of ${subtitle.limited} characters`,
+            ),
+          o,
+        ),
+      );
+    if (options) {
+      // Indexes skip the reserved 8 and 9 (and 0): 1..7, 10, 11, ...
+      const indexes = (n: number) => {
+        const out: string[] = [];
+        for (let i = 1; out.length < n; i++)
+          if (!spec.protocol.ussd.reservedIndexes.includes(String(i))) out.push(String(i));
+        return out;
+      };
+      const menu = (n: number) =>
+        indexes(n)
+          .slice(1)
+          .map((index) => ({ index, subtitle: `Opção ${index}` }));
+      defs.push(
+        define(
+          meta(F, 'ussd.limits.options', { service, mode, variant: 'inside' }),
+          async (ctx) =>
+            expectAccepted(
+              ctx,
+              await callUssd(ctx, service, { options: menu(options.limited - 1) }),
+              `a menu of ${options.limited - 1} options`,
+            ),
+          o,
+        ),
+        define(
+          meta(F, 'ussd.limits.options', { service, mode, variant: 'outside' }),
+          async (ctx) =>
+            expectRefused(
+              ctx,
+              await callUssd(ctx, service, { options: menu(options.limited) }),
+              `a menu of ${options.limited} options`,
+            ),
+          o,
+        ),
+      );
+    }
+    defs.push(
+      define(
+        meta(F, 'ussd.paging.threshold', { service, mode }),
+        async (ctx) => {
+          const pageChars = spec.protocol.ussd.pageChars;
+          const a = await callUssd(ctx, service, {
+            values: { title: 'Menu longo, paginado pela plataforma USSD:' },
+            options: ['2', '3', '4', '5'].map((index) => ({
+              index,
+              subtitle: `Opção ${index} com um texto bem comprido`,
+            })),
+          });
+          expectAccepted(ctx, a, `a menu whose title and options exceed ${pageChars} characters`);
+        },
+        o,
+      ),
+    );
+  }
+  return defs;
+}

@@ -22,7 +22,7 @@ import {
 import type { RunConfig } from '../runner/config.ts';
 import type { RunContext } from '../runner/types.ts';
 import { loadSpec } from '../spec/load.ts';
-import { ExitCode, parseOptions } from './common.ts';
+import { ExitCode, parseOptions, UsageError } from './common.ts';
 
 export const PARTNER_SUITE_DIR = 'suites/partner';
 
@@ -49,6 +49,9 @@ Options:
   --expectations FILE  known failures by check id (spec/schema/expectations.schema.json)
   --report FORMATS     json,junit,html,md (default: all four)
   --out DIR            write the reports there
+  --serve              do not test: run the reference partner (receipts, MO, USSD; inbox at /) until
+                       Ctrl-C, e.g. as the callback of \`mse-conformance simulate\`; with --host, --port;
+                       partner.credentials and profiles.USSD_MENU of --config configure it
   --bundle PATH        write a certification bundle (a directory, or a ustar archive if PATH ends in .tar);
                        check it later with: mse-conformance verify PATH
   --quiet              no progress or summary on stdout
@@ -62,6 +65,9 @@ export const partnerOptions = {
   mms: { type: 'string' },
   ussd: { type: 'string' },
   bundle: { type: 'string' },
+  serve: { type: 'boolean' },
+  host: { type: 'string' },
+  port: { type: 'string' },
 } as const;
 
 export interface PartnerValues extends CommonValues {
@@ -70,6 +76,9 @@ export interface PartnerValues extends CommonValues {
   mms?: string;
   ussd?: string;
   bundle?: string;
+  serve?: boolean;
+  host?: string;
+  port?: string;
 }
 
 /** The embedded reference partner answers at once: the run need not wait long for anything. */
@@ -81,7 +90,53 @@ export async function partnerCommand(args: string[]): Promise<number> {
     console.log(HELP);
     return ExitCode.Ok;
   }
+  if (values.serve) return servePartner(values as PartnerValues);
   return runPartner(values as PartnerValues);
+}
+
+/** `--serve`: the reference partner as a local application, until SIGINT or SIGTERM. */
+export async function servePartner(
+  values: PartnerValues,
+  out: (line: string) => void = console.log,
+): Promise<number> {
+  const config = readConfig(values);
+  const port = Number(values.port ?? '8090');
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port ${values.port} is not a port number (0-65535)`, 'MSE_USAGE');
+  const credentials = (config.partner as { credentials?: { userid?: string; pwd?: string } } | undefined)
+    ?.credentials;
+  const ussd = config.profiles.USSD_MENU;
+  let partner: ReferencePartner;
+  try {
+    partner = await startReferencePartner({
+      host: values.host ?? '127.0.0.1',
+      port,
+      ...(credentials?.userid && credentials.pwd
+        ? { credentials: { userid: credentials.userid, pwd: credentials.pwd } }
+        : {}),
+      ...(ussd ? { ussdProfile: { profile: ussd.profile, password: ussd.password } } : {}),
+    });
+  } catch (error) {
+    throw new UsageError(
+      `cannot listen on ${values.host ?? '127.0.0.1'}:${port} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): choose another --port`,
+      'MSE_LISTEN',
+    );
+  }
+  out(`reference partner at ${partner.url} (inbox: ${partner.url}/ , JSON: ${partner.url}/inbox)`);
+  out(
+    `  receipts ${partner.receiptsUrl}\n  SMS MO   ${partner.moUrl}\n  MMS MO   ${partner.mmsUrl}\n  USSD     ${partner.ussdUrl}`,
+  );
+  out(
+    credentials?.userid
+      ? `  credentials required: userid/USER ${credentials.userid}`
+      : '  no credentials required',
+  );
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await partner.close();
+  return ExitCode.Ok;
 }
 
 /** Is anything answering HTTP at each endpoint? Any HTTP status will do; a connection error means exit 3. */

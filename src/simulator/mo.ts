@@ -45,13 +45,13 @@ function moProfile(
   );
 }
 
-/** Checks the delivery's values against the MO service's entry (MUST-level constraints only). */
+/** Checks the delivery's values against the MO service's entry; the reference holds SHOULD-level rules too. */
 function checkValues(ctx: SimContext, service: Service, values: Record<string, string>): string | undefined {
   for (const input of service.inputs) {
     const v = values[input.name];
     if (v === undefined) continue;
     const problem = checkInputValue(input, v, ctx.spec.formats);
-    if (problem && (input.level ?? 'MUST') === 'MUST') return problem.message;
+    if (problem) return problem.message;
   }
   return undefined;
 }

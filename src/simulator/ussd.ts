@@ -169,7 +169,8 @@ export function acceptCommand(ctx: SimContext, bytes: Buffer, throttle: boolean)
       `Missing or wrong [billingcode]: profile ${profile.id} requires its billing code`,
     );
 
-  // Value rules of the service entry, for head and command elements.
+  // Value rules of the service entry, for head and command elements; SHOULD-level ones too, so the
+  // reference passes a --strict run.
   for (const input of service.inputs) {
     const values =
       input.in === 'head'
@@ -194,7 +195,7 @@ export function acceptCommand(ctx: SimContext, bytes: Buffer, throttle: boolean)
       );
     for (const value of values) {
       const problem = checkInputValue(input, value, ctx.spec.formats);
-      if (problem && (input.level ?? 'MUST') === 'MUST')
+      if (problem)
         return new Refusal(
           Status.parameter,
           `Invalid parameter [${input.name}]: ${clipText(problem.message, 160)} (${input.section ?? service.section})`,
@@ -416,8 +417,7 @@ export async function ussdEvent(
       continue;
     }
     const problem = checkInputValue(input, v, ctx.spec.formats);
-    if (problem && (input.level ?? 'MUST') === 'MUST')
-      return { httpStatus: 400, body: { error: 'MSE_SIM_BAD_EVENT', message: problem.message } };
+    if (problem) return { httpStatus: 400, body: { error: 'MSE_SIM_BAD_EVENT', message: problem.message } };
   }
 
   const t = newTransaction(ctx, 'ussd-event', {

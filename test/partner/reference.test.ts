@@ -62,6 +62,27 @@ describe('reference partner', () => {
     expect((await event('<nothing/>')).status).toBe(400);
   });
 
+  it('answers the wrong method 405 and an oversized body 413', async () => {
+    expect((await fetch(partner.receiptsUrl)).status).toBe(405);
+    expect((await fetch(partner.moUrl, { method: 'POST', body: 'x' })).status).toBe(405);
+    const small = await startReferencePartner({ maxBodyBytes: 100 });
+    try {
+      expect((await fetch(small.receiptsUrl, { method: 'POST', body: receipt })).status).toBe(413);
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('keeps a bounded inbox', async () => {
+    const small = await startReferencePartner({ inboxSize: 3 });
+    try {
+      for (let i = 0; i < 5; i++) await fetch(`${small.moUrl}?TEXT=x&ID=${i}&BNUM=3301`);
+      expect(small.inbox().map((d) => d.key)).toEqual(['2', '3', '4']);
+    } finally {
+      await small.close();
+    }
+  });
+
   it('refuses a DOCTYPE', async () => {
     const res = await fetch(partner.ussdUrl, {
       method: 'POST',

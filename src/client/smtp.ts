@@ -58,8 +58,9 @@ export function sendMail(options: {
     socket.on('data', (chunk: Buffer) => {
       buffer += chunk.toString('utf8');
       // A reply ends with a line "NNN text" (a space after the code, not a hyphen).
-      let m: RegExpExecArray | null;
-      while ((m = /^(\d{3}) .*\r?\n/m.exec(buffer))) {
+      for (;;) {
+        const m = /^(\d{3}) .*\r?\n/m.exec(buffer);
+        if (!m) break;
         const end = m.index + m[0].length;
         const reply = buffer.slice(0, end);
         buffer = buffer.slice(end);

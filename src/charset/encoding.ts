@@ -6,6 +6,8 @@
  * for the SMS MO query (6.4.5.1). We also read US-ASCII and UTF-16 (by BOM), because XML allows them.
  */
 
+import { isUtf8 } from 'node:buffer';
+
 export type CharsetErrorCode =
   | 'MSE_CHARSET_INVALID_UTF8'
   | 'MSE_CHARSET_INVALID_BYTES'
@@ -175,6 +177,8 @@ export function decodeBytes(bytes: Uint8Array, encoding: Encoding): string {
     }
     case 'UTF-8':
       try {
+        // isUtf8 is a native scan; toString then decodes without the fatal TextDecoder's cost.
+        if (isUtf8(buf)) return buf.toString('utf8');
         return utf8.decode(buf);
       } catch {
         const at = firstInvalidUtf8(buf);

@@ -10,7 +10,7 @@
  */
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { clip } from '../charset/encoding.ts';
-import type { XmlElement } from './codec.ts';
+import type { XmlElement, XmlNode } from './codec.ts';
 import { type AttributeDecl, type ContentModel, type Dtd, formatContentModel, type Particle } from './dtd.ts';
 
 /** The view of one element the derived JSON Schema validates. */
@@ -311,33 +311,43 @@ export function validateTree(
     errors.push(
       `/${clip(root.name, 40)}: the root element must be <${expectedRoot}>, not <${clip(root.name, 40)}>`,
     );
-  const walk = (el: XmlElement, path: string): void => {
+  // Paths are built only when an error is reported: valid documents (the common case) pay nothing.
+  const walk = (
+    el: XmlElement,
+    parent: (() => string) | undefined,
+    siblings: XmlNode[] | undefined,
+  ): void => {
     if (errors.length >= max) return;
+    const path = () =>
+      `${parent ? parent() : ''}/${clip(el.name, 40)}${siblings ? position(el, siblings) : ''}`;
     const rule = validator.rules.get(el.name);
     if (!rule) {
-      errors.push(`${path}: element <${clip(el.name, 40)}> is not declared in the DTD`);
+      errors.push(`${path()}: element <${clip(el.name, 40)}> is not declared in the DTD`);
       return;
     }
     const view = project(el);
     if (!rule.check(view))
-      for (const e of rule.check.errors ?? []) errors.push(`${path}: ${describe(rule, view, e)}`);
+      for (const e of rule.check.errors ?? []) errors.push(`${path()}: ${describe(rule, view, e)}`);
     if (rule.automaton) {
       const problem = matchContent(rule.automaton, view.children);
-      if (problem) errors.push(`${path}: ${problem} (content model ${rule.model})`);
+      if (problem) errors.push(`${path()}: ${problem} (content model ${rule.model})`);
     }
-    const counts = new Map<string, number>();
-    const total = new Map<string, number>();
-    for (const c of el.children) if ('name' in c) total.set(c.name, (total.get(c.name) ?? 0) + 1);
-    for (const c of el.children) {
-      if (!('name' in c)) continue;
-      const n = (counts.get(c.name) ?? 0) + 1;
-      counts.set(c.name, n);
-      const name = clip(c.name, 40);
-      walk(c, total.get(c.name)! > 1 ? `${path}/${name}[${n}]` : `${path}/${name}`);
-    }
+    for (const c of el.children) if ('name' in c) walk(c, path, el.children);
   };
-  walk(root, `/${clip(root.name, 40)}`);
+  walk(root, undefined, undefined);
   return errors.slice(0, max);
+}
+
+/** `[n]` when the element's name repeats among its siblings, else ''. */
+function position(el: XmlElement, siblings: XmlNode[]): string {
+  let n = 0;
+  let total = 0;
+  for (const c of siblings)
+    if ('name' in c && c.name === el.name) {
+      total++;
+      if (c === el) n = total;
+    }
+  return total > 1 ? `[${n}]` : '';
 }
 
 interface AjvError {

@@ -1,0 +1,113 @@
+/**
+ * Validation cost (issue 7): parse alone against parse plus DTD validation of mse-response
+ * documents, on the same bytes, in one run. Goal: validation costs at most 30% more than parsing.
+ * Run standalone with `node bin/run-ts.js bench/xml.ts [iterations]`, or call benchXml().
+ */
+import { pathToFileURL } from 'node:url';
+import { parseXml } from '../src/xml/codec.ts';
+import { buildMseResponse } from '../src/xml/mse-response.ts';
+import { validateDocument } from '../src/xml/validate.ts';
+
+export interface XmlBenchResult {
+  documents: number;
+  iterations: number;
+  /** Nanoseconds per document, parse only (size check, DOCTYPE scan, decode, lexical pass, XMLValidator, parse). */
+  parseNsPerOp: number;
+  /** Nanoseconds per document, parse then validate against the derived mse-response validator. */
+  parseValidateNsPerOp: number;
+  /** parseValidate / parse; the goal is at most 1.3. */
+  ratio: number;
+  /** Nanoseconds per document of validation alone (on already parsed documents). */
+  validateNsPerOp: number;
+}
+
+/** The documents measured: what the MSE sends most (acks, receipts, errors, execution responses). */
+export function benchDocuments(): Buffer[] {
+  const params = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({ name: `PARAM_${i}`, value: `${1_000_000_000 + i}` }));
+  return [
+    { statusCode: 0, profile: 'profileID', transactionId: '1020606201622668099' },
+    {
+      statusCode: 0,
+      profile: 'profileID',
+      transactionId: '1020606201622668099',
+      parameters: [
+        { name: 'INITIALDATE', value: '0608151207' },
+        { name: 'SMPP_MESSAGE_STATUS', value: 'DELIVRD' },
+        { name: 'ANUM', value: '333' },
+        { name: 'BNUM', value: '1191000000' },
+        { name: 'FINALDATE', value: '0608151207' },
+      ],
+    },
+    {
+      statusCode: 12,
+      profile: 'profileID',
+      transactionId: '1020606201622668099',
+      errorMessage: 'Parâmetro inválido: BNUM',
+    },
+    { statusCode: 0, profile: 'profileID', transactionId: '1020606201622668099', parameters: params(20) },
+  ].map((r) => Buffer.from(buildMseResponse(r), 'utf8'));
+}
+
+function timeNs(fn: () => void): number {
+  const t = process.hrtime.bigint();
+  fn();
+  return Number(process.hrtime.bigint() - t);
+}
+
+export function benchXml(options: { iterations?: number; rounds?: number } = {}): XmlBenchResult {
+  const iterations = options.iterations ?? 300;
+  const rounds = options.rounds ?? 30;
+  const docs = benchDocuments();
+  const parsed = docs.map((d) => parseXml(d));
+  let sink = 0;
+  const parseOnly = () => {
+    for (let i = 0; i < iterations; i++) for (const d of docs) sink += parseXml(d).root.children.length;
+  };
+  const parseValidate = () => {
+    for (let i = 0; i < iterations; i++)
+      for (const d of docs) sink += validateDocument(parseXml(d), 'mse-response').length;
+  };
+  const validateOnly = () => {
+    for (let i = 0; i < iterations; i++)
+      for (const p of parsed) sink += validateDocument(p, 'mse-response').length;
+  };
+  // Warm up (JIT, the cached validator), then interleave many short rounds so load spikes on a
+  // shared machine hit both sides alike; the best round of each is kept.
+  for (const f of [parseOnly, parseValidate, validateOnly]) f();
+  let parse = Number.POSITIVE_INFINITY;
+  let both = Number.POSITIVE_INFINITY;
+  let validate = Number.POSITIVE_INFINITY;
+  for (let r = 0; r < rounds; r++) {
+    parse = Math.min(parse, timeNs(parseOnly));
+    both = Math.min(both, timeNs(parseValidate));
+    validate = Math.min(validate, timeNs(validateOnly));
+  }
+  if (sink < 0) throw new Error('unreachable');
+  const ops = iterations * docs.length;
+  const parseNsPerOp = Math.round(parse / ops);
+  const parseValidateNsPerOp = Math.round(both / ops);
+  return {
+    documents: docs.length,
+    iterations,
+    parseNsPerOp,
+    parseValidateNsPerOp,
+    ratio: Math.round((both / parse) * 1000) / 1000,
+    validateNsPerOp: Math.round(validate / ops),
+  };
+}
+
+export function formatXmlBench(r: XmlBenchResult): string {
+  return [
+    `mse-response parse vs parse+validate (${r.documents} documents x ${r.iterations} iterations, best of rounds):`,
+    `  parse            ${String(r.parseNsPerOp).padStart(8)} ns/op`,
+    `  parse+validate   ${String(r.parseValidateNsPerOp).padStart(8)} ns/op`,
+    `  validate alone   ${String(r.validateNsPerOp).padStart(8)} ns/op`,
+    `  ratio            ${r.ratio} (goal <= 1.3)${r.ratio <= 1.3 ? '' : '  ABOVE GOAL'}`,
+  ].join('\n');
+}
+
+if (import.meta.url === pathToFileURL(process.argv[2] ?? process.argv[1] ?? '').href) {
+  const iterations = Number(process.argv[3] ?? 300);
+  console.log(formatXmlBench(benchXml({ iterations })));
+}

@@ -548,6 +548,8 @@ ${table(
   return layout(path, 'Deliveries to the partner', body, spec.hash);
 }
 
+const charCell = (c: string) => (c === ' ' ? '<span class="muted">space</span>' : code(c));
+
 function bytesTable(text: string, charset: 'ISO-8859-1' | 'UTF-8'): string {
   const rows = spellBytes(text).map((b) =>
     charset === 'ISO-8859-1'
@@ -557,7 +559,7 @@ function bytesTable(text: string, charset: 'ISO-8859-1' | 'UTF-8'): string {
           b.latin1 ? code(b.latin1) : '<span class="uncovered">none</span>',
           b.latin1Query ? code(b.latin1Query) : '',
         ]
-      : [code(b.char), b.codePoint, code(b.utf8), code(b.utf8Query)],
+      : [charCell(b.char), b.codePoint, code(b.utf8), code(b.utf8Query)],
   );
   return table(
     charset === 'ISO-8859-1'
@@ -642,7 +644,11 @@ The delivery counts as done when the partner answers HTTP 200. Short numbers are
 <dl class="facts"><dt>Method</dt><dd>GET</dd><dt>Query charset</dt><dd><strong>${esc(enc)}</strong></dd>
 <dt>Services</dt><dd>${servicesList(path, services)}</dd></dl>
 ${services.map((s) => `<h2>Parameters of ${esc(s.id)}</h2>${inputsTable(s)}`).join('\n')}
-<p>The document also names ${code('ID')} (the MSE's transaction id) and, when configured, ${code('USER')} and ${code('PWD')} in this query (6.4.5.1).</p>
+${
+  services.some((sv) => sv.inputs.some((i) => i.name === 'ID'))
+    ? ''
+    : `<p>The document also names ${code('ID')} (the MSE's transaction id) and, when configured, ${code('USER')} and ${code('PWD')} in this query (6.4.5.1).</p>`
+}
 <h2>Encoding, byte by byte</h2>
 <p>The query is ${esc(enc)}: each character is one byte, and the bytes outside unreserved ASCII are percent-encoded. The
 text <code>${esc(sampleText)}</code>${textInput ? ` in ${code(textInput.name)}` : ''} travels as:</p>

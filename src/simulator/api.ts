@@ -62,6 +62,13 @@ export function checkInputs(
     if (input.in && input.in !== 'query') continue;
     const value = params[input.name];
     if (value === undefined || value === '') {
+      const when = input.requiredWhen;
+      const trigger = when ? params[when.input] : undefined;
+      if (when && trigger !== undefined && trigger !== '' && (!when.equals || when.equals.includes(trigger)))
+        return new Refusal(
+          Status.parameter,
+          `Missing parameter [${input.name}]: ${service.id} requires it when ${when.input} is ${clipText(trigger, 20)} (${input.section ?? service.section})`,
+        );
       if (input.required)
         return new Refusal(
           Status.parameter,

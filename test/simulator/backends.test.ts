@@ -109,15 +109,14 @@ describe('simulated back-ends', () => {
     expect((await sync('OFFER_DELETE', { CTN: '1191000000', OFFERS: '124565' })).statusCode).toBe(0);
     const offers = (await (await fetch(`${sim.controlUrl}/offers`)).json()) as Record<string, string[]>;
     expect(offers['1191000000']).toEqual(['231546']);
-    const base = {
-      MSISDN: '1191000000',
-      SITUACAO: 'ABERTO',
-      MOTIVO_01: '1',
-      MOTIVO_02: '2',
-      METODO_CONTATO: 'URA',
-    };
-    const a = (await sync('GERAR_PROTOCOLO', base)).parameters.NUMERO_PROTOCOLO!;
-    const b = (await sync('GERAR_PROTOCOLO', base)).parameters.NUMERO_PROTOCOLO!;
+    const { loadSpec } = await import('../../src/spec/load.ts');
+    const entry = loadSpec().services.find((s) => s.id === 'GERAR_PROTOCOLO')!;
+    const base = Object.fromEntries(
+      entry.inputs.filter((i) => i.name !== 'NUMERO_PROTOCOLO').map((i) => [i.name, i.sample]),
+    );
+    const a = (await sync('GERAR_PROTOCOLO', base)).parameters.NUMERO_PROTOCOLO;
+    const b = (await sync('GERAR_PROTOCOLO', base)).parameters.NUMERO_PROTOCOLO;
+    expect(a).toMatch(/^[0-9]+$/);
     expect(Number(b)).toBe(Number(a) + 1);
     expect(
       (await sync('GERAR_PROTOCOLO', { ...base, NUMERO_PROTOCOLO: '777' })).parameters.NUMERO_PROTOCOLO,
@@ -145,5 +144,24 @@ describe('simulated back-ends', () => {
     const profiles = await (await fetch(`${sim.controlUrl}/profiles`)).text();
     expect(profiles).not.toContain('senha');
     expect(profiles).not.toContain('mse-secret');
+  });
+});
+
+describe('conditional inputs (requiredWhen)', () => {
+  it('an input required by another input’s value is refused with 12 when missing', async () => {
+    const { loadSpec } = await import('../../src/spec/load.ts');
+    const cases = loadSpec()
+      .services.filter((s) => s.kind === 'api')
+      .flatMap((s) => s.inputs.filter((i) => i.requiredWhen).map((i) => [s, i] as const));
+    for (const [service, input] of cases) {
+      const when = input.requiredWhen!;
+      const trigger = when.equals?.[0] ?? service.inputs.find((i) => i.name === when.input)!.sample;
+      const params: Record<string, string> = {};
+      for (const i of service.inputs) if (i.required) params[i.name] = i.sample;
+      params[when.input] = trigger;
+      const r = await sync(service.id, params);
+      expect(r.statusCode, `${service.id}.${input.name}`).toBe(Status.parameter);
+      expect(r.errorMessage).toContain(`[`);
+    }
   });
 });

@@ -7,10 +7,12 @@
  *   POST /receipt   receipts of async-delivery requests (6.4.1.1): userid/pwd in the query, UTF-8 XML
  *   GET  /mo/sms    SMS MO (6.4.5.1): TEXT, ID, ANUM, BNUM (+ USER, PWD) percent-encoded as ISO-8859-1
  *   POST /mo/mms    MMS MO (6.4.7.1): the REQUEST REQ_TYPE="Rcv_MMS_MO" document, UTF-8
+ *   GET  /mo/wib    WIB MO (6.4.14): the partner's own parameters, plus MSEIMEI* when an IMEI was translated
  *   POST /ussd      USSD events (6.4.21-6.4.23): ussd_message_response in, a ussd_message_request command out
  *   GET  /inbox     what it received, as JSON
  *   GET  /          the same, as a plain HTML page
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { decodeLatin1Query, type QueryParams } from './query.ts';
@@ -42,7 +44,7 @@ export interface ReferencePartnerOptions {
   maxBodyBytes?: number;
 }
 
-export type DeliveryKind = 'receipt' | 'sms-mo' | 'mms-mo' | 'ussd-event';
+export type DeliveryKind = 'receipt' | 'sms-mo' | 'mms-mo' | 'wib-mo' | 'ussd-event';
 
 export interface Delivery {
   kind: DeliveryKind;
@@ -64,6 +66,7 @@ export interface ReferencePartner {
   moUrl: string;
   mmsUrl: string;
   ussdUrl: string;
+  wibUrl: string;
   /** The deliveries received, oldest first. */
   inbox(): Delivery[];
   close(): Promise<void>;
@@ -78,6 +81,14 @@ const DEFAULT_INBOX_SIZE = 200;
 /** A placeholder profile: a real partner puts the USSD profile and password Claro provisioned for it. */
 const DEFAULT_USSD_PROFILE: UssdProfile = { profile: 'REFERENCE_USSD', password: 'reference-ussd-pwd' };
 const DEFAULT_MAX_BODY = 1024 * 1024;
+
+/** Compares a received credential with the configured one in constant time (no timing oracle). */
+function sameSecret(received: string | undefined, expected: string): boolean {
+  if (received === undefined) return false;
+  const a = createHash('sha256').update(received).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
 
 /** The partner's request handler, apart from its server, so that tests can wrap it. */
 export function createPartnerApp(options: ReferencePartnerOptions = {}): PartnerApp {
@@ -105,7 +116,8 @@ export function createPartnerApp(options: ReferencePartnerOptions = {}): Partner
   };
 
   const credentialsOk = (user: string | undefined, pwd: string | undefined) =>
-    !options.credentials || (user === options.credentials.userid && pwd === options.credentials.pwd);
+    !options.credentials ||
+    (sameSecret(user, options.credentials.userid) && sameSecret(pwd, options.credentials.pwd));
 
   // 6.4.7.1 and 6.4.21 say nothing of credentials for MMS MO and USSD events: they are checked only
   // when the MSE sends them, so that a partner configured with credentials still takes the others.
@@ -182,6 +194,18 @@ export function createPartnerApp(options: ReferencePartnerOptions = {}): Partner
       return reply(res, 200, buildUssdCommand(event.value, command, ussdProfile), {
         'content-type': 'text/xml; charset=UTF-8',
       });
+    }
+
+    if (path === '/mo/wib') {
+      if (method !== 'GET') return reply(res, 405, 'WIB MO comes by GET (6.4.14)\n', { allow: 'GET' });
+      // 6.4.14: the partner's own URL parameters, plus MSEIMEI, MSEIMEIMANUF and MSEIMEIMODEL when the MSE
+      // could translate an IMEI parameter. The reference takes whatever comes, decoded as ISO-8859-1.
+      const params = decodeLatin1Query(rawQuery);
+      if (!credentialsOk(params.USER, params.PWD) && (params.USER !== undefined || params.PWD !== undefined))
+        return reply(res, 401, 'wrong USER or PWD\n');
+      const { USER: _user, PWD: _pwd, ...fields } = params;
+      remember('wib-mo', '', fields);
+      return reply(res, 200, 'OK\n');
     }
 
     if (path === '/inbox' && method === 'GET')
@@ -311,6 +335,7 @@ export async function startReferencePartner(
     moUrl: `${url}/mo/sms`,
     mmsUrl: `${url}/mo/mms`,
     ussdUrl: `${url}/ussd`,
+    wibUrl: `${url}/mo/wib`,
     inbox: app.inbox,
     close: () => closeServer(server),
   };

@@ -70,6 +70,14 @@ describe('simulator → reference partner', () => {
     expect(partner.inbox().some((d) => d.kind === 'mms-mo' && d.fields.subject === 'teste')).toBe(true);
   });
 
+  it('takes a WIB MO with the IMEI translated into MSEIMEI parameters', async () => {
+    await control('/mo/wib', { params: { IMEI: '3522060122295200', OPCAO: 'saldo' } });
+    await sim.idle();
+    const wib = partner.inbox().find((d) => d.kind === 'wib-mo');
+    expect(wib?.fields.OPCAO).toBe('saldo');
+    expect(wib?.fields.MSEIMEI).toMatch(/^[0-9]{14}0$/);
+  });
+
   it('answers each USSD event with a command the simulator finds valid', async () => {
     for (const [kind, value] of [
       ['user-init', undefined],

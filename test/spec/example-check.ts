@@ -30,6 +30,7 @@ export const explainedBy: Record<string, string> = {
   'mime.boundary': 'errata.mms-mt-boundary',
   'wml.spacing': 'errata.wib-mo-wml-spacing',
   'mms-mo.decoding': 'errata.mms-mo-example-inconsistent',
+  'ussd.display': 'errata.ussd-notify-display',
 };
 
 function inputProblems(

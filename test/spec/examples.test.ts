@@ -78,6 +78,31 @@ function checkPayload(service: Service, example: Example): Problem[] {
       : read(example);
     if (!shown.equals(onWire))
       problems.push({ code: 'mms-mo.decoding', detail: 'the illustration differs from the decoded CDATA' });
+  } else if (name.endsWith('-receipt-query.txt')) {
+    // The query string of a receipt carries the partner's credentials and nothing else (6.4.1.1).
+    const names = decodeQuery(read(example).toString('latin1').trim(), 'ISO-8859-1').map(([n]) => n);
+    if (names.join('&') !== 'userid&pwd') problems.push({ code: 'receipt.query', detail: names.join('&') });
+  } else if (name.endsWith('-display.txt')) {
+    // What the handset shows is the command as sent: title then "index subtitle", or the content.
+    const command = readFileSync(join(documentDir, name.replace('-display.txt', '-command.xml')), 'utf8');
+    const values = (tag: string) =>
+      [...command.matchAll(new RegExp(`<${tag}>([^<]*)</${tag}>`, 'g'))].map((m) => m[1]);
+    const indexes = values('index');
+    const expected = [
+      ...values('title'),
+      ...values('subtitle').map((t, i) => `${indexes[i]} ${t}`),
+      ...values('content'),
+    ];
+    const shown = read(example).toString('utf8').trim().split('\n');
+    if (shown.join('\n') !== expected.join('\n'))
+      problems.push({
+        code: 'ussd.display',
+        detail: `shows ${shown.join(' / ')}, sent ${expected.join(' / ')}`,
+      });
+  } else if (name === '10.1-domain-user.txt') {
+    const [domain, user] = read(example).toString('utf8').trim().split('\n');
+    if (domain?.slice(0, spec.protocol.smtp.domainChars) !== user)
+      problems.push({ code: 'smtp.user', detail: `${domain} gives ${user}` });
   } else if (name.endsWith('.eml')) {
     const text = read(example).toString('latin1');
     const number = /\bfor <([^@>]+)@[^>]+>/.exec(text)?.[1];

@@ -51,10 +51,18 @@ export interface TransactionTimeline {
  */
 export class TransactionIds {
   private counter = 0;
+  private second = -1;
+  private stamp = '';
   constructor(private readonly now: () => number) {}
   next(): string {
     this.counter = (this.counter + 1) % 1_000_000;
-    return `1${yyMMddHHmmss(this.now())}${String(this.counter).padStart(6, '0')}`;
+    // The time part changes once a second; formatting it per request is measurable under load.
+    const second = Math.floor(this.now() / 1000);
+    if (second !== this.second) {
+      this.second = second;
+      this.stamp = `1${yyMMddHHmmss(second * 1000)}`;
+    }
+    return `${this.stamp}${String(this.counter).padStart(6, '0')}`;
   }
 }
 

@@ -31,7 +31,12 @@ export function realClock(): Clock {
       };
     },
     advance: async () => {
-      throw new Error('advance() needs the virtual clock (clock: "virtual")');
+      throw Object.assign(
+        new Error('advance() needs the virtual clock: start the simulator with clock "virtual"'),
+        {
+          code: 'MSE_SIM_REAL_CLOCK',
+        },
+      );
     },
     pending: () => timers.size,
     close() {

@@ -202,7 +202,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   let smtp: SmtpHandle | undefined;
   if (smtpOption !== false) {
     try {
-      smtp = await startSmtp(ctx, host, smtpOption.port);
+      // SMTP stays on loopback whatever the HTTP host: the AUTD listener authenticates by domain only.
+      smtp = await startSmtp(ctx, '127.0.0.1', smtpOption.port);
     } catch (error) {
       server.close();
       throw error;
@@ -212,7 +213,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   return {
     url,
     controlUrl: `${url}/__control`,
-    ...(smtp ? { smtp: { host, port: smtp.port } } : {}),
+    ...(smtp ? { smtp: { host: '127.0.0.1', port: smtp.port } } : {}),
     profiles,
     transactions: () => store.all(),
     advance: (ms) => clock.advance(ms),

@@ -32,6 +32,8 @@ describe('edge fixtures', () => {
         expect(manifest, `${dir}/${file}`).toHaveProperty([`${dir}/${file}`]);
     for (const [file, entry] of entries) {
       expect(existsSync(join(edgeDir, file)), file).toBe(true);
+      expect(['accept', 'refuse'], file).toContain(entry.expect);
+      expect(entry.what.length, file).toBeGreaterThan(10);
       if (entry.rule) expect(spec.rules.has(entry.rule), `${file}: ${entry.rule}`).toBe(true);
     }
   });

@@ -15,14 +15,44 @@
  * signature over manifest.sha256 would be needed for that.
  */
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import { renderJson } from '../../reporters/json.ts';
 import { type CheckResult, type RunReport, summarize, type Verdict } from '../../reporters/model.ts';
 import { maskReport, maskText, normalizeSecrets } from '../../reporters/secrets.ts';
 import { maskSecrets, redactConfig } from '../secrets.ts';
+import { projectRoot } from '../spec/load.ts';
 import type { Rule } from '../spec/types.ts';
 import { readTar, writeTar } from './tar.ts';
+
+type Validate = ((data: unknown) => boolean) & {
+  errors?: { instancePath: string; message?: string }[] | null;
+};
+let validators: { manifest: Validate; report: Validate } | undefined;
+
+/** The manifest's schema (beside this file) and the report's (spec/schema/report.schema.json), compiled once. */
+function schemaValidators() {
+  if (!validators) {
+    const ajv = new Ajv2020({ allErrors: true, strict: true });
+    addFormats.default(ajv);
+    const read = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as object;
+    validators = {
+      manifest: ajv.compile(read(fileURLToPath(new URL('./manifest.schema.json', import.meta.url)))),
+      report: ajv.compile(read(join(projectRoot, 'spec', 'schema', 'report.schema.json'))),
+    };
+  }
+  return validators;
+}
+
+const schemaErrors = (v: Validate) =>
+  (v.errors ?? [])
+    .slice(0, 3)
+    .map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`.trim())
+    .join('; ');
 
 export const BUNDLE_VERSION = '1';
 const MANIFEST = 'manifest.json';
@@ -195,6 +225,9 @@ export async function verifyBundle(path: string): Promise<VerifyResult> {
   } catch {
     return { intact: false, problems: [...problems, `${MANIFEST} is not a bundle manifest`] };
   }
+  const { manifest: manifestValid, report: reportValid } = schemaValidators();
+  if (!manifestValid(manifest))
+    problems.push(`${MANIFEST} does not match its schema: ${schemaErrors(manifestValid)}`);
   for (const [p, hash] of Object.entries(manifest.files)) {
     const data = files.get(p);
     if (!data) problems.push(`${p} is missing`);
@@ -209,6 +242,10 @@ export async function verifyBundle(path: string): Promise<VerifyResult> {
   if (reportBytes) {
     try {
       report = JSON.parse(reportBytes.toString('utf8')) as RunReport;
+      if (!reportValid(report))
+        problems.push(
+          `report.json does not match spec/schema/report.schema.json: ${schemaErrors(reportValid)}`,
+        );
       if (report.suite !== manifest.suite || report.specHash !== manifest.specHash)
         problems.push('report.json and manifest.json disagree on the suite or the spec hash');
       const summary = summarize(report.checks ?? []);

@@ -50,7 +50,7 @@ function sampleReport(): RunReport {
     schemaVersion: '1.0.0',
     suite: 'partner',
     suiteVersion: '0.1.0',
-    specHash: 'abc123',
+    specHash: 'ab'.repeat(32),
     target: 'http://127.0.0.1:1',
     config: { credentials: { userid: 'mse', pwd: PASSWORD } },
     strict: false,

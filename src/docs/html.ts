@@ -113,6 +113,27 @@ export function markdown(text: string, headingOffset = 1): string {
       out.push(pre(block.join('\n')));
       continue;
     }
+    if (line.trimStart().startsWith('|')) {
+      flush();
+      const rows: string[][] = [];
+      for (; i < lines.length && lines[i]!.trimStart().startsWith('|'); i++)
+        rows.push(
+          lines[i]!.trim()
+            .replace(/^\||\|$/g, '')
+            .split('|')
+            .map((c) => c.trim()),
+        );
+      i--;
+      // A pipe table: header row, separator row (---), body rows.
+      const body = rows.filter((r, n) => n > 0 && !r.every((c) => /^:?-+:?$/.test(c)));
+      out.push(
+        table(
+          rows[0]!,
+          body.map((r) => r.map(inline)),
+        ),
+      );
+      continue;
+    }
     const h = /^(#{1,6})\s+(.*)$/.exec(line);
     if (h) {
       flush();

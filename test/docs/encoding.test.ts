@@ -54,3 +54,11 @@ describe('what the pages show', () => {
     expect(bad.some((p) => p.includes('161'))).toBe(true);
   });
 });
+
+describe('markdown subset', () => {
+  it('renders a pipe table with escaped cells', () => {
+    const html = markdown('| Budget | Default |\n|---|---|\n| `sync` | 60 s <b> |');
+    expect(html).toContain('<th>Budget</th><th>Default</th>');
+    expect(html).toContain('<td><code>sync</code></td><td>60 s &lt;b&gt;</td>');
+  });
+});

@@ -33,6 +33,11 @@ export interface XmlElement {
   name: string;
   attributes: Record<string, string>;
   children: XmlNode[];
+  /**
+   * How many comments and processing instructions the element holds (they are not kept as nodes).
+   * Present only when non-zero: an element declared EMPTY may hold none (XML 1.0 3.2.1).
+   */
+  commentCount?: number;
 }
 
 export interface XmlText {
@@ -74,7 +79,9 @@ const parser = new XMLParser({
   htmlEntities: false,
   trimValues: false,
   cdataPropName: '#cdata',
-  ignorePiTags: true,
+  // Comments and PIs are read (then dropped) only so that an EMPTY element holding one is caught.
+  commentPropName: '#comment',
+  ignorePiTags: false,
   ignoreDeclaration: true,
   allowBooleanAttributes: false,
   // No callbacks use paths; skipping the jPath strings saves about 15% of parse time.
@@ -165,7 +172,7 @@ function parseUnsafe(input: Buffer | Uint8Array | string, options: ParseOptions)
   if (unclosed) throw malformed(text, text.length, 'the document ends before its elements are closed');
 
   const tree = parser.parse(text) as RawNode[];
-  const root = tree.map(convert).find((n): n is XmlElement => n !== undefined && isElement(n));
+  const root = tree.map(convert).find((n): n is XmlElement => !!n && isElement(n));
   if (!root)
     throw new XmlError('MSE_XML_MALFORMED', 'the document has no root element: send an XML document');
   return declaration ? { declaration, root } : { root };
@@ -173,7 +180,8 @@ function parseUnsafe(input: Buffer | Uint8Array | string, options: ParseOptions)
 
 type RawNode = Record<string, unknown>;
 
-function convert(raw: RawNode): XmlNode | undefined {
+/** Converts one fast-xml-parser node; null stands for a comment or processing instruction. */
+function convert(raw: RawNode): XmlNode | null | undefined {
   for (const key in raw) {
     if (key === ':@') continue;
     const value = raw[key];
@@ -182,18 +190,22 @@ function convert(raw: RawNode): XmlNode | undefined {
       const parts = value as RawNode[];
       return { text: parts.map((p) => String(p['#text'] ?? '')).join(''), cdata: true };
     }
-    if (key.startsWith('?') || key === '#comment') return undefined;
+    if (key.startsWith('?') || key === '#comment') return null;
     const attributes: Record<string, string> = {};
     const rawAttrs = raw[':@'] as Record<string, unknown> | undefined;
     if (rawAttrs)
       for (const name in rawAttrs)
         attributes[name] = decodeReferences(String(rawAttrs[name]).replace(/[\t\n]/g, ' '));
     const children: XmlNode[] = [];
+    let commentCount = 0;
     for (const child of value as RawNode[]) {
       const node = convert(child);
       if (node) children.push(node);
+      else if (node === null) commentCount++;
     }
-    return { name: key, attributes, children };
+    return commentCount
+      ? { name: key, attributes, children, commentCount }
+      : { name: key, attributes, children };
   }
   return undefined;
 }

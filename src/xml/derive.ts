@@ -21,6 +21,8 @@ export interface ElementProjection {
   text: string;
   /** True when some of that text came from a CDATA section. */
   cdata: boolean;
+  /** Comments and processing instructions inside the element. */
+  comments: number;
 }
 
 /** A DFA over child element names. State 0 is the start. */
@@ -98,11 +100,13 @@ function elementSchema(
   let children: Record<string, unknown>;
   let text: Record<string, unknown>;
   let cdata: Record<string, unknown> = { type: 'boolean' };
+  let comments: Record<string, unknown> = { type: 'integer' };
   switch (content.kind) {
     case 'empty':
       children = { type: 'array', maxItems: 0 };
       text = { type: 'string', maxLength: 0 };
       cdata = { const: false };
+      comments = { const: 0 };
       break;
     case 'any':
       children = { type: 'array', items: { enum: declared } };
@@ -128,8 +132,9 @@ function elementSchema(
       children,
       text,
       cdata,
+      comments,
     },
-    required: ['attributes', 'children', 'text', 'cdata'],
+    required: ['attributes', 'children', 'text', 'cdata', 'comments'],
     additionalProperties: false,
   };
 }
@@ -292,7 +297,7 @@ export function project(el: XmlElement): ElementProjection {
   // No normalisation of tokenized attribute values (XML 1.0 3.3.3): MSE documents carry no DOCTYPE,
   // so a parser never sees the DTD and never normalises; libxml2's --dtdvalid agrees.
   const attributes = el.attributes;
-  return { attributes, children, text, cdata };
+  return { attributes, children, text, cdata, comments: el.commentCount ?? 0 };
 }
 
 /**
@@ -386,6 +391,8 @@ function describe(rule: ElementRule, view: ElementProjection, e: AjvError): stri
     return rule.content.kind === 'empty'
       ? `<${rule.name}> is declared EMPTY but has text`
       : `text "${clip(view.text.trim(), 30)}" is not allowed in <${rule.name}>, whose content is elements only ${rule.model}`;
+  if (path === '/comments')
+    return `<${rule.name}> is declared EMPTY but holds a comment or processing instruction`;
   if (path === '/cdata')
     return `a CDATA section is not allowed in <${rule.name}>, whose content is ${rule.model}`;
   return `${path || '/'} ${e.message ?? e.keyword}`;

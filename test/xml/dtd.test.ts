@@ -231,6 +231,37 @@ const cases: Array<[string, DtdName, string, boolean]> = [
     false,
   ],
   [
+    'MSG holding a comment (EMPTY allows no content at all)',
+    'mms-mo-request',
+    '<REQUEST REQ_TYPE="Rcv_MMS_MO"><MSG MSG_ID="1"><!--c--></MSG><ANUM>1</ANUM><BNUM>2</BNUM><MMS>x</MMS></REQUEST>',
+    false,
+  ],
+  [
+    'MSG written as start and end tag',
+    'mms-mo-request',
+    '<REQUEST REQ_TYPE="Rcv_MMS_MO"><MSG MSG_ID="1"></MSG><ANUM>1</ANUM><BNUM>2</BNUM><MMS>x</MMS></REQUEST>',
+    true,
+  ],
+  [
+    'a CDATA section (even empty) between elements',
+    'mse-response',
+    m('<![CDATA[]]><profile>p</profile>'),
+    false,
+  ],
+  ['a character reference to a space between elements', 'mse-response', m('&#32;<profile>p</profile>'), true],
+  [
+    'comments and processing instructions between elements',
+    'mse-response',
+    m('<!--c--><?pi x?><profile>p<!--c--></profile>'),
+    true,
+  ],
+  [
+    'a namespace declaration (undeclared attribute)',
+    'mse-response',
+    '<mse-response xmlns="urn:x"><profile>p</profile></mse-response>',
+    false,
+  ],
+  [
     'BNUM before ANUM',
     'mms-mo-request',
     '<REQUEST REQ_TYPE="Rcv_MMS_MO"><MSG MSG_ID="1"/><BNUM>2</BNUM><ANUM>1</ANUM><MMS>x</MMS></REQUEST>',

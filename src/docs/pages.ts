@@ -520,7 +520,13 @@ project's own test checks that separately (the reference partner's inbox holds t
 children (menu, input or notify). A type rule on it would refuse every child it was not shown.</li>
 <li>Elements the pact does not name (error-message, parameters in asynchronous acknowledgements) are allowed, as Pact
 allows unexpected children in responses.</li>
-</ul>`;
+</ul>
+<h2 id="scope">What the pacts leave to the suite</h2>
+<p>Pact pins the HTTP status of every response exactly, and the guide fixes no HTTP status for a refusal (only a
+non-zero status-code in the body), so refusals, limits, modes refused, receipts' timing and redelivery are not
+exported: the pacts describe each service's accepted call and each delivery, and <code>mse-conformance gateway</code> and
+<code>partner</code> check the rest (see the <a href="rules.html">rules index</a>). The SMTP interface (chapter 10) and the
+WIB MO delivery, whose partner endpoint no document example fixes, are not exported either.</p>`;
   return layout('pact.html', 'Pact contracts', body, spec.hash);
 }
 

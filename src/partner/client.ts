@@ -62,7 +62,7 @@ export function sendReceipt(
 export interface SmsMo {
   text: string;
   id: string;
-  anum: string;
+  anum?: string;
   bnum: string;
 }
 
@@ -78,9 +78,10 @@ export function sendSmsMo(
   const pairs: Pairs = [
     ['TEXT', mo.text],
     ['ID', mo.id],
-    ['ANUM', mo.anum],
-    ['BNUM', mo.bnum],
   ];
+  // 6.4.5.1 always sends ANUM, but the table of 6.4.5 marks it optional (errata.delivery-sms-anum-optional).
+  if (mo.anum !== undefined) pairs.push(['ANUM', mo.anum]);
+  pairs.push(['BNUM', mo.bnum]);
   const c = options.credentials;
   const user = c?.user ?? c?.userid;
   if (user !== undefined) pairs.push(['USER', user]);

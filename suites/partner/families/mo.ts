@@ -106,6 +106,33 @@ function smsDefinitions(env: PartnerEnv, service: Service): CheckDefinition[] {
       skip,
     ),
   ];
+  // A delivery without an input the table marks optional (ANUM, 6.4.5) must be taken as well.
+  for (const input of service.inputs.filter((i) => !i.required && i.name === 'ANUM'))
+    defs.push(
+      define(
+        meta(env, 'mo', 'partner.sms-mo.answer-200', {
+          service,
+          variant: `without-${input.name.toLowerCase()}`,
+        }),
+        async (ctx) => {
+          const sent = await sendSmsMo(
+            env.endpoints.smsMo!,
+            {
+              text: sampleOf(env, service, 'TEXT'),
+              id: transactionId(),
+              bnum: sampleOf(env, service, 'BNUM'),
+            },
+            { ...(env.credentials ? { credentials: env.credentials } : {}), timeoutMs: env.timeoutMs },
+          );
+          expect200(
+            ctx,
+            record(ctx, env, `MSE → partner: SMS MO without ${input.name}`, sent),
+            `SMS MO without ${input.name}`,
+          );
+        },
+        skip,
+      ),
+    );
   for (const sample of smsMoTexts(maxLength)) {
     const rule = sample.rule === 'max-length' && text ? inputRuleIds(service, text).maxLength : sample.rule;
     defs.push(

@@ -148,9 +148,30 @@ export function validParams(service: Service): Pairs {
   for (const g of service.groups ?? [])
     if ((g.kind === 'exactly-one' || g.kind === 'one-or-other') && !g.members.some((m) => names.has(m)))
       names.add(g.members[0]!);
-  return queryInputs(service)
-    .filter((i) => names.has(i.name))
-    .map((i) => [i.name, sampleValue(service, i.name)]);
+  return completeParams(
+    service,
+    queryInputs(service)
+      .filter((i) => names.has(i.name))
+      .map((i) => [i.name, sampleValue(service, i.name)]),
+  );
+}
+
+/** Adds the inputs that other inputs' values make required (requiredWhen), until nothing changes. */
+export function completeParams(service: Service, params: Pairs): Pairs {
+  const out: Pairs = [...params];
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const i of queryInputs(service)) {
+      const when = i.requiredWhen;
+      if (!when || out.some(([n]) => n === i.name)) continue;
+      const trigger = out.find(([n]) => n === when.input)?.[1];
+      if (trigger !== undefined && (!when.equals || when.equals.includes(trigger))) {
+        out.push([i.name, sampleValue(service, i.name)]);
+        changed = true;
+      }
+    }
+  }
+  return out;
 }
 
 export function withParam(params: Pairs, name: string, value: string | undefined): Pairs {

@@ -11,6 +11,7 @@ import {
   type Answer,
   apiServices,
   callApi,
+  completeParams,
   define,
   ensure,
   expectAccepted,
@@ -119,6 +120,23 @@ export function definitions(): CheckDefinition[] {
           ),
         );
       }
+      if (
+        input.requiredWhen &&
+        spec.rules.has(ids.requiredWhen) &&
+        validParams(service).some(([n]) => n === input.name)
+      )
+        defs.push(
+          define(
+            meta(F, ids.requiredWhen, { service, mode, variant: 'missing' }),
+            async (ctx) =>
+              expectRefused(
+                ctx,
+                await callApi(ctx, call(base())),
+                `a request without ${input.name} although ${input.requiredWhen?.input} asks for it`,
+              ),
+            o,
+          ),
+        );
       for (const s of insideSamples(input)) {
         const rule = ids[s.constraint];
         if (!spec.rules.has(rule)) continue;
@@ -128,7 +146,7 @@ export function definitions(): CheckDefinition[] {
             async (ctx) =>
               expectAccepted(
                 ctx,
-                await callApi(ctx, call([...base(), [input.name, s.value]])),
+                await callApi(ctx, call(completeParams(service, [...base(), [input.name, s.value]]))),
                 `${input.name}="${s.value.length > 40 ? `${s.value.slice(0, 20)}…(${[...s.value].length} characters)` : s.value}", within its constraints`,
               ),
             o,

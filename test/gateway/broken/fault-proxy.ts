@@ -1,0 +1,265 @@
+/**
+ * A deliberately broken MSE: a proxy in front of the reference simulator that rewrites what it answers and
+ * what it delivers, per named fault, each fault scoped to one profile so that several can run at once.
+ * The simulator delivers to `${proxy.url}/cb/...`; the proxy forwards to the suite's listener.
+ */
+import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { percentDecode, percentEncode } from '../../../src/charset/latin1.ts';
+
+export type FaultName =
+  | 'no-xml-declaration'
+  | 'text-plain'
+  | 'latin1-body'
+  | 'reorder-envelope'
+  | 'omit-transaction-id'
+  | 'repeat-transaction-id'
+  | 'omit-error-message'
+  | 'parameters-in-ack'
+  | 'accept-everything'
+  | 'accept-sync'
+  | 'refuse-password-alias'
+  | 'bad-output-format'
+  | 'no-swap'
+  | 'double-receipt'
+  | 'no-receipt'
+  | 'never-retry'
+  | 'receipt-wrong-credentials'
+  | 'echo-password'
+  | 'fetch-entities'
+  | 'crash-on-big-body'
+  | 'mo-utf8'
+  | 'mo-post'
+  | 'ussd-get-accepted';
+
+export interface Fault {
+  name: FaultName;
+  /** The profile whose traffic the fault touches; undefined: all traffic the fault applies to. */
+  profile?: string;
+}
+
+interface Message {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+function forward(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body: Buffer,
+): Promise<Message> {
+  return new Promise((resolve) => {
+    const r = request(
+      url,
+      { method, headers: { ...headers, host: new URL(url).host, 'content-length': String(body.length) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const h: Record<string, string> = {};
+          for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') h[k] = v;
+          resolve({ status: res.statusCode ?? 502, headers: h, body: Buffer.concat(chunks) });
+        });
+      },
+    );
+    r.on('error', (e) =>
+      resolve({ status: 502, headers: { 'content-type': 'text/plain' }, body: Buffer.from(e.message) }),
+    );
+    r.end(body);
+  });
+}
+
+function readAll(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', () => resolve(Buffer.concat(chunks)));
+  });
+}
+
+/** The profile a request or document names (query, form body or XML). */
+function profileIn(url: string, body: Buffer): string | undefined {
+  const text = `${url}&${body.toString('latin1')}`;
+  return /[?&]profile=([^&]*)/.exec(text)?.[1] ?? /<profile>([^<]*)<\/profile>/.exec(text)?.[1];
+}
+
+const edit = (m: Message, f: (s: string) => string): Message => {
+  const body = Buffer.from(f(m.body.toString('utf8')), 'utf8');
+  return { ...m, body };
+};
+
+export async function startFaultProxy(options: {
+  upstream: () => string;
+  listener: string;
+  faults: Fault[];
+}) {
+  const has = (name: FaultName, profile: string | undefined) =>
+    options.faults.some((f) => f.name === name && (f.profile === undefined || f.profile === profile));
+  let downUntil = 0;
+  let fixedTid: string | undefined;
+
+  const answer = (res: ServerResponse, m: Message) => {
+    const headers = { ...m.headers };
+    delete headers['content-length'];
+    delete headers['transfer-encoding'];
+    delete headers.connection;
+    delete headers['keep-alive'];
+    res.writeHead(m.status, { ...headers, 'content-length': String(m.body.length) });
+    res.end(m.body);
+  };
+
+  const server = createServer((req, res) => {
+    void (async () => {
+      const url = req.url ?? '/';
+      const method = req.method ?? 'GET';
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
+      if (Date.now() < downUntil) {
+        req.socket.destroy();
+        return;
+      }
+      if (has('crash-on-big-body', undefined) && Number(headers['content-length'] ?? 0) > 1_000_000) {
+        // A "crash": the connection drops and the service stays down for a while.
+        downUntil = Date.now() + 3_000;
+        req.socket.destroy();
+        return;
+      }
+      const body = await readAll(req);
+      const profile = profileIn(url, body);
+
+      if (url.startsWith('/cb/')) {
+        // Simulator → partner delivery (receipt, MO, USSD event).
+        let path = url.slice(3);
+        let m = { method, body, headers };
+        if (path.startsWith('/receipt') && has('no-receipt', profile))
+          return answer(res, { status: 200, headers: {}, body: Buffer.from('OK') });
+        if (path.startsWith('/receipt') && has('no-swap', profile))
+          m = {
+            ...m,
+            body: Buffer.from(
+              body
+                .toString('utf8')
+                .replace('<param-name>ANUM</param-name>', '<param-name>TMP</param-name>')
+                .replace('<param-name>BNUM</param-name>', '<param-name>ANUM</param-name>')
+                .replace('<param-name>TMP</param-name>', '<param-name>BNUM</param-name>'),
+            ),
+          };
+        if (path.startsWith('/receipt') && has('receipt-wrong-credentials', profile))
+          path = path.replace(/pwd=[^&]*/, 'pwd=wrong');
+        if (path.startsWith('/mo/sms') && has('mo-utf8', undefined)) {
+          // The same values, percent-encoded in UTF-8 instead of ISO-8859-1.
+          const q = path.indexOf('?');
+          const params = path
+            .slice(q + 1)
+            .split('&')
+            .map((kv) => {
+              const eq = kv.indexOf('=');
+              if (eq < 0) return kv;
+              return `${kv.slice(0, eq)}=${percentEncode(percentDecode(kv.slice(eq + 1), 'ISO-8859-1'), 'UTF-8')}`;
+            });
+          path = `${path.slice(0, q)}?${params.join('&')}`;
+        }
+        if (path.startsWith('/mo/sms') && has('mo-post', undefined)) m = { ...m, method: 'POST' };
+        const target = `${options.listener}${path}`;
+        const first = await forward(target, m.method, m.headers, m.body);
+        if (path.startsWith('/receipt') && has('double-receipt', profile))
+          await forward(target, m.method, m.headers, m.body);
+        if (path.startsWith('/receipt') && has('never-retry', profile))
+          return answer(res, { ...first, status: 200 });
+        return answer(res, first);
+      }
+
+      if (url.startsWith('/MSE/ussd') && has('fetch-entities', undefined)) {
+        const entity = /<!ENTITY\s+\w+\s+SYSTEM\s+"([^"]+)"/.exec(body.toString('utf8'))?.[1];
+        if (entity) await forward(entity, 'GET', {}, Buffer.alloc(0));
+      }
+      if (url.startsWith('/MSE/ussd') && method === 'GET' && has('ussd-get-accepted', undefined))
+        return answer(res, {
+          status: 200,
+          headers: { 'content-type': 'text/xml; charset=UTF-8' },
+          body: Buffer.from(
+            '<?xml version="1.0" encoding="UTF-8"?>\n<mse-response><status-code>0</status-code><profile>x</profile><transaction-id>1261125000000000001</transaction-id></mse-response>\n',
+          ),
+        });
+      const password = /[?&](?:pwd|password)=([^&]*)/.exec(`${url}&${body.toString('latin1')}`)?.[1];
+      if (
+        has('refuse-password-alias', profile) &&
+        /[?&]password=/.test(`?${url.split('?')[1] ?? ''}&${body.toString('latin1')}`)
+      )
+        return answer(res, {
+          status: 200,
+          headers: { 'content-type': 'text/xml; charset=UTF-8' },
+          body: Buffer.from(
+            `<?xml version="1.0" encoding="UTF-8"?>\n<mse-response><status-code>401</status-code><profile>${profile}</profile><error-message>Missing pwd</error-message></mse-response>\n`,
+          ),
+        });
+      const syncAsked = /[?&]mode=sync(&|$)/.test(`?${url.split('?')[1] ?? ''}&${body.toString('latin1')}`);
+      let m = await forward(`${options.upstream()}${url}`, method, headers, body);
+      const text = () => m.body.toString('utf8');
+      const ok = () => /<status-code>0<\/status-code>/.test(text());
+      if (has('no-xml-declaration', profile)) m = edit(m, (s) => s.replace(/^<\?xml[^>]*>\s*/, ''));
+      if (has('text-plain', profile))
+        m = { ...m, headers: { ...m.headers, 'content-type': 'text/plain; charset=UTF-8' } };
+      if (has('latin1-body', profile))
+        m = {
+          ...m,
+          body: Buffer.from(text().replace('</mse-response>', '<!-- Atenção -->\n</mse-response>'), 'latin1'),
+        };
+      if (has('reorder-envelope', profile))
+        m = edit(m, (s) =>
+          s.replace(/(\s*<status-code>[^<]*<\/status-code>)(\s*<profile>[^<]*<\/profile>)/, '$2$1'),
+        );
+      if (has('omit-transaction-id', profile) && ok())
+        m = edit(m, (s) => s.replace(/\s*<transaction-id>[^<]*<\/transaction-id>/, ''));
+      if (has('repeat-transaction-id', profile)) {
+        const tid = /<transaction-id>([^<]*)</.exec(text())?.[1];
+        fixedTid ??= tid;
+        if (fixedTid) m = edit(m, (s) => s.replace(/<transaction-id>[^<]*</, `<transaction-id>${fixedTid}<`));
+      }
+      if (has('omit-error-message', profile))
+        m = edit(m, (s) => s.replace(/\s*<error-message>[^<]*<\/error-message>/, ''));
+      if (has('parameters-in-ack', profile) && ok() && !/<parameters>/.test(text()))
+        m = edit(m, (s) =>
+          s.replace(
+            '</mse-response>',
+            '<parameters><param-item><param-name>X</param-name><param-value>1</param-value></param-item></parameters>\n</mse-response>',
+          ),
+        );
+      if (has('accept-everything', profile))
+        m = edit(m, (s) =>
+          s
+            .replace(/<status-code>[^<]*<\/status-code>/, '<status-code>0</status-code>')
+            .replace(/\s*<error-message>[^<]*<\/error-message>/, ''),
+        );
+      if (has('accept-sync', profile) && syncAsked)
+        m = edit(m, (s) =>
+          s
+            .replace(/<status-code>[^<]*<\/status-code>/, '<status-code>0</status-code>')
+            .replace(/\s*<error-message>[^<]*<\/error-message>/, ''),
+        );
+      if (has('bad-output-format', profile))
+        m = edit(m, (s) => s.replace(/(<param-name>LATITUDE<\/param-name>\s*<param-value>)[^<]*/, '$1norte'));
+      if (has('echo-password', profile) && password && !ok())
+        m = edit(m, (s) =>
+          s.replace(
+            /<error-message>([^<]*)<\/error-message>/,
+            `<error-message>$1 (password ${decodeURIComponent(password)})</error-message>`,
+          ),
+        );
+      return answer(res, m);
+    })().catch(() => res.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

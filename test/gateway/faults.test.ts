@@ -1,0 +1,314 @@
+/**
+ * The gateway suite catches faults: it runs (as a user would, through the CLI) against the reference
+ * simulator, where nothing fails, and against a deliberately broken MSE (a fault proxy in front of the
+ * simulator, plus a fake SMTP server that accepts anything), where exactly the expected check ids fail.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createNetServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { RunReport } from '../../reporters/model.ts';
+import { configFromSimulator } from '../../src/cli/gateway.ts';
+import { emptyConfig } from '../../src/runner/cli.ts';
+import type { RunConfig } from '../../src/runner/config.ts';
+import { startSimulator } from '../../src/simulator/index.ts';
+import { projectRoot } from '../../src/spec/load.ts';
+import { type Fault, startFaultProxy } from './broken/fault-proxy.ts';
+
+const dirs: string[] = [];
+const closers: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const c of closers.reverse()) await c();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function tmp(): string {
+  const d = mkdtempSync(join(tmpdir(), 'mse-gw-'));
+  dirs.push(d);
+  return d;
+}
+
+function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(
+      process.execPath,
+      [join(projectRoot, 'bin', 'mse-conformance.js'), 'gateway', ...args],
+      {
+        cwd: projectRoot,
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+    });
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+async function freePort(): Promise<number> {
+  const s = createNetServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+/** An SMTP server that accepts every message: the broken AUTD interface. */
+async function acceptAllSmtp(): Promise<{ port: number; server: Server }> {
+  const server = createNetServer((socket) => {
+    socket.write('220 accept-all\r\n');
+    let data = false;
+    let buffer = '';
+    socket.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString('latin1');
+      let i = buffer.indexOf('\r\n');
+      while (i >= 0) {
+        const line = buffer.slice(0, i);
+        buffer = buffer.slice(i + 2);
+        if (data) {
+          if (line === '.') {
+            data = false;
+            socket.write('250 queued\r\n');
+          }
+        } else if (/^DATA/i.test(line)) {
+          data = true;
+          socket.write('354 go on\r\n');
+        } else if (/^QUIT/i.test(line)) socket.end('221 bye\r\n');
+        else socket.write('250 ok\r\n');
+        i = buffer.indexOf('\r\n');
+      }
+    });
+    socket.on('error', () => socket.destroy());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return { port: (server.address() as { port: number }).port, server };
+}
+
+async function runBroken(
+  faults: Fault[],
+  args: string[],
+  withFakeSmtp = false,
+): Promise<{ code: number; report: RunReport }> {
+  const port = await freePort();
+  let upstream = '';
+  const proxy = await startFaultProxy({
+    upstream: () => upstream,
+    listener: `http://127.0.0.1:${port}`,
+    faults,
+  });
+  closers.push(proxy.close);
+  const sim = await startSimulator({
+    callback: `${proxy.url}/cb`,
+    log: () => {},
+    retry: { delaysMs: [50, 200, 1000] },
+  });
+  closers.push(sim.close);
+  upstream = sim.url;
+  const base: RunConfig = {
+    ...emptyConfig(),
+    timeouts: { requestMs: 5_000, syncMs: 10_000, receiptMs: 4_000, quietMs: 800, redeliveryMs: 4_000 },
+  };
+  const config = configFromSimulator(base, sim, 'partner@empresa.com.br');
+  config.target = proxy.url;
+  config.listener = { ...config.listener, host: '127.0.0.1', port };
+  if (withFakeSmtp) {
+    const fake = await acceptAllSmtp();
+    closers.push(() => new Promise<void>((r) => fake.server.close(() => r())));
+    config.smtp = { host: '127.0.0.1', port: fake.port, from: 'partner@empresa.com.br' };
+  }
+  const dir = tmp();
+  const file = join(dir, 'config.json');
+  writeFileSync(file, JSON.stringify(config));
+  const result = await cli(['--config', file, '--report', 'json', '--out', dir, '--quiet', ...args]);
+  expect(result.stderr).not.toMatch(/Error|error outside/);
+  const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as RunReport;
+  return { code: result.code, report };
+}
+
+const verdictOf = (report: RunReport, id: string) =>
+  report.checks.find((c) => c.id === id)?.verdict ?? 'absent';
+
+/** Each fault of the broken MSE, scoped to one profile, with the check ids that must catch it. */
+const FAULTS: { fault: Fault; catches: string[] }[] = [
+  {
+    fault: { name: 'no-xml-declaration', profile: 'SMS_TEXT' },
+    catches: ['gateway.transport.sms-text.utf-8.declaration'],
+  },
+  { fault: { name: 'text-plain', profile: 'SMS_EMS' }, catches: ['gateway.transport.sms-ems.content-type'] },
+  {
+    fault: { name: 'latin1-body', profile: 'IMEI_TRANSLATOR' },
+    catches: ['gateway.transport.imei-translator.utf-8.bytes'],
+  },
+  {
+    fault: { name: 'reorder-envelope', profile: 'EAI_CHECK_CREDIT' },
+    catches: [
+      'gateway.envelope.eai-check-credit.child-order.success',
+      'gateway.envelope.eai-check-credit.dtd-valid.success',
+    ],
+  },
+  {
+    fault: { name: 'omit-transaction-id', profile: 'SYS_CTN_INFO' },
+    catches: ['gateway.envelope.sys-ctn-info.transaction-id.on-accepted'],
+  },
+  {
+    fault: { name: 'repeat-transaction-id', profile: 'SYS_CTN_INFO_TYPE' },
+    catches: ['gateway.envelope.sys-ctn-info-type.transaction-id.unique'],
+  },
+  {
+    fault: { name: 'omit-error-message', profile: 'GERAR_PROTOCOLO' },
+    catches: ['gateway.envelope.gerar-protocolo.error-message.on-failure'],
+  },
+  {
+    fault: { name: 'parameters-in-ack', profile: 'SMS_HEX_RING' },
+    catches: ['gateway.envelope.sms-hex-ring.parameters.not-in-ack'],
+  },
+  {
+    fault: { name: 'accept-everything', profile: 'OFFER_INSERT' },
+    catches: [
+      'gateway.control.offer-insert.profile.required',
+      'gateway.control.offer-insert.auth.refused.wrong-password',
+    ],
+  },
+  {
+    fault: { name: 'accept-sync', profile: 'SMS_HEX_RING_UDH' },
+    catches: ['gateway.modes.sms-hex-ring-udh.mode.sync.refused.sync'],
+  },
+  {
+    fault: { name: 'refuse-password-alias', profile: 'MMS_MT' },
+    catches: ['gateway.control.mms-mt.pwd.password-alias'],
+  },
+  {
+    fault: { name: 'bad-output-format', profile: 'LBS_TRANSLATOR' },
+    catches: ['gateway.results.lbs-translator.output.latitude.format'],
+  },
+  {
+    fault: { name: 'no-swap', profile: 'SMS_TEXT' },
+    catches: ['gateway.receipts.sms-text.output.anum.echoes', 'gateway.receipts.sms-text.output.bnum.echoes'],
+  },
+  {
+    fault: { name: 'double-receipt', profile: 'SMS_EMS' },
+    catches: ['gateway.receipts.sms-ems.one-per-request'],
+  },
+  {
+    fault: { name: 'no-receipt', profile: 'LBS_TORPEDO' },
+    catches: ['gateway.receipts.lbs-torpedo.modes.async-delivery.receipt'],
+  },
+  {
+    fault: { name: 'never-retry', profile: 'IMEI_TORPEDO' },
+    catches: ['gateway.receipts.imei-torpedo.redelivery'],
+  },
+  {
+    fault: { name: 'receipt-wrong-credentials', profile: 'LBS_TRANSLATOR_BYTES' },
+    catches: ['gateway.receipts.lbs-translator-bytes.credentials.query'],
+  },
+  {
+    fault: { name: 'echo-password', profile: 'WIB_PUSH' },
+    catches: ['gateway.security.wib-push.password.not-echoed'],
+  },
+  { fault: { name: 'fetch-entities' }, catches: ['gateway.security.ussd-menu.xml.no-entity-expansion'] },
+  { fault: { name: 'mo-utf8' }, catches: ['gateway.mo.delivery-sms.sms.iso-8859-1'] },
+  { fault: { name: 'mo-post' }, catches: ['gateway.mo.delivery-sms.sms.get'] },
+  { fault: { name: 'ussd-get-accepted' }, catches: ['gateway.ussd.ussd-menu.post-only'] },
+];
+
+describe('gateway suite', () => {
+  it('passes the reference simulator: no failing check, exit 0, all four reports', async () => {
+    const dir = tmp();
+    const result = await cli(['--out', dir, '--quiet']);
+    const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as RunReport;
+    const failing = report.checks.filter((c) => c.verdict === 'fail' || c.verdict === 'unexpected-pass');
+    expect(failing.map((c) => `${c.id}: ${c.message}`)).toEqual([]);
+    expect(result.code).toBe(0);
+    expect(report.summary.total).toBeGreaterThan(1000);
+    for (const f of ['junit.xml', 'report.html', 'summary.md'])
+      expect(readFileSync(join(dir, f), 'utf8').length).toBeGreaterThan(100);
+    // Secrets never reach a report: the simulator's profile password is "senha", its delivery pwd "mse-secret".
+    expect(readFileSync(join(dir, 'report.json'), 'utf8')).not.toContain('mse-secret');
+  });
+
+  it('catches every fault of the broken MSE with the expected check ids (and exits 1)', async () => {
+    const { code, report } = await runBroken(
+      FAULTS.map((f) => f.fault),
+      [
+        '--strict',
+        '--skip',
+        'gateway.security.*.availability.*',
+        '--skip',
+        'gateway.security.*.body.size-limit',
+      ],
+      true,
+    );
+    const missed = FAULTS.flatMap((f) =>
+      f.catches
+        .filter((id) => verdictOf(report, id) !== 'fail')
+        .map((id) => `${f.fault.name}: ${id} is ${verdictOf(report, id)}`),
+    );
+    expect(missed).toEqual([]);
+    expect(verdictOf(report, 'gateway.smtp.smtp-autd.user.from-domain.unknown-domain')).toBe('fail');
+    // Every family is shown to fail on the broken MSE.
+    const families = new Set(report.checks.filter((c) => c.verdict === 'fail').map((c) => c.family));
+    expect([...families].sort()).toEqual(
+      [
+        'control',
+        'envelope',
+        'mo',
+        'modes',
+        'params',
+        'receipts',
+        'results',
+        'security',
+        'smtp',
+        'transport',
+        'ussd',
+      ].sort(),
+    );
+    expect(code).toBe(1);
+  });
+
+  it('catches a gateway that goes down after an oversized body', async () => {
+    const { code, report } = await runBroken(
+      [{ name: 'crash-on-big-body' }],
+      ['--only', 'gateway.security.*.availability.*'],
+    );
+    expect(verdictOf(report, 'gateway.security.sms-text.availability.after-bad-input')).toBe('fail');
+    expect(code).toBe(1);
+  });
+
+  it('turns listed failures into known-failure and a listed pass into unexpected-pass', async () => {
+    const dir = tmp();
+    const file = join(dir, 'expectations.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        version: 1,
+        knownFailures: {
+          'gateway.control.offer-insert.profile.required':
+            'our gateway accepts everything on OFFER_INSERT (ticket 12)',
+          'gateway.control.sms-text.pwd.required': 'listed by mistake: this one passes',
+        },
+      }),
+    );
+    const { code, report } = await runBroken(
+      [{ name: 'accept-everything', profile: 'OFFER_INSERT' }],
+      [
+        '--only',
+        'gateway.control.offer-insert.profile.required',
+        '--only',
+        'gateway.control.sms-text.pwd.required',
+        '--expectations',
+        file,
+      ],
+    );
+    expect(verdictOf(report, 'gateway.control.offer-insert.auth.refused.wrong-password')).toBe(
+      'known-failure',
+    );
+    expect(verdictOf(report, 'gateway.control.sms-text.pwd.required')).toBe('unexpected-pass');
+    expect(code).toBe(1);
+  });
+});

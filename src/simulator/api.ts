@@ -98,6 +98,21 @@ export function checkInputs(
   return undefined;
 }
 
+/**
+ * The query's pairs. A query of plain characters (no `%`, no `+`, nothing outside printable ASCII) is split
+ * directly, as decoding would leave it unchanged; anything else goes through the byte-exact decoder.
+ */
+function readQuery(raw: string): Array<[string, string]> {
+  if (!/^[\x21-\x24\x26-\x2a\x2c-\x7e]*$/.test(raw)) return decodeQuery(raw, 'UTF-8');
+  const pairs: Array<[string, string]> = [];
+  for (const segment of raw.split('&')) {
+    if (!segment) continue;
+    const eq = segment.indexOf('=');
+    pairs.push(eq < 0 ? [segment, ''] : [segment.slice(0, eq), segment.slice(eq + 1)]);
+  }
+  return pairs;
+}
+
 /** Control parameters by their names and aliases (6.2). */
 function control(ctx: SimContext, params: Record<string, string>, name: string): string | undefined {
   const entry = ctx.spec.protocol.controlParameters.find((c) => c.name === name);
@@ -149,7 +164,7 @@ export async function handleApi(
 
   const params: Record<string, string> = {};
   try {
-    for (const [name, value] of decodeQuery(rawQuery, 'UTF-8')) if (!(name in params)) params[name] = value;
+    for (const [name, value] of readQuery(rawQuery)) if (!(name in params)) params[name] = value;
     if (req.method === 'POST') {
       const body = await readBody(req, ctx.maxBodyBytes);
       const type = mediaType(req.headers['content-type']);

@@ -126,6 +126,21 @@ describe('bad input gets the documented error and the server keeps serving', () 
     await stillServing();
   });
 
+  it('query values are decoded byte-exactly in UTF-8: %XX and + as space', async () => {
+    const base = 'profile=SMS_TEXT&pwd=senha&mode=async-oneway&BNUM=1191000000';
+    const r = readMse(await (await fetch(`${sim.url}/MSE/api?${base}&TEXT=a%C3%A7%C3%A3o+j%C3%A1`)).text());
+    expect(sim.transactions().find((x) => x.transactionId === r.transactionId)!.request?.params?.TEXT).toBe(
+      'ação já',
+    );
+    const plain = readMse(await (await fetch(`${sim.url}/MSE/api?${base}&TEXT=abc`)).text());
+    expect(
+      sim.transactions().find((x) => x.transactionId === plain.transactionId)!.request?.params?.TEXT,
+    ).toBe('abc');
+    const invalid = readMse(await (await fetch(`${sim.url}/MSE/api?${base}&TEXT=%E7`)).text());
+    expect(invalid.statusCode).toBe(Status.badXml);
+    expect(invalid.errorMessage).toContain('TEXT');
+  });
+
   it('POST may carry parameters in the query and the body together', async () => {
     const r = await rawRequest(`${sim.url}/MSE/api?${query({ profile: 'SMS_TEXT', pwd: 'senha' })}`, {
       method: 'POST',

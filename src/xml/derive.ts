@@ -11,7 +11,14 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { clip } from '../charset/encoding.ts';
 import type { XmlElement, XmlNode } from './codec.ts';
-import { type AttributeDecl, type ContentModel, type Dtd, formatContentModel, type Particle } from './dtd.ts';
+import {
+  type AttributeDecl,
+  type ContentModel,
+  type Dtd,
+  DtdError,
+  formatContentModel,
+  type Particle,
+} from './dtd.ts';
 
 /** The view of one element the derived JSON Schema validates. */
 export interface ElementProjection {
@@ -77,11 +84,12 @@ export function deriveValidator(dtd: Dtd): DerivedValidator {
       attributes,
       textAllowed: decl.content.kind === 'mixed' || decl.content.kind === 'any',
     };
-    if (decl.content.kind === 'children') rule.automaton = compileContentModel(decl.content.particle);
+    if (decl.content.kind === 'children')
+      rule.automaton = compileContentModel(decl.content.particle, `element ${decl.name} ${rule.model}`);
     rules.set(decl.name, rule);
   }
   const root = declared[0];
-  if (root === undefined) throw new Error('the DTD declares no element');
+  if (root === undefined) throw new DtdError('MSE_DTD_SYNTAX', 'the DTD declares no element');
   return { root, rules, schemas };
 }
 
@@ -175,7 +183,7 @@ interface Nfa {
   moves: Array<Array<[string, number]>>;
 }
 
-function compileContentModel(particle: Particle): ContentAutomaton {
+function compileContentModel(particle: Particle, owner: string): ContentAutomaton {
   const nfa: Nfa = { eps: [], moves: [] };
   const state = () => {
     nfa.eps.push([]);
@@ -250,7 +258,16 @@ function compileContentModel(particle: Particle): ContentAutomaton {
         list.push(t);
         byName.set(name, list);
       }
-    for (const [name, targets] of byName) transitions[q]!.set(name, add(closure(targets)));
+    for (const [name, targets] of byName) {
+      // Each name in the model is one move of the NFA; two moves on one name from one state is the
+      // ambiguity XML 1.0 forbids (3.2.1 and appendix E: content models must be deterministic).
+      if (targets.length > 1)
+        throw new DtdError(
+          'MSE_DTD_SYNTAX',
+          `${owner}: the content model is not deterministic: <${name}> can match two places`,
+        );
+      transitions[q]!.set(name, add(closure(targets)));
+    }
   }
   return { transitions, accepting };
 }

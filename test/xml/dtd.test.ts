@@ -5,6 +5,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deriveValidator, matchContent } from '../../src/xml/derive.ts';
 import { DtdError, formatContentModel, parseDtd } from '../../src/xml/dtd.ts';
@@ -96,6 +97,71 @@ describe('derived validator', () => {
       'error-message',
       'parameters',
     ]);
+  });
+
+  it('refuses content models that are not deterministic (XML 1.0 appendix E), as libxml2 does', () => {
+    for (const model of ['(a?, a)', '((a, b) | (a, c))', '(a*, a)']) {
+      const text = `<!ELEMENT r ${model}> <!ELEMENT a EMPTY> <!ELEMENT b EMPTY> <!ELEMENT c EMPTY>`;
+      expect(() => deriveValidator(parseDtd(text))).toThrowError(
+        expect.objectContaining({ code: 'MSE_DTD_SYNTAX' }),
+      );
+      const file = join(tmp, 'nondeterministic.dtd');
+      writeFileSync(file, text);
+      const doc = join(tmp, 'nd.xml');
+      writeFileSync(doc, '<r><a/></r>');
+      expect(xmllint(doc, file).stderr).toMatch(/not determinist/);
+    }
+    expect(() => deriveValidator(parseDtd('<!ELEMENT r (a, (b | c)?, a?)>'))).not.toThrow();
+  });
+
+  it('parseDtd throws nothing but DtdError on arbitrary text', () => {
+    const pieces = [
+      '<!ELEMENT',
+      '<!ATTLIST',
+      '<!ENTITY',
+      ' ',
+      'a',
+      '(',
+      ')',
+      ',',
+      '|',
+      '?',
+      '*',
+      '+',
+      '#PCDATA',
+      'EMPTY',
+      'ANY',
+      '>',
+      'CDATA',
+      '#REQUIRED',
+      '#FIXED',
+      '"x"',
+      '%p;',
+      '<!--',
+      '-->',
+      '<?xml',
+      '?>',
+    ];
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.array(fc.constantFrom(...pieces), { maxLength: 30 }).map((a) => a.join('')),
+        ),
+        (text) => {
+          try {
+            deriveValidator(parseDtd(text));
+          } catch (e) {
+            if (
+              !(e instanceof DtdError) &&
+              !(e instanceof Error && e.message === 'the DTD declares no element')
+            )
+              throw e;
+          }
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 
   it('compiles content models to automata that decide order and cardinality', () => {

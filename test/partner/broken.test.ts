@@ -89,6 +89,22 @@ const cases: { fault: Fault; failing: string[]; passing?: string[] }[] = [
     ],
     passing: ['partner.receipts.*', 'partner.mo.*', 'partner.ussd.*', 'partner.robustness.*'],
   },
+  {
+    fault: 'rejects-unknown-parameters',
+    failing: ['partner.robustness.extra-parameters.ignored.*'],
+    passing: ['partner.receipts.*', 'partner.mo.*', 'partner.ussd.*', 'partner.robustness.duplicate.*'],
+  },
+  {
+    fault: 'ussd-drops-session-owner',
+    failing: ['partner.ussd.*.session-owner.forwarded'],
+    passing: ['partner.ussd.*.reply.command', 'partner.ussd.*.answer-200'],
+  },
+  {
+    fault: 'ussd-latin1-reply',
+    // The notice of an input answer holds "Até": its é is one Latin-1 byte, invalid UTF-8.
+    failing: ['partner.ussd.ussd-input-answer.utf-8'],
+    passing: ['partner.ussd.ussd-user-request.utf-8', 'partner.receipts.*'],
+  },
 ];
 
 const glob = (pattern: string) =>
@@ -107,7 +123,7 @@ describe('partner suite against broken partners', () => {
       const results = await executeChecks(
         partnerRun(
           partner.url,
-          { credentials: CREDENTIALS, answerBudgetMs: 300 },
+          { credentials: CREDENTIALS },
           { strict: true, requestMs: c.fault === 'times-out' ? 500 : 5_000 },
         ),
       );
@@ -124,6 +140,6 @@ describe('partner suite against broken partners', () => {
           expect(['pass', 'skip'], `${id} on ${c.fault}: ${results.get(id)?.message}`).toContain(verdict);
       }
       const failing = [...results.values()].filter((r) => r.verdict === 'fail').map((r) => r.id);
-      console.log(`${c.fault}: ${failing.length} failing checks`);
+      console.log(`${c.fault}: ${failing.length} failing checks: ${failing.sort().join(' ')}`);
     });
 });

@@ -23,7 +23,10 @@ export type Fault =
   | 'ussd-over-long'
   | 'times-out'
   | 'duplicate-409'
-  | 'accepts-wrong-credentials';
+  | 'accepts-wrong-credentials'
+  | 'rejects-unknown-parameters'
+  | 'ussd-drops-session-owner'
+  | 'ussd-latin1-reply';
 
 export interface BrokenPartner {
   url: string;
@@ -139,6 +142,33 @@ export async function startBrokenPartner(
         return app.handle(replay, res);
       }
       case 'accepts-wrong-credentials':
+        break;
+      case 'rejects-unknown-parameters': {
+        const query = new URLSearchParams((req.url ?? '').split('?')[1] ?? '');
+        const known = new Set(['userid', 'pwd', 'TEXT', 'ID', 'ANUM', 'BNUM', 'USER', 'PWD']);
+        const unknown = [...query.keys()].filter((k) => !known.has(k));
+        if (unknown.length) {
+          await readAll(req);
+          return answer(res, 400, `unknown parameter ${unknown[0]}`);
+        }
+        break;
+      }
+      case 'ussd-drops-session-owner':
+      case 'ussd-latin1-reply':
+        if (path === '/ussd') {
+          const event = readUssdEvent(await readAll(req));
+          if (!event.ok) return answer(res, 400, event.error);
+          const { sessionOwner: _dropped, ...withoutOwner } = event.value;
+          const head = fault === 'ussd-drops-session-owner' ? withoutOwner : event.value;
+          const xml = buildUssdCommand(head, nextCommand(event.value), PROFILE);
+          // Declares UTF-8 but sends Latin-1 bytes (the accents of the reference's texts give it away).
+          const bytes = Buffer.from(xml, fault === 'ussd-latin1-reply' ? 'latin1' : 'utf8');
+          res.writeHead(200, {
+            'content-type': 'text/xml; charset=UTF-8',
+            'content-length': String(bytes.length),
+          });
+          return res.end(bytes);
+        }
         break;
     }
     app.handle(req, res);

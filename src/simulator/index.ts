@@ -142,6 +142,16 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const profiles = options.profiles ?? defaultProfiles(options.callback);
   const services = new Map(spec.services.map((s) => [s.id, s]));
   for (const p of profiles)
+    for (const [what, url] of [
+      ['delivery.url', p.delivery?.url],
+      ['mo.url', p.mo?.url],
+    ] as const)
+      if (url !== undefined && !/^https?:\/\/[^/]/.test(url))
+        throw new SimulatorError(
+          'MSE_SIM_PROFILE_URL',
+          `profile ${p.id}: ${what} "${url.slice(0, 80)}" is not an http(s) URL`,
+        );
+  for (const p of profiles)
     if (!services.has(p.service))
       throw new SimulatorError(
         'MSE_SIM_PROFILE_SERVICE',

@@ -229,7 +229,12 @@ function compileContentModel(particle: Particle, owner: string): ContentAutomato
   const closure = (states: number[]): number[] => {
     const seen = new Set(states);
     const stack = [...states];
-    while (stack.length) for (const t of nfa.eps[stack.pop()!]!) if (!seen.has(t)) seen.add(t), stack.push(t);
+    while (stack.length)
+      for (const t of nfa.eps[stack.pop()!]!)
+        if (!seen.has(t)) {
+          seen.add(t);
+          stack.push(t);
+        }
     return [...seen].sort((a, b) => a - b);
   };
   const transitions: Array<Map<string, number>> = [];

@@ -146,7 +146,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       ['delivery.url', p.delivery?.url],
       ['mo.url', p.mo?.url],
     ] as const)
-      if (url !== undefined && !/^https?:\/\/[^/]/.test(url))
+      if (url !== undefined && !(/^https?:\/\/[^/]/.test(url) && URL.canParse(url)))
         throw new SimulatorError(
           'MSE_SIM_PROFILE_URL',
           `profile ${p.id}: ${what} "${url.slice(0, 80)}" is not an http(s) URL`,

@@ -3,6 +3,8 @@
  * simulator when no --target is given), receives its deliveries on a listener of its own, and judges
  * everything against the spec. Exit codes: 0 conformant, 1 nonconformant, 2 usage/config, 3 unreachable.
  */
+
+import type { RunReport } from '../../reporters/model.ts';
 import { send } from '../client/http.ts';
 import { type Listener, startListener } from '../listener/index.ts';
 import {
@@ -106,12 +108,12 @@ export async function probeTarget(target: string, timeoutMs: number): Promise<st
   return result.response ? undefined : result.error;
 }
 
-export interface GatewayRun {
-  code: number;
-}
-
 export async function gatewayCommand(args: string[]): Promise<number> {
   const { values } = parseOptions(args, commonOptions);
+  // `--list | head` closes stdout early: that is the reader's choice, not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+  });
   if (values.help) {
     console.log(HELP);
     return ExitCode.Ok;
@@ -119,11 +121,26 @@ export async function gatewayCommand(args: string[]): Promise<number> {
   return runGateway(values as CommonValues);
 }
 
-/** The whole command, callable from code (bench, tests) with parsed values. */
+/** The whole command, callable from code with parsed values; resolves to the exit code. */
 export async function runGateway(
   values: CommonValues,
   out: (line: string) => void = console.log,
 ): Promise<number> {
+  return (await gatewayRun(values, out)).code;
+}
+
+export interface GatewayRunResult {
+  code: number;
+  report?: RunReport;
+  /** Time checks spent waiting on the listener for deliveries (receipts, MO, absence windows). */
+  waits?: { waits: number; summedMs: number; wallMs: number };
+}
+
+/** The command's work, with the report and the listener's wait figures (for the benchmark). */
+export async function gatewayRun(
+  values: CommonValues,
+  out: (line: string) => void = console.log,
+): Promise<GatewayRunResult> {
   const config = readConfig(values);
   const { only, skip } = filterPatterns(values);
   const strict = values.strict === true || config.strict === true;
@@ -152,16 +169,14 @@ export async function runGateway(
       secrets: [],
       embedded: !target,
     };
-    return (
-      await execute({
-        role: 'gateway',
-        suiteDir: GATEWAY_SUITE_DIR,
-        values,
-        context,
-        testTimeoutMs: 60_000,
-        out,
-      })
-    ).code;
+    return execute({
+      role: 'gateway',
+      suiteDir: GATEWAY_SUITE_DIR,
+      values,
+      context,
+      testTimeoutMs: 60_000,
+      out,
+    });
   }
 
   let listener: Listener | undefined;
@@ -202,7 +217,7 @@ export async function runGateway(
         console.error(
           `mse-conformance gateway: the target ${target} is unreachable: ${problem} (MSE_TARGET_UNREACHABLE). Check --target and that the gateway is running.`,
         );
-        return ExitCode.Unreachable;
+        return { code: ExitCode.Unreachable };
       }
     }
     const context: RunContext = {
@@ -225,7 +240,7 @@ export async function runGateway(
       testTimeoutMs: testTimeoutMs(runConfig),
       out,
     });
-    return result.code;
+    return { ...result, waits: listener.waitStats() };
   } finally {
     await sim?.close();
     await listener?.close();

@@ -104,6 +104,8 @@ export interface Listener {
   answer(rule: AnswerRule): void;
   hold(rule: HoldRule): string;
   release(release: Release): void;
+  /** How long checks waited for deliveries: the number of waits, their summed time, and the wall time during which at least one was pending. */
+  waitStats(): { waits: number; summedMs: number; wallMs: number };
   close(): Promise<void>;
 }
 
@@ -224,6 +226,22 @@ export async function startListener(options: ListenerOptions = {}): Promise<List
     return holdId;
   };
 
+  const stats = { waits: 0, summedMs: 0, wallMs: 0 };
+  let pending = 0;
+  let pendingSince = 0;
+  const timed = async (q: WaitQuery): Promise<Delivery[]> => {
+    const started = performance.now();
+    if (pending++ === 0) pendingSince = started;
+    try {
+      return await waitFor(q);
+    } finally {
+      const now = performance.now();
+      stats.waits++;
+      stats.summedMs += now - started;
+      if (--pending === 0) stats.wallMs += now - pendingSince;
+    }
+  };
+
   const waitFor = (q: WaitQuery): Promise<Delivery[]> => {
     const want = q.count ?? 1;
     const found = () => recorded.filter((d) => matches(d, q));
@@ -262,7 +280,7 @@ export async function startListener(options: ListenerOptions = {}): Promise<List
     };
     const input = body.length ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {};
     if (path === '/wait' && req.method === 'POST') {
-      const found = await waitFor(input as unknown as WaitQuery);
+      const found = await timed(input as unknown as WaitQuery);
       json(200, { deliveries: found.map(toJson) });
     } else if (path === '/answer' && req.method === 'POST') {
       rules.push(input as unknown as AnswerRule);
@@ -377,6 +395,7 @@ export async function startListener(options: ListenerOptions = {}): Promise<List
     answer: (rule) => rules.push({ ...rule }),
     hold,
     release,
+    waitStats: () => ({ ...stats, wallMs: stats.wallMs + (pending ? performance.now() - pendingSince : 0) }),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

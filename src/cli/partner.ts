@@ -166,7 +166,18 @@ export async function runPartner(
     ['mmsMo', values.mms],
     ['ussd', values.ussd],
   ];
-  for (const [key, url] of given) if (url) partnerConfig[key] = checkTargetUrl(url);
+  const option: Record<keyof PartnerEndpoints, string> = {
+    receipts: 'receipts',
+    smsMo: 'mo',
+    mmsMo: 'mms',
+    ussd: 'ussd',
+  };
+  for (const [key, url] of given) {
+    if (!url) continue;
+    if (!/^https?:\/\/[^/]/.test(url) || !URL.canParse(url))
+      throw new UsageError(`--${option[key]} ${url} is not an http:// or https:// URL`, 'MSE_USAGE');
+    partnerConfig[key] = url;
+  }
   const targetOption = values.target ?? config.target;
   const target = targetOption ? checkTargetUrl(targetOption) : undefined;
   const anyEndpoint = given.some(([key]) => typeof partnerConfig[key] === 'string');

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunReport } from '../../reporters/model.ts';
 import { runPartner } from '../../src/cli/partner.ts';
 import { verifyCommand } from '../../src/cli/verify.ts';
+import { startReferencePartner } from '../../src/partner/reference.ts';
 import { type BrokenPartner, startBrokenPartner } from './broken.ts';
 
 const PASSWORD = 'cli-partner-secret-9';
@@ -53,6 +54,36 @@ describe('mse-conformance partner', () => {
     const original = await readFile(reportFile);
     await writeFile(reportFile, original.toString('utf8').replace('"fail": 0', '"fail": 1'));
     expect(await verifyCommand([bundle])).toBe(1);
+  });
+
+  it('takes endpoint URLs one by one, skipping the checks of the endpoints not given', async () => {
+    const partner = await startReferencePartner();
+    try {
+      const out = join(tmp, 'endpoints');
+      const code = await runPartner(
+        {
+          receipts: partner.receiptsUrl,
+          mo: partner.moUrl,
+          out,
+          report: 'json',
+          quiet: true,
+          skip: ['family:receipts'],
+        },
+        () => {},
+      );
+      expect(code).toBe(0);
+      const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as RunReport;
+      expect(report.target).toContain(partner.moUrl);
+      const sms = report.checks.filter((c) => c.service === 'DELIVERY_SMS');
+      expect(sms.length).toBeGreaterThan(5);
+      expect(sms.every((c) => c.verdict === 'pass')).toBe(true);
+      const ussd = report.checks.filter((c) => c.family === 'ussd');
+      expect(ussd.length).toBeGreaterThan(0);
+      expect(ussd.every((c) => c.verdict === 'skip' && /--ussd/.test(c.message ?? ''))).toBe(true);
+      expect(report.checks.some((c) => c.family === 'receipts')).toBe(false);
+    } finally {
+      await partner.close();
+    }
   });
 
   describe('against a broken partner', () => {

@@ -359,7 +359,7 @@ function lex(text: string, maxDepth: number): { declaration?: XmlDeclaration; un
         if (close < 0) throw malformed(text, lt, 'a comment is never closed; end it with -->');
         const dd = text.indexOf('--', lt + 4);
         if (dd < close) throw malformed(text, dd, '"--" is not allowed inside a comment');
-        if (text.charCodeAt(close - 1) === 0x2d)
+        if (close > lt + 4 && text.charCodeAt(close - 1) === 0x2d)
           throw malformed(text, close - 1, 'a comment may not end with "--->"');
         i = close + 3;
       } else if (text.startsWith('<![CDATA[', lt)) {

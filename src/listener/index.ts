@@ -378,7 +378,13 @@ export async function startListener(options: ListenerOptions = {}): Promise<List
     });
   });
   server.keepAliveTimeout = 5_000;
-  server.on('clientError', (_e, socket) => socket.destroy());
+  // A request the HTTP parser refuses (raw bytes in the target, say) is answered 400, not reset, so the
+  // sender sees an HTTP error rather than a dropped connection.
+  server.on('clientError', (_e, socket) => {
+    if (socket.writable)
+      socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    else socket.destroy();
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());

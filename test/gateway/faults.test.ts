@@ -171,7 +171,7 @@ const FAULTS: { fault: Fault; catches: string[] }[] = [
   {
     fault: { name: 'accept-everything', profile: 'OFFER_INSERT' },
     catches: [
-      'gateway.control.offer-insert.profile.required',
+      'gateway.params.offer-insert.ctn.format.outside-1',
       'gateway.control.offer-insert.auth.refused.wrong-password',
     ],
   },
@@ -288,7 +288,7 @@ describe('gateway suite', () => {
       JSON.stringify({
         version: 1,
         knownFailures: {
-          'gateway.control.offer-insert.profile.required':
+          'gateway.control.offer-insert.auth.refused.wrong-password':
             'our gateway accepts everything on OFFER_INSERT (ticket 12)',
           'gateway.control.sms-text.pwd.required': 'listed by mistake: this one passes',
         },
@@ -298,7 +298,7 @@ describe('gateway suite', () => {
       [{ name: 'accept-everything', profile: 'OFFER_INSERT' }],
       [
         '--only',
-        'gateway.control.offer-insert.profile.required',
+        'gateway.control.offer-insert.auth.refused.wrong-password',
         '--only',
         'gateway.control.sms-text.pwd.required',
         '--expectations',

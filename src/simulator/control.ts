@@ -90,7 +90,7 @@ export async function handleControl(
       ...Object.values(scenario.smsc?.numbers ?? {}),
       ...Object.keys(scenario.smsc?.mix ?? {}),
     ].filter((o) => o !== undefined);
-    const wrong = outcomes.find((o) => !smscOutcomes.includes(o as never));
+    const wrong = outcomes.find((o) => !(smscOutcomes as string[]).includes(String(o)));
     if (wrong !== undefined)
       return sendJson(res, 400, {
         error: 'MSE_SIM_BAD_SCENARIO',

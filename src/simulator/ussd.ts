@@ -229,7 +229,11 @@ export function acceptCommand(ctx: SimContext, bytes: Buffer, throttle: boolean)
           Status.parameter,
           `Invalid parameter [${limit.name}]: ${n} exceeds the limit of ${limit.limited} (6.4.18)`,
         );
-      if (limit.suggested !== undefined && n >= limit.suggested)
+      if (limit.notRecommended !== undefined && n >= limit.notRecommended)
+        notes.push(
+          `${limit.name} of ${n} is in the not-recommended range (from ${limit.notRecommended}) (6.4.18)`,
+        );
+      else if (limit.suggested !== undefined && n >= limit.suggested)
         notes.push(`${limit.name} of ${n} is beyond the suggested ${limit.suggested} (6.4.18)`);
     }
   if (command.type === 'menu') {

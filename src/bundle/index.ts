@@ -181,6 +181,7 @@ export interface VerifyResult {
   problems: string[];
   manifest?: Manifest;
   report?: RunReport;
+  coverage?: Record<string, CoverageEntry>;
 }
 
 async function readBundle(path: string): Promise<Map<string, Buffer>> {
@@ -257,6 +258,14 @@ export async function verifyBundle(path: string): Promise<VerifyResult> {
     }
   }
   const result: VerifyResult = { intact: problems.length === 0, problems, manifest };
+  const coverageBytes = files.get('coverage.json');
+  if (coverageBytes)
+    try {
+      result.coverage = JSON.parse(coverageBytes.toString('utf8')) as Record<string, CoverageEntry>;
+    } catch {
+      problems.push('coverage.json is not valid JSON');
+      result.intact = false;
+    }
   if (report) result.report = report;
   return result;
 }

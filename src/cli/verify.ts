@@ -38,6 +38,13 @@ export async function verifyCommand(args: string[]): Promise<number> {
     console.log(`checks     ${report.summary.total} (${counts})`);
     console.log(`conformant ${report.summary.conformant ? 'yes' : 'no'}`);
   }
+  if (result.coverage) {
+    const entries = Object.values(result.coverage);
+    const covered = entries.filter((e) => e.checks.length > 0).length;
+    console.log(
+      `rules      ${covered} covered by checks, ${entries.length - covered} listed without a check`,
+    );
+  }
   if (result.intact) {
     console.log(`intact     yes (${Object.keys(manifest?.files ?? {}).length} files match the manifest)`);
     return ExitCode.Ok;

@@ -83,6 +83,8 @@ export function meta(
   if (options.service && tail.startsWith(`${options.service.slug}.`))
     tail = tail.slice(options.service.slug.length + 1);
   else if (tail.startsWith(`${family}.`)) tail = tail.slice(family.length + 1);
+  // Every id starts with `partner.` already: `receipts.partner.answers-200` → `...answers-200`.
+  if (tail.startsWith('partner.')) tail = tail.slice('partner.'.length);
   const id = ['partner', family, options.service?.slug, tail, options.variant].filter(Boolean).join('.');
   const m: CheckMeta = {
     id,

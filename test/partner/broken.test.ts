@@ -13,8 +13,8 @@ const cases: { fault: Fault; failing: string[]; passing?: string[] }[] = [
   {
     fault: 'answers-500',
     failing: [
-      'partner.receipts.sms-text.receipt.answer-200.delivrd',
-      'partner.mo.delivery-sms.sms-mo.answer-200',
+      'partner.receipts.sms-text.answers-200.delivrd',
+      'partner.mo.delivery-sms.answers-200',
       'partner.mo.delivery-mms.mms-mo.answer-200.multipart',
       'partner.ussd.ussd-user-request.answer-200',
       'partner.robustness.duplicate.answer-200.*',

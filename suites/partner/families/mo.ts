@@ -37,7 +37,7 @@ export function smsMoTexts(maxLength: number): { variant: string; rule: string; 
     { variant: 'high-bytes', rule: 'partner.sms-mo.latin1', text: range(0xa0, 0xff) },
     { variant: 'longest', rule: 'max-length', text: longest },
     // & and + inside TEXT must arrive as %26 and %2B, and be read back as & and +.
-    { variant: 'query-characters', rule: 'partner.sms-mo.answer-200', text: 'A&B=C+D %41 #1 ?x=1&y' },
+    { variant: 'query-characters', rule: 'mo.partner.answers-200', text: 'A&B=C+D %41 #1 ?x=1&y' },
   ];
 }
 
@@ -98,7 +98,7 @@ function smsDefinitions(env: PartnerEnv, service: Service): CheckDefinition[] {
 
   const defs: CheckDefinition[] = [
     define(
-      meta(env, 'mo', 'partner.sms-mo.answer-200', { service }),
+      meta(env, 'mo', 'mo.partner.answers-200', { service }),
       async (ctx) => {
         const a = await send(ctx, 'MSE → partner: SMS MO', sampleOf(env, service, 'TEXT'));
         expect200(ctx, a, 'SMS MO');
@@ -110,7 +110,7 @@ function smsDefinitions(env: PartnerEnv, service: Service): CheckDefinition[] {
   for (const input of service.inputs.filter((i) => !i.required && i.name === 'ANUM'))
     defs.push(
       define(
-        meta(env, 'mo', 'partner.sms-mo.answer-200', {
+        meta(env, 'mo', 'mo.partner.answers-200', {
           service,
           variant: `without-${input.name.toLowerCase()}`,
         }),

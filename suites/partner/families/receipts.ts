@@ -105,7 +105,7 @@ export function definitions(env: PartnerEnv): CheckDefinition[] {
     for (const shape of receiptShapes(env, service))
       defs.push(
         define(
-          meta(env, 'receipts', 'partner.receipt.answer-200', { service, variant: shape.variant }),
+          meta(env, 'receipts', 'receipts.partner.answers-200', { service, variant: shape.variant }),
           async (ctx) => {
             const sent = await sendReceipt(env.endpoints.receipts!, shape.build(transactionId()), {
               ...(env.credentials ? { credentials: env.credentials } : {}),

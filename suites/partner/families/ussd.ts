@@ -228,7 +228,7 @@ export function definitions(env: PartnerEnv): CheckDefinition[] {
     for (const example of service.examples.filter((e) => e.kind === 'event'))
       defs.push(
         define(
-          meta(env, 'ussd', replyRule, { service, variant: 'document-example' }),
+          meta(env, 'ussd', 'ussd.event.reply-command', { service, variant: 'document-example' }),
           async (ctx: CheckContext) => {
             const document = readFileSync(join(env.spec.root, '..', 'fixtures', example.fixture), 'utf8');
             const sent = await sendUssdEvent(env.endpoints.ussd!, document, { timeoutMs: env.timeoutMs });

@@ -173,6 +173,24 @@ describe('certification bundle', () => {
     expect(result.problems).toContain('report.json was altered (SHA-256 differs from the manifest)');
   });
 
+  it('refuses what is not a bundle, and a damaged archive, without throwing', async () => {
+    const empty = join(tmp, 'empty');
+    await writeFile(join(tmp, 'not-a-bundle.tar'), Buffer.alloc(1024, 1));
+    expect((await verifyBundle(join(tmp, 'not-a-bundle.tar'))).problems.join()).toMatch(
+      /cannot read the bundle/,
+    );
+    await writeBundle(empty, input());
+    await unlink(join(empty, 'manifest.json'));
+    await unlink(join(empty, 'manifest.sha256'));
+    expect((await verifyBundle(empty)).problems).toEqual(['manifest.json is missing']);
+    const file = join(tmp, 'damaged.tar');
+    await writeBundle(file, input());
+    const archive = await readFile(file);
+    archive[0]! ^= 0x20;
+    await writeFile(file, archive);
+    expect((await verifyBundle(file)).problems.join()).toMatch(/damaged tar header/);
+  });
+
   it('builds a coverage matrix with uncovered rules', () => {
     const matrix = coverageMatrix(sampleReport().checks, [
       { id: 'zz.uncovered', section: '6.4.5.1', level: 'SHOULD', text: 't', tags: [], origin: 'rules.yaml' },

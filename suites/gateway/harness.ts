@@ -405,7 +405,8 @@ export function deliveryExchange(d: Delivery): Exchange {
       body: d.body,
       timeoutMs: 0,
     },
-    response: { status: d.answered, headers: {}, body: Buffer.alloc(0) },
+    // A delivery the listener still holds has no answer yet (answered 0).
+    ...(d.answered ? { response: { status: d.answered, headers: {}, body: Buffer.alloc(0) } } : {}),
     at: new Date(d.at).toISOString(),
     durationMs: 0,
   };

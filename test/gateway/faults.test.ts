@@ -8,6 +8,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createNetServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunReport } from '../../reporters/model.ts';
 import { configFromSimulator } from '../../src/cli/gateway.ts';
@@ -226,6 +228,13 @@ describe('gateway suite', () => {
     expect(failing.map((c) => `${c.id}: ${c.message}`)).toEqual([]);
     expect(result.code).toBe(0);
     expect(report.summary.total).toBeGreaterThan(1000);
+    // The canonical report matches its published schema.
+    const ajv = new Ajv2020({ allErrors: true, strict: false });
+    (addFormats as unknown as (a: Ajv2020) => void)(ajv);
+    const validate = ajv.compile(
+      JSON.parse(readFileSync(join(projectRoot, 'spec', 'schema', 'report.schema.json'), 'utf8')) as object,
+    );
+    expect(validate(report) ? [] : validate.errors?.slice(0, 3)).toEqual([]);
     for (const f of ['junit.xml', 'report.html', 'summary.md'])
       expect(readFileSync(join(dir, f), 'utf8').length).toBeGreaterThan(100);
     // Secrets never reach a report: the simulator's profile password is "senha", its delivery pwd "mse-secret".

@@ -240,5 +240,20 @@ export function definitions(): CheckDefinition[] {
         ),
       );
   }
+  defs.push(
+    define(meta(F, 'transaction-id.unique', { variant: 'across-services' }), async (ctx) => {
+      const services = apiServices().filter((s) => !notProvisioned(s) && preferredMode(s));
+      if (!services.length) ctx.skip('no API service is provisioned in the config');
+      const answers = await Promise.all(services.map((service) => success(ctx, service)));
+      const seen = new Map<string, string>();
+      for (const [i, a] of answers.entries()) {
+        const tid = a.read.transactionId;
+        if (!tid) continue;
+        const other = seen.get(tid);
+        ensure(ctx, !other, `${services[i]!.id} and ${other} got the same transaction id ${tid}`);
+        seen.set(tid, services[i]!.id);
+      }
+    }),
+  );
   return defs;
 }

@@ -19,9 +19,18 @@ Options:
   --tls-cert FILE    PEM certificate: serve HTTPS (with --tls-key)
   --tls-key FILE     PEM private key
   --seed N           seed of the random SMSC outcome mix
-  --quiet            no per-transaction log lines`;
+  --quiet            no per-transaction log lines
+
+Inject what a subscriber sends into a running simulator (through its control API):
+  mse-conformance simulate inject sms  --control URL --from N --to SHORT --text TEXT
+  mse-conformance simulate inject mms  --control URL --from N --to SHORT --mms FILE
+  mse-conformance simulate inject wib  --control URL --param NAME=VALUE [--param ...]
+  mse-conformance simulate inject ussd --control URL --msisdn N --short-code C
+                                       --kind user-init|menu-answer|input-answer [--value V]
+  (--control defaults to http://127.0.0.1:8080/__control; --profile ID picks a profile)`;
 
 export async function simulateCommand(args: string[]): Promise<number> {
+  if (args[0] === 'inject') return inject(args.slice(1));
   const { values, positionals } = parseOptions(args, {
     host: { type: 'string' },
     port: { type: 'string' },
@@ -125,4 +134,77 @@ function readPem(file: string, what: string): string {
       'MSE_SIM_TLS',
     );
   }
+}
+
+/** `simulate inject KIND`: one POST to the control API of a running simulator, its JSON answer printed. */
+async function inject(args: string[]): Promise<number> {
+  const { values, positionals } = parseOptions(args, {
+    control: { type: 'string' },
+    profile: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    text: { type: 'string' },
+    mms: { type: 'string' },
+    param: { type: 'string', multiple: true },
+    msisdn: { type: 'string' },
+    'short-code': { type: 'string' },
+    kind: { type: 'string' },
+    value: { type: 'string' },
+    'session-owner': { type: 'string' },
+  });
+  const kind = positionals[0];
+  const control = (values.control ?? 'http://127.0.0.1:8080/__control').replace(/\/+$/, '');
+  const profile = values.profile !== undefined ? { profile: values.profile } : {};
+  let path: string;
+  let body: Record<string, unknown>;
+  switch (kind) {
+    case 'sms':
+      path = '/mo/sms';
+      body = { from: values.from, to: values.to, text: values.text, ...profile };
+      break;
+    case 'mms':
+      if (!values.mms) throw new UsageError('inject mms needs --mms FILE (the MIME message)');
+      path = '/mo/mms';
+      body = { from: values.from, to: values.to, mms: readFileSync(values.mms, 'utf8'), ...profile };
+      break;
+    case 'wib': {
+      const params: Record<string, string> = {};
+      for (const p of values.param ?? []) {
+        const eq = p.indexOf('=');
+        if (eq < 1) throw new UsageError(`--param takes NAME=VALUE, got "${p}"`);
+        params[p.slice(0, eq)] = p.slice(eq + 1);
+      }
+      path = '/mo/wib';
+      body = { params, ...profile };
+      break;
+    }
+    case 'ussd':
+      path = '/ussd/event';
+      body = {
+        msisdn: values.msisdn,
+        shortCode: values['short-code'],
+        kind: values.kind,
+        ...(values.value !== undefined ? { value: values.value } : {}),
+        ...(values['session-owner'] !== undefined ? { sessionOwner: values['session-owner'] } : {}),
+      };
+      break;
+    default:
+      throw new UsageError(`inject needs sms, mms, wib or ussd, got "${kind ?? ''}"\n${help}`);
+  }
+  let response: Response;
+  try {
+    response = await fetch(`${control}${path}`, { method: 'POST', body: JSON.stringify(body) });
+  } catch (error) {
+    console.error(
+      `cannot reach the simulator at ${control} (${(error as Error).message}); start it with mse-conformance simulate`,
+    );
+    return ExitCode.Unreachable;
+  }
+  const text = await response.text();
+  if (response.ok) {
+    console.log(text.trim());
+    return ExitCode.Ok;
+  }
+  console.error(`the simulator refused the injection (HTTP ${response.status}): ${text.trim()}`);
+  return ExitCode.Usage;
 }

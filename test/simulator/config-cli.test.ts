@@ -121,3 +121,56 @@ describe('mse-conformance simulate', () => {
     expect(r.err).not.toMatch(/\n\s+at /);
   });
 });
+
+describe('mse-conformance simulate inject', () => {
+  it('injects an SMS MO through the control API of a running simulator', async () => {
+    const { startReceiver } = await import('./helpers.ts');
+    const { simulateCommand } = await import('../../src/cli/simulate.ts');
+    const receiver = await startReceiver();
+    const sim = await startSimulator({
+      callback: receiver.url,
+      smtp: false,
+      receiptDelayMs: 0,
+      log: () => {},
+    });
+    const printed: string[] = [];
+    const log = console.log;
+    console.log = (line: string) => printed.push(line);
+    try {
+      const code = await simulateCommand([
+        'inject',
+        'sms',
+        '--control',
+        sim.controlUrl,
+        '--from',
+        '1191000000',
+        '--to',
+        '3301',
+        '--text',
+        'oi ç',
+      ]);
+      expect(code).toBe(0);
+      expect(JSON.parse(printed.join('\n')).transactionId).toMatch(/^[0-9]{19}$/);
+      await receiver.waitFor(1);
+      expect(receiver.received[0]!.target).toContain('TEXT=oi+%E7');
+      expect(
+        await simulateCommand([
+          'inject',
+          'sms',
+          '--control',
+          sim.controlUrl,
+          '--from',
+          '1',
+          '--to',
+          '9999',
+          '--text',
+          'x',
+        ]),
+      ).toBe(2);
+    } finally {
+      console.log = log;
+      await sim.close();
+      await receiver.close();
+    }
+  });
+});

@@ -91,9 +91,11 @@ export function fieldsOf(document: XmlDocument): MseResponseFields {
 
 /**
  * Reads an mse-response (DTD-validated, see readMseResponseFields) into the typed shape. Beyond
- * the DTD, status-code must be present and an integer (6.5.2: "always present", "numeric"); else
- * XmlError MSE_XML_INVALID. Surrounding whitespace of status-code is ignored; every other value is
- * returned exactly as written (the transaction id stays a 19-digit string).
+ * the DTD, status-code must be present (6.5.2: "always present") and a non-negative integer in
+ * canonical form, so that `statusCode === 0` means exactly the text "0" (spec/INTERPRETING.md 4:
+ * "00" is not 0); else XmlError MSE_XML_INVALID. Surrounding whitespace of status-code is ignored
+ * (INTERPRETING 4.5); every other value is returned exactly as written (the transaction id stays a
+ * 19-digit string). Checks that must judge the raw text use readMseResponseFields.
  */
 export function readMseResponse(input: Buffer | Uint8Array | string): MseResponse {
   const f = readMseResponseFields(input);
@@ -103,10 +105,10 @@ export function readMseResponse(input: Buffer | Uint8Array | string): MseRespons
       'the mse-response has no <status-code>; 6.5.2 requires it in every response: add it (0 for success)',
     );
   const code = f.statusCode.trim();
-  if (!/^-?[0-9]{1,15}$/.test(code))
+  if (!/^(0|[1-9][0-9]{0,14})$/.test(code))
     throw new XmlError(
       'MSE_XML_INVALID',
-      `<status-code> "${code.slice(0, 20)}" is not an integer; 6.5.2 says the value is numeric (0 = success)`,
+      `<status-code> "${code.slice(0, 20)}" is not a canonical non-negative integer; 6.5.2 says the value is numeric, 0 = success: write digits without a sign or leading zeros`,
     );
   const response: MseResponse = { statusCode: Number(code), profile: f.profile };
   if (f.transactionId !== undefined) response.transactionId = f.transactionId;

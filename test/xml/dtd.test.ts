@@ -428,6 +428,8 @@ describe('hand-made documents: derived validator and libxml2 agree', () => {
       m('<profile>p</profile><status-code>0</status-code>'),
       m('<profile>p</profile>'),
       m('<status-code>zero</status-code><profile>p</profile>'),
+      m('<status-code>00</status-code><profile>p</profile>'),
+      m('<status-code>-1</status-code><profile>p</profile>'),
     ])
       expect(() => readMseResponse(doc)).toThrowError(expect.objectContaining({ code: 'MSE_XML_INVALID' }));
     expect(readMseResponse(m('<status-code> 7 </status-code><profile>p</profile>')).statusCode).toBe(7);

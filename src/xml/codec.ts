@@ -114,7 +114,11 @@ export function findChildren(el: XmlElement, name: string): XmlElement[] {
   return el.children.filter((c): c is XmlElement => isElement(c) && c.name === name);
 }
 
-/** Parses an XML document, refusing anything unsafe or malformed with an XmlError (never anything else). */
+/**
+ * Parses an XML document, refusing anything unsafe or malformed with an XmlError (never anything
+ * else). Bytes are decoded per BOM and declaration (UTF-8 by default); a string is taken as already
+ * decoded, so its declared encoding is reported in `declaration` but not applied.
+ */
 export function parseXml(input: Buffer | Uint8Array | string, options: ParseOptions = {}): XmlDocument {
   try {
     return parseUnsafe(input, options);

@@ -143,6 +143,45 @@ describe('encodeQuery / decodeQuery', () => {
   });
 });
 
+describe('charset helpers on arbitrary bytes', () => {
+  it('parseFormBody, decodeBody, declaredEncoding and encodingMismatch throw nothing but CharsetError', () => {
+    const contentType = fc.constantFrom(
+      undefined,
+      'application/x-www-form-urlencoded',
+      'application/x-www-form-urlencoded; charset=ISO-8859-1',
+      'text/xml',
+      'text/xml; charset=utf-16',
+      'text/plain; charset=x-unknown',
+    );
+    const bytes = fc.oneof(
+      fc.uint8Array({ maxLength: 200 }),
+      fc
+        .tuple(
+          fc.constantFrom('<?xml version="1.0" encoding="', '\uFEFF<?xml version="1.0" encoding="'),
+          fc.string(),
+          fc.uint8Array({ maxLength: 50 }),
+        )
+        .map(([a, label, rest]) => Buffer.concat([Buffer.from(`${a}${label}"?>`), Buffer.from(rest)])),
+    );
+    fc.assert(
+      fc.property(bytes, contentType, (b, ct) => {
+        for (const f of [
+          () => parseFormBody(b, ct),
+          () => decodeBody(b, ct),
+          () => declaredEncoding(b),
+          () => encodingMismatch(b),
+        ])
+          try {
+            f();
+          } catch (e) {
+            expect(e).toBeInstanceOf(CharsetError);
+          }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
 describe('parseFormBody and decodeBody', () => {
   it('honours charset= in the Content-Type (UTF-8 by default)', () => {
     const latin1 = Buffer.from('TEXT=p%E3o+doce&ANUM=333', 'ascii');

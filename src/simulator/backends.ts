@@ -246,6 +246,10 @@ export interface Scenario {
     /** Weights of a seeded random mix, used for numbers no other rule picks. */
     mix?: Partial<Record<SmscOutcome, number>>;
     seed?: number;
+    /** How long the SMSC takes before its delivery receipt, for every message (ms, simulated time). */
+    delayMs?: number;
+    /** The same per destination number (wins over delayMs). */
+    delays?: Record<string, number>;
   };
   /** Extra provisioned subscribers. */
   subscribers?: (Partial<Subscriber> & { ctn: string })[];
@@ -296,6 +300,12 @@ export class Backends {
       }
     }
     return 'DELIVRD';
+  }
+
+  /** The SMSC's delay for a destination: per number, else for all, else none. */
+  smscDelay(destination: string): number {
+    const s = this.scenario.smsc;
+    return s?.delays?.[destination] ?? s?.delayMs ?? 0;
   }
 
   nextProtocol(): string {

@@ -104,7 +104,7 @@ export function execute(input: ExecutionInput): Execution {
 
   if (backend === 'smsc') {
     const outcome = backends.smscOutcome(number ?? '');
-    if (outcome === 'SLOW') delayMs = slowDelay;
+    delayMs = outcome === 'SLOW' ? slowDelay : backends.smscDelay(number ?? '');
     if (outcome === 'NO_ANSWER') facts.SMPP_COMMAND_STATUS = '0';
     else facts.SMPP_MESSAGE_STATUS = outcome === 'SLOW' ? 'DELIVRD' : outcome;
     facts.INITIALDATE = yyMMddHHmm(input.now);

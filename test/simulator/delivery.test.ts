@@ -155,6 +155,28 @@ describe('receipt delivery (6.4.1.1, 7.1.2)', () => {
     expect(await draw()).toEqual(first);
   });
 
+  it('a scenario delay holds the receipt back and moves FINALDATE', async () => {
+    receiver = await startReceiver();
+    sim = await startSimulator({
+      callback: receiver.url,
+      clock: 'virtual',
+      smtp: false,
+      receiptDelayMs: 0,
+      log: () => {},
+    });
+    await fetch(`${sim.controlUrl}/scenario`, {
+      method: 'POST',
+      body: JSON.stringify({ smsc: { delays: { '1191000000': 5 * 60_000 } } }),
+    });
+    await submit(sim, sms('1191000000'));
+    await sim.advance(5 * 60_000 - 1);
+    expect(receiver.received).toHaveLength(0);
+    await sim.advance(1);
+    expect(receiver.received).toHaveLength(1);
+    const p = readMse(receiver.received[0]!.body.toString()).parameters;
+    expect(Number(p.FINALDATE) - Number(p.INITIALDATE)).toBeGreaterThanOrEqual(4);
+  });
+
   it('sync answers with the timeout status when the back-end is slower than the limit', async () => {
     sim = await startSimulator({ clock: 'virtual', smtp: false, syncTimeoutMs: 1000, log: () => {} });
     const pending = fetch(

@@ -2,10 +2,11 @@
  * The MSE side of a partner certification: builds what the MSE delivers to a partner (receipts, SMS MO,
  * MMS MO, USSD events) the way the document says, and sends it with the suite's byte-recording client.
  */
-import { encodeQuery, percentEncode } from '../charset/latin1.ts';
+import { encodeQuery } from '../charset/latin1.ts';
 import { type SendResult, send } from '../client/http.ts';
+import { encodeMms, buildMmsMoRequest as writeMmsMoRequest } from '../xml/mms-mo.ts';
 import { buildMseResponse, type MseResponse } from '../xml/mse-response.ts';
-import { cdata, escapeAttribute, escapeText } from '../xml/write.ts';
+import { buildUssdResponse, type UssdResponseBody } from '../xml/ussd.ts';
 
 export type Pairs = Array<[string, string]>;
 
@@ -102,26 +103,9 @@ export interface MmsMo {
   mms: Buffer;
 }
 
-/**
- * Percent-encodes bytes the way 6.4.7.1's example does (`+` for space, `%XX` otherwise): read as Latin-1,
- * each byte is one character, so the ISO-8859-1 query encoder encodes the bytes exactly.
- */
-export function percentEncodeBytes(bytes: Buffer): string {
-  return percentEncode(bytes.toString('latin1'), 'ISO-8859-1', 'MMS');
-}
-
-/** The REQUEST REQ_TYPE="Rcv_MMS_MO" document of 6.4.7.1, the MMS percent-encoded inside CDATA. */
+/** The REQUEST REQ_TYPE="Rcv_MMS_MO" document of 6.4.7.1, the MMS bytes percent-encoded inside CDATA. */
 export function buildMmsMoRequest(mo: MmsMo): string {
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    '<REQUEST REQ_TYPE="Rcv_MMS_MO">',
-    `  <MSG MSG_ID="${escapeAttribute(mo.msgId)}" />`,
-    `  <ANUM>${escapeText(mo.anum)}</ANUM>`,
-    `  <BNUM>${escapeText(mo.bnum)}</BNUM>`,
-    `  <MMS>${cdata(percentEncodeBytes(mo.mms))}</MMS>`,
-    '</REQUEST>',
-    '',
-  ].join('\n');
+  return writeMmsMoRequest({ msgId: mo.msgId, anum: mo.anum, bnum: mo.bnum, mms: encodeMms(mo.mms) });
 }
 
 /** 6.4.7.1: the MMS MO is POSTed, the REQUEST document as UTF-8 in the body. */
@@ -144,20 +128,20 @@ export interface UssdEventDocument {
   shortCode: string;
   sessionOwner?: string;
   /** The response element: user_init (6.4.21), index (6.4.22) or input (6.4.23), and its value. */
-  response: [name: string, value: string];
+  response: [name: UssdResponseBody['kind'], value: string];
 }
 
 /** The ussd_message_response document of 6.4.21-6.4.23. */
 export function buildUssdEvent(event: UssdEventDocument): string {
-  const lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<ussd_message_response>', '  <head>'];
-  lines.push(`    <msisdn>${escapeText(event.msisdn)}</msisdn>`);
-  lines.push(`    <short_code>${escapeText(event.shortCode)}</short_code>`);
-  if (event.sessionOwner !== undefined)
-    lines.push(`    <session_owner>${escapeText(event.sessionOwner)}</session_owner>`);
-  const [name, value] = event.response;
-  lines.push('  </head>', '  <response>', `    <${name}>${escapeText(value)}</${name}>`, '  </response>');
-  lines.push('</ussd_message_response>', '');
-  return lines.join('\n');
+  const [kind, value] = event.response;
+  return buildUssdResponse({
+    head: {
+      msisdn: event.msisdn,
+      shortCode: event.shortCode,
+      ...(event.sessionOwner !== undefined ? { sessionOwner: event.sessionOwner } : {}),
+    },
+    response: { kind, value },
+  });
 }
 
 /** 6.4.21: USSD events are POSTed; the partner's answer (the body of its 200) is a command. */

@@ -1,11 +1,13 @@
 /**
  * The XML the reference partner reads and writes: receipts (mse-response, 6.5), the MMS MO REQUEST
  * (6.4.7.1), USSD events (ussd_message_response, 6.4.21-6.4.23) and its USSD commands
- * (ussd_message_request, 6.4.18-6.4.20).
+ * (ussd_message_request, 6.4.18-6.4.20), on the shared codec and writers of src/xml/. Receipts are read
+ * leniently (parsed safely, fields picked out) rather than DTD-validated: a receipt the partner refuses
+ * is delivered again and again, so the partner takes what it can use.
  */
-import { percentDecodeBytes } from '../charset/latin1.ts';
 import { findChild, findChildren, parseXml, textOf, type XmlElement, XmlError } from '../xml/codec.ts';
-import { escapeXml } from '../xml/mse-response.ts';
+import { decodeMms, type MmsMoRequest, readMmsMoRequest } from '../xml/mms-mo.ts';
+import { buildUssdRequest, readUssdResponse, type UssdCommandBody } from '../xml/ussd.ts';
 
 export type Read<T> = { ok: true; value: T } | { ok: false; error: string };
 
@@ -44,10 +46,8 @@ export interface UssdProfile {
   mode?: string;
 }
 
-export type UssdCommand =
-  | { type: 'menu'; title?: string; options: { index: string; subtitle: string }[] }
-  | { type: 'input'; content: string }
-  | { type: 'notify'; content: string };
+/** A menu, input or notify command (6.4.18-6.4.20), the shared USSD writer's shape. */
+export type UssdCommand = UssdCommandBody;
 
 function parse(bytes: Buffer, rootName: string): Read<XmlElement> {
   try {
@@ -89,27 +89,26 @@ export function readReceipt(bytes: Buffer): Read<Receipt> {
   return { ok: true, value: receipt };
 }
 
-/** The MMS of 6.4.7.1 is percent-encoded inside the CDATA; line breaks of the wire are not part of it. */
-export function decodeMmsPayload(encoded: string): Buffer {
-  return percentDecodeBytes(encoded.replace(/\s+/g, ''), 'UTF-8', 'MMS');
-}
-
+/** Reads the MMS MO REQUEST (validated against its DTD) and decodes the MMS it carries. */
 export function readMmsMo(bytes: Buffer): Read<MmsMo> {
-  const doc = parse(bytes, 'REQUEST');
-  if (!doc.ok) return doc;
-  const root = doc.value;
-  if (root.attributes.REQ_TYPE !== 'Rcv_MMS_MO') return { ok: false, error: 'REQ_TYPE is not Rcv_MMS_MO' };
-  const msgId = findChild(root, 'MSG')?.attributes.MSG_ID;
-  const anum = childText(root, 'ANUM');
-  const bnum = childText(root, 'BNUM');
-  const mms = childText(root, 'MMS');
-  if (!msgId) return { ok: false, error: 'MSG MSG_ID is missing' };
-  if (!anum || !bnum) return { ok: false, error: 'ANUM and BNUM are required (6.4.7)' };
-  if (!mms) return { ok: false, error: 'MMS is required (6.4.7)' };
-  const payload = decodeMmsPayload(mms);
+  let request: MmsMoRequest;
+  try {
+    request = readMmsMoRequest(bytes);
+  } catch (error) {
+    if (error instanceof XmlError) return { ok: false, error: error.message };
+    throw error;
+  }
+  if (!request.msgId || !request.anum || !request.bnum || !request.mms)
+    return { ok: false, error: 'MSG_ID, ANUM, BNUM and MMS must not be empty (6.4.7)' };
+  const payload = decodeMms(request.mms);
   const head = payload.toString('latin1').split(/\r?\n\r?\n/, 1)[0] ?? '';
   const header = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, 'im').exec(head)?.[1]?.trim();
-  const value: MmsMo = { msgId, anum, bnum, payload };
+  const value: MmsMo = {
+    msgId: request.msgId,
+    anum: request.anum.trim(),
+    bnum: request.bnum.trim(),
+    payload,
+  };
   const subject = header('Subject');
   const contentType = header('Content-Type');
   if (subject !== undefined) value.subject = subject;
@@ -117,24 +116,23 @@ export function readMmsMo(bytes: Buffer): Read<MmsMo> {
   return { ok: true, value };
 }
 
+/** Reads a USSD event (validated against the ussd_message_response DTD). */
 export function readUssdEvent(bytes: Buffer): Read<UssdEvent> {
-  const doc = parse(bytes, 'ussd_message_response');
-  if (!doc.ok) return doc;
-  const head = findChild(doc.value, 'head');
-  const response = findChild(doc.value, 'response');
-  const msisdn = childText(head, 'msisdn');
-  const shortCode = childText(head, 'short_code');
-  if (!msisdn || !shortCode) return { ok: false, error: 'head needs msisdn and short_code' };
-  const kinds = (['user_init', 'index', 'input'] as const).filter(
-    (k) => childText(response, k) !== undefined,
-  );
-  if (kinds.length !== 1)
-    return { ok: false, error: 'response needs exactly one of user_init, index, input (6.4.21-6.4.23)' };
-  const kind = kinds[0]!;
-  const event: UssdEvent = { msisdn, shortCode, kind, value: childText(response, kind) ?? '' };
-  const sessionOwner = childText(head, 'session_owner');
-  if (sessionOwner !== undefined) event.sessionOwner = sessionOwner;
-  return { ok: true, value: event };
+  let event: ReturnType<typeof readUssdResponse>;
+  try {
+    event = readUssdResponse(bytes);
+  } catch (error) {
+    if (error instanceof XmlError) return { ok: false, error: error.message };
+    throw error;
+  }
+  const value: UssdEvent = {
+    msisdn: event.head.msisdn.trim(),
+    shortCode: event.head.shortCode.trim(),
+    kind: event.response.kind,
+    value: event.response.value.trim(),
+  };
+  if (event.head.sessionOwner !== undefined) value.sessionOwner = event.head.sessionOwner.trim();
+  return { ok: true, value };
 }
 
 /**
@@ -143,35 +141,15 @@ export function readUssdEvent(bytes: Buffer): Read<UssdEvent> {
  * platform (6.4.18).
  */
 export function buildUssdCommand(event: UssdEvent, command: UssdCommand, profile: UssdProfile): string {
-  const lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<ussd_message_request>', '  <head>'];
-  // Head order of the DTD (spec/dtd/ussd_message_request.dtd): profile, password, msisdn, short_code, mode.
-  lines.push(`    <profile>${escapeXml(profile.profile)}</profile>`);
-  lines.push(`    <password>${escapeXml(profile.password)}</password>`);
-  lines.push(`    <msisdn>${escapeXml(event.msisdn)}</msisdn>`);
-  lines.push(`    <short_code>${escapeXml(event.shortCode)}</short_code>`);
-  lines.push(`    <mode>${escapeXml(profile.mode ?? 'async')}</mode>`);
-  if (event.sessionOwner !== undefined)
-    lines.push(`    <session_owner>${escapeXml(event.sessionOwner)}</session_owner>`);
-  lines.push('  </head>', '  <command>');
-  if (command.type === 'menu') {
-    lines.push('    <menu>');
-    if (command.title !== undefined) lines.push(`      <title>${escapeXml(command.title)}</title>`);
-    lines.push('      <options>');
-    for (const o of command.options)
-      lines.push(
-        '        <option>',
-        `          <index>${escapeXml(o.index)}</index>`,
-        `          <subtitle>${escapeXml(o.subtitle)}</subtitle>`,
-        '        </option>',
-      );
-    lines.push('      </options>', '    </menu>');
-  } else {
-    lines.push(
-      `    <${command.type}>`,
-      `      <content>${escapeXml(command.content)}</content>`,
-      `    </${command.type}>`,
-    );
-  }
-  lines.push('  </command>', '</ussd_message_request>', '');
-  return lines.join('\n');
+  return buildUssdRequest({
+    head: {
+      profile: profile.profile,
+      password: profile.password,
+      msisdn: event.msisdn,
+      shortCode: event.shortCode,
+      mode: profile.mode ?? 'async',
+      ...(event.sessionOwner !== undefined ? { sessionOwner: event.sessionOwner } : {}),
+    },
+    command,
+  });
 }

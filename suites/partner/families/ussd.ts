@@ -11,7 +11,7 @@ import type { CheckContext, CheckDefinition } from '../../../src/runner/register
 import { inputRuleIds } from '../../../src/spec/catalogue.ts';
 import type { Service } from '../../../src/spec/types.ts';
 import { charLength } from '../../../src/spec/values.ts';
-import { childElements, findChild, textOf, type XmlElement } from '../../../src/xml/codec.ts';
+import { readUssdRequest, type UssdRequestHead } from '../../../src/xml/ussd.ts';
 import { validateXml } from '../../../src/xml/validate.ts';
 import {
   type Answer,
@@ -28,7 +28,7 @@ import {
 
 export interface UssdReply {
   type: 'menu' | 'input' | 'notify';
-  head: Record<string, string>;
+  head: UssdRequestHead;
   title?: string;
   options: { index: string; subtitle: string }[];
   content?: string;
@@ -36,36 +36,30 @@ export interface UssdReply {
 
 /** Reads the partner's command; undefined with the reasons when it is not a valid ussd_message_request. */
 export function readReply(body: Buffer): { reply?: UssdReply; errors: string[] } {
+  // validateXml lists every departure from the DTD; readUssdRequest then reads the valid document.
   const result = validateXml(body, 'ussd_message_request');
   if (!result.ok) return { errors: result.errors };
-  const root = result.document.root;
-  const head: Record<string, string> = {};
-  for (const el of childElements(findChild(root, 'head')!)) head[el.name] = textOf(el).trim();
-  const command = childElements(findChild(root, 'command')!)[0]!;
-  const type = command.name as UssdReply['type'];
-  const reply: UssdReply = { type, head, options: [] };
-  if (type === 'menu') {
-    const title = findChild(command, 'title');
-    if (title) reply.title = textOf(title);
-    const options = findChild(command, 'options');
-    reply.options = (options ? childElements(options) : []).map((o: XmlElement) => ({
-      index: textOf(findChild(o, 'index')!).trim(),
-      subtitle: textOf(findChild(o, 'subtitle')!),
-    }));
-  } else reply.content = textOf(findChild(command, 'content')!);
+  const { head, command } = readUssdRequest(body);
+  const reply: UssdReply = { type: command.type, head, options: [] };
+  if (command.type === 'menu') {
+    if (command.title !== undefined) reply.title = command.title;
+    reply.options = command.options.map((o) => ({ index: o.index.trim(), subtitle: o.subtitle }));
+  } else reply.content = command.content;
   return { reply, errors: [] };
 }
 
 /** The event document of a ussd-event service, from its inputs: head elements and the one response element. */
 function eventFor(env: PartnerEnv, service: Service) {
   const response = service.inputs.find((i) => i.in === 'response');
-  if (!response) throw new Error(`${service.id} has no response input`);
+  const kinds = ['user_init', 'index', 'input'] as const;
+  const kind = kinds.find((k) => k === response?.name);
+  if (!response || !kind) throw new Error(`${service.id} has no response input (user_init, index or input)`);
   const sessionOwner = service.inputs.find((i) => i.name === 'session_owner');
   return buildUssdEvent({
     msisdn: env.subscriber,
     shortCode: sampleOf(env, service, 'short_code'),
     ...(sessionOwner ? { sessionOwner: sessionOwner.sample } : {}),
-    response: [response.name, response.sample],
+    response: [kind, response.sample],
   });
 }
 
@@ -135,8 +129,8 @@ export function definitions(env: PartnerEnv): CheckDefinition[] {
       judge: (ctx: CheckContext, _a, r, errors, service) => {
         const reply = needCommand(ctx, r, errors, ['menu', 'input', 'notify']);
         ctx.check(
-          reply.head.session_owner === sampleOf(env, service, 'session_owner'),
-          `the command's head carries session_owner "${reply.head.session_owner ?? '(none)'}", not the one of the event`,
+          reply.head.sessionOwner?.trim() === sampleOf(env, service, 'session_owner'),
+          `the command's head carries session_owner "${reply.head.sessionOwner ?? '(none)'}", not the one of the event`,
         );
       },
     },

@@ -3,7 +3,7 @@
  * partner's URL. The suite makes the target originate them through the configured trigger (the reference
  * simulator's control API); without one, these checks are skipped with the reason.
  */
-import { percentDecodeBytes } from '../../../src/charset/latin1.ts';
+import { percentDecode, percentDecodeBytes } from '../../../src/charset/latin1.ts';
 import type { Delivery, DeliveryKind } from '../../../src/listener/index.ts';
 import type { CheckDefinition } from '../../../src/runner/register.ts';
 import { inputRuleIds } from '../../../src/spec/catalogue.ts';
@@ -140,6 +140,21 @@ async function mmsFlow(ctx: Recorder, service: Service): Promise<MoFlow> {
     });
     if (!delivery) rec.fail(`no MMS MO with subject ${mark} arrived within ${timeouts.receiptMs} ms`);
     return { delivery, sent };
+  });
+}
+
+async function wibFlow(ctx: Recorder, service: Service): Promise<MoFlow> {
+  return shared(ctx, `mo:${service.id}`, async (rec) => {
+    const mark = token('wib');
+    const imei = service.inputs.find((i) => i.name === 'IMEI')?.sample ?? '';
+    await trigger(rec, '/mo/wib', { params: { IMEI: imei, MARK: mark } });
+    const [delivery] = await waitDeliveries(rec, {
+      kind: 'wib-mo',
+      contains: mark,
+      timeoutMs: timeouts.receiptMs,
+    });
+    if (!delivery) return rec.fail(`no WIB request marked ${mark} arrived within ${timeouts.receiptMs} ms`);
+    return { delivery, sent: { IMEI: imei } };
   });
 }
 
@@ -355,6 +370,59 @@ export function definitions(): CheckDefinition[] {
         );
       });
       defs.push(...inputChecks(service, flow, xmlValues, skipReason));
+    } else if (service.kind === 'mo-delivery' && service.group === 'wap-wib') {
+      const flow = (ctx: Recorder) => wibFlow(ctx, service);
+      const values = (d: Delivery) => {
+        const out = new Map<string, string>();
+        for (const [k, v] of rawParams(d.rawQuery)) out.set(k, percentDecode(v, 'UTF-8'));
+        return out;
+      };
+      const added = ['MSEIMEI', 'MSEIMEIMANUF', 'MSEIMEIMODEL'];
+      if (spec.rules.has('wib-mo.imei.translated'))
+        defs.push(
+          define(
+            meta(F, 'wib-mo.imei.translated', { service }),
+            async (ctx) => {
+              const f = await flow(ctx);
+              const got = values(f.delivery);
+              ensure(
+                ctx,
+                got.get('IMEI') === f.sent.IMEI,
+                `IMEI arrived as "${got.get('IMEI')}", sent "${f.sent.IMEI}"`,
+              );
+              // Whether these bytes decode depends on the target's handset table: nothing added is allowed
+              // (wib-mo.imei.untranslated), so it is reported, not judged.
+              if (!added.some((n) => got.has(n)))
+                ctx.inform(
+                  `the target added nothing for IMEI ${f.sent.IMEI}: it could not decode these bytes (or did not try)`,
+                );
+              const missing = added.filter((n) => !got.has(n));
+              ensure(
+                ctx,
+                !missing.length,
+                `the translation of IMEI ${f.sent.IMEI} lacks ${missing.join(', ')}`,
+              );
+            },
+            o,
+          ),
+        );
+      if (spec.rules.has('wib-mo.imei.untranslated'))
+        defs.push(
+          define(
+            meta(F, 'wib-mo.imei.untranslated', { service }),
+            async (ctx) => {
+              const got = values((await flow(ctx)).delivery);
+              const present = added.filter((n) => got.has(n));
+              ensure(
+                ctx,
+                present.length === 0 || present.length === added.length,
+                `only ${present.join(', ')} of ${added.join(', ')} were added: all or none`,
+              );
+            },
+            o,
+          ),
+        );
+      defs.push(...inputChecks(service, flow, values, skipReason));
     } else if (service.kind === 'ussd-event') {
       const element = service.inputs.find((i) => i.in === 'response')?.name;
       if (!element || !EVENT_KIND[element]) continue;

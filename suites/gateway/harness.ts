@@ -236,7 +236,7 @@ export function readMse(body: Buffer): Reading {
       const parts = childElements(item);
       const name = parts.find((p) => p.name === 'param-name');
       const value = parts.find((p) => p.name === 'param-value');
-      return { name: name ? textOf(name).trim() : '', value: value ? textOf(value) : '' };
+      return { name: name ? textOf(name).trim() : '', value: value ? textOf(value).trim() : '' };
     });
   return reading;
 }

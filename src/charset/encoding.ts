@@ -242,6 +242,11 @@ export function xmlEncoding(bytes: Uint8Array): { encoding: Encoding; bomLength:
       'MSE_CHARSET_UNSUPPORTED',
       `the XML declaration names encoding "${clip(declared, 40)}", which is not supported: use UTF-8 (6.1) or ISO-8859-1`,
     );
+  if (encoding === 'UTF-16LE' || encoding === 'UTF-16BE')
+    throw new CharsetError(
+      'MSE_CHARSET_INVALID_BYTES',
+      `the XML declaration names ${clip(declared, 20)} but the bytes are not UTF-16 (no byte-order mark, the declaration itself is one byte per character): declare the real encoding`,
+    );
   return { encoding, bomLength: 0, declared };
 }
 

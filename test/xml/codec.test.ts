@@ -153,6 +153,9 @@ describe('parseXml: bytes and encodings', () => {
   });
 
   it('refuses encodings it cannot decode, and US-ASCII documents with high bytes', () => {
+    expect(codeOf(Buffer.from(`<?xml version="1.0" encoding="UTF-16"?>${body('x')}`))).toBe(
+      'MSE_XML_ENCODING',
+    );
     expect(codeOf(Buffer.from(`<?xml version="1.0" encoding="Shift_JIS"?>${body('x')}`))).toBe(
       'MSE_XML_ENCODING',
     );

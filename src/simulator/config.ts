@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import type { ValidateFunction } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse as parseYaml } from 'yaml';
 import { loadSpec } from '../spec/load.ts';
@@ -74,9 +75,13 @@ export function loadSimulatorConfig(file: string): {
   return { config, options };
 }
 
+let compiled: ValidateFunction | undefined;
+
 export function validateSimulatorConfig(data: unknown, file = 'config'): SimulatorConfigFile {
-  const ajv = new Ajv2020({ allErrors: true, strict: true });
-  const validate = ajv.compile(JSON.parse(readFileSync(configSchemaPath(), 'utf8')) as object);
+  compiled ??= new Ajv2020({ allErrors: true, strict: true }).compile(
+    JSON.parse(readFileSync(configSchemaPath(), 'utf8')) as object,
+  );
+  const validate = compiled;
   if (!validate(data)) {
     const problems = (validate.errors ?? [])
       .filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'if')

@@ -1,8 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type Scenario, smscOutcomes } from './backends.ts';
+import type { Scenario } from './backends.ts';
+import { validateSimulatorConfig } from './config.ts';
 import type { SimContext } from './context.ts';
 import { BodyTooLarge, readBody, sendJson } from './http-util.ts';
 import { mmsMo, smsMo, wibMo } from './mo.ts';
+import { SimulatorError } from './status.ts';
 import { type UssdEventRequest, ussdEvent } from './ussd.ts';
 
 /**
@@ -84,18 +86,17 @@ export async function handleControl(
   }
   if (route === '/scenario' && (post || get)) {
     if (get) return sendJson(res, 200, ctx.backends.getScenario());
-    const scenario = body as Scenario;
-    const outcomes = [
-      scenario.smsc?.outcome,
-      ...Object.values(scenario.smsc?.numbers ?? {}),
-      ...Object.keys(scenario.smsc?.mix ?? {}),
-    ].filter((o) => o !== undefined);
-    const wrong = outcomes.find((o) => !(smscOutcomes as string[]).includes(String(o)));
-    if (wrong !== undefined)
-      return sendJson(res, 400, {
-        error: 'MSE_SIM_BAD_SCENARIO',
-        message: `unknown SMSC outcome ${String(wrong)}; use ${smscOutcomes.join(', ')}`,
-      });
+    let scenario: Scenario;
+    try {
+      // The same schema as the configuration file's `scenario`, so both give the same errors.
+      scenario = validateSimulatorConfig({ scenario: body }, 'scenario').scenario ?? {};
+    } catch (error) {
+      const message =
+        error instanceof SimulatorError
+          ? error.message.replace(/\/scenario\//g, '/').replace(/\/scenario:/g, '/:')
+          : String(error);
+      return sendJson(res, 400, { error: 'MSE_SIM_BAD_SCENARIO', message });
+    }
     ctx.backends.setScenario(scenario);
     return sendJson(res, 200, scenario);
   }

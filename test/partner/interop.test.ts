@@ -3,6 +3,7 @@
  * MMS MO and USSD events to the reference partner, which must take every one of them as the suite expects.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMseClient } from '../../src/partner/mse-client.ts';
 import { type ReferencePartner, startReferencePartner } from '../../src/partner/reference.ts';
 import {
   defaultDeliveryUser,
@@ -76,6 +77,39 @@ describe('simulator → reference partner', () => {
     const wib = partner.inbox().find((d) => d.kind === 'wib-mo');
     expect(wib?.fields.OPCAO).toBe('saldo');
     expect(wib?.fields.MSEIMEI).toMatch(/^[0-9]{14}0$/);
+  });
+
+  it('as a partner application: sends an SMS through the MSE client and gets its receipt', async () => {
+    const mse = createMseClient({ baseUrl: sim.url, profile: 'SMS_TEXT', password: defaultPassword });
+    const ack = await mse.call('async-delivery', {
+      BNUM: '1191000000',
+      ANUM: '3301',
+      TEXT: 'Sua fatura está disponível',
+    });
+    expect(ack).toMatchObject({ ok: true, statusCode: 0 });
+    await sim.idle();
+    const receipt = partner.inbox().find((d) => d.kind === 'receipt' && d.key === ack.transactionId);
+    expect(receipt?.fields.SMPP_MESSAGE_STATUS ?? receipt?.fields.SMPP_COMMAND_STATUS).toBeDefined();
+
+    const refused = await createMseClient({ baseUrl: sim.url, profile: 'SMS_TEXT', password: 'wrong' }).call(
+      'async-oneway',
+      { BNUM: '1191000000', TEXT: 'x' },
+    );
+    expect(refused.ok).toBe(false);
+    expect(refused.errorMessage).toBeTruthy();
+
+    const ussd = createMseClient({ baseUrl: sim.url, profile: 'USSD_NOTIFY', password: defaultPassword });
+    expect(
+      await ussd.ussd('1199998888', '100', { type: 'notify', content: 'Seu saldo é R$ 37,90' }),
+    ).toMatchObject({
+      ok: true,
+    });
+    await expect(
+      createMseClient({ baseUrl: 'http://127.0.0.1:1', profile: 'x', password: 'y', timeoutMs: 2000 }).call(
+        'sync',
+        {},
+      ),
+    ).rejects.toMatchObject({ code: 'MSE_CLIENT_UNREACHABLE' });
   });
 
   it('answers each USSD event with a command the simulator finds valid', async () => {

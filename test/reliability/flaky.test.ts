@@ -1,0 +1,25 @@
+/**
+ * Flakiness (issue 7): the full gateway suite against the embedded simulator twice gives the same verdict
+ * for every check id (the bench runs it 20 times), and no check waits with a fixed sleep.
+ */
+import { describe, expect, it } from 'vitest';
+import { findFixedSleeps, flakiness } from './flaky.ts';
+
+describe('flakiness', () => {
+  it('two full gateway runs against the simulator: identical verdicts per check id', async () => {
+    const r = await flakiness(2, 1);
+    expect(r.runs).toBe(2);
+    expect(r.checks).toBeGreaterThan(500);
+    expect(r.differing).toEqual([]);
+    expect(r.codes).toEqual([0, 0]);
+  }, 300_000);
+
+  it('no fixed sleeps in the suites, the product or the reporters', () => {
+    expect(findFixedSleeps()).toEqual([]);
+  });
+
+  it('the sleep scan recognises sleeps (control)', () => {
+    const found = findFixedSleeps(['test/reliability/fixtures']);
+    expect(found.map((f) => f.line)).toEqual([2, 3, 4, 5]);
+  });
+});

@@ -219,7 +219,7 @@ const FAULTS: { fault: Fault; catches: string[] }[] = [
   { fault: { name: 'ussd-get-accepted' }, catches: ['gateway.ussd.ussd-menu.post-only'] },
 ];
 
-describe('gateway suite', () => {
+describe('gateway suite', { timeout: 180_000 }, () => {
   it('passes the reference simulator: no failing check, exit 0, all four reports', async () => {
     const dir = tmp();
     const result = await cli(['--out', dir, '--quiet']);

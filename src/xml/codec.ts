@@ -348,13 +348,14 @@ function lex(text: string, maxDepth: number): { declaration?: XmlDeclaration; un
     i = m[0].length;
   }
   const openTags: Array<{ name: string; at: number }> = [];
+  const next: Next = { amp: -2, lt: -2, cdEnd: -2 };
   let rootClosed = false;
   let rootSeen = false;
   const n = text.length;
   while (i < n) {
     const lt = text.indexOf('<', i);
     const end = lt < 0 ? n : lt;
-    if (end > i) checkText(text, i, end, openTags.length);
+    if (end > i) checkText(text, i, end, openTags.length, next);
     if (lt < 0) break;
     const c = text.charCodeAt(lt + 1);
     if (c === 0x21 /* ! */) {
@@ -419,7 +420,7 @@ function lex(text: string, maxDepth: number): { declaration?: XmlDeclaration; un
           `the element name "${m[0]}" is refused (reserved in JavaScript); no MSE document uses it`,
         );
       rootSeen = true;
-      i = scanTagRest(text, lt + 1 + m[0].length);
+      i = scanTagRest(text, lt + 1 + m[0].length, next);
       if (text.charCodeAt(i - 2) === 0x2f /* / */) {
         if (openTags.length === 0) rootClosed = true;
       } else {
@@ -439,7 +440,7 @@ function lex(text: string, maxDepth: number): { declaration?: XmlDeclaration; un
 }
 
 /** Scans attributes up to the end of a start tag; returns the index after '>'. */
-function scanTagRest(text: string, from: number): number {
+function scanTagRest(text: string, from: number, next: Next): number {
   let i = from;
   const n = text.length;
   for (;;) {
@@ -468,9 +469,9 @@ function scanTagRest(text: string, from: number): number {
       throw malformed(text, i, `the value of attribute ${clip(m[0], 30)} must be quoted`);
     const close = text.indexOf(q === 0x22 ? '"' : "'", i + 1);
     if (close < 0) throw malformed(text, i, `the value of attribute ${clip(m[0], 30)} is never closed`);
-    const lt = text.indexOf('<', i + 1);
+    const lt = nextOf(text, next, 'lt', '<', i + 1);
     if (lt >= 0 && lt < close) throw malformed(text, lt, 'write &lt; for "<" in an attribute value');
-    checkReferences(text, i + 1, close);
+    checkReferences(text, i + 1, close, next);
     i = close + 1;
     const after = text.charCodeAt(i);
     if (i < n && !isSpace(after) && after !== 0x3e && after !== 0x2f)
@@ -478,11 +479,29 @@ function scanTagRest(text: string, from: number): number {
   }
 }
 
+/**
+ * The next position of a few needles, cached: the lexer asks with ever-increasing offsets, so one
+ * indexOf per needle serves many questions and the pass stays linear (an unbounded indexOf per text
+ * segment would be quadratic on documents without the needle).
+ */
+interface Next {
+  amp: number;
+  lt: number;
+  cdEnd: number;
+}
+
+function nextOf(text: string, cache: Next, key: keyof Next, needle: string, from: number): number {
+  const pos = cache[key];
+  if (pos === -1 || pos >= from) return pos;
+  cache[key] = text.indexOf(needle, from);
+  return cache[key];
+}
+
 function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d;
 }
 
-function checkText(text: string, from: number, to: number, depth: number): void {
+function checkText(text: string, from: number, to: number, depth: number, next: Next): void {
   if (depth === 0) {
     const segment = text.slice(from, to);
     if (!whitespaceOnly.test(segment)) {
@@ -495,14 +514,14 @@ function checkText(text: string, from: number, to: number, depth: number): void 
     }
     return;
   }
-  const cdEnd = text.indexOf(']]>', from);
+  const cdEnd = nextOf(text, next, 'cdEnd', ']]>', from);
   if (cdEnd >= 0 && cdEnd < to) throw malformed(text, cdEnd, '"]]>" is not allowed in text; write ]]&gt;');
-  checkReferences(text, from, to);
+  checkReferences(text, from, to, next);
 }
 
 /** Only the five predefined entities and references to legal characters are accepted. */
-function checkReferences(text: string, from: number, to: number): void {
-  let amp = text.indexOf('&', from);
+function checkReferences(text: string, from: number, to: number, next: Next): void {
+  let amp = nextOf(text, next, 'amp', '&', from);
   while (amp >= 0 && amp < to) {
     referenceRe.lastIndex = amp;
     const m = referenceRe.exec(text);
@@ -528,6 +547,6 @@ function checkReferences(text: string, from: number, to: number): void {
           `the character reference ${clip(m[0], 20)} names a character XML 1.0 does not allow`,
         );
     }
-    amp = text.indexOf('&', referenceRe.lastIndex);
+    amp = nextOf(text, next, 'amp', '&', referenceRe.lastIndex);
   }
 }

@@ -4,6 +4,7 @@ import { Status } from '../../src/simulator/status.ts';
 import { loadSpec } from '../../src/spec/load.ts';
 import type { Mode, Service } from '../../src/spec/types.ts';
 import { invalidSamples } from '../../src/spec/values.ts';
+import { validateXml } from '../../src/xml/validate.ts';
 import { type ParsedResponse, query, readMse, startReceiver } from './helpers.ts';
 
 // Every partner-to-MSE API service of spec/, in every mode: new service entries are covered by data alone.
@@ -47,7 +48,9 @@ async function call(params: Record<string, string>): Promise<ParsedResponse> {
   const res = await fetch(`${sim.url}/MSE/api?${query(params)}`);
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toBe('text/xml; charset=UTF-8');
-  return readMse(await res.text());
+  const text = await res.text();
+  expect(validateXml(text, 'mse-response').ok, text).toBe(true);
+  return readMse(text);
 }
 
 /** The outputs of a successful execution response against the service entry. */
@@ -111,6 +114,7 @@ describe.each(apiServices.map((s) => [s.id, s] as const))('%s', (_id, service) =
     expect(receipt.method).toBe('POST');
     expect(receipt.target).toMatch(/^\/receipt\?userid=mse&pwd=mse-secret$/);
     expect(receipt.headers['content-type']).toBe('text/xml; charset=UTF-8');
+    expect(validateXml(receipt.body, 'mse-response').ok).toBe(true);
     const delivered = readMse(receipt.body.toString('utf8'));
     expect(delivered.transactionId).toBe(r.transactionId);
     expectOutputs(service, delivered, params);

@@ -91,11 +91,13 @@ export function configFromSimulator(
 
 /** Timeouts for the embedded simulator: it answers in milliseconds, so the run need not wait long. */
 const EMBEDDED_TIMEOUTS: RunConfig['timeouts'] = {
-  requestMs: 5_000,
-  syncMs: 10_000,
-  receiptMs: 5_000,
+  // Waits end as soon as the event comes, so generous deadlines cost nothing on a healthy run and keep a
+  // loaded machine (parallel CI jobs) from turning slowness into failures. Only quietMs is always spent.
+  requestMs: 15_000,
+  syncMs: 20_000,
+  receiptMs: 15_000,
   quietMs: 800,
-  redeliveryMs: 5_000,
+  redeliveryMs: 15_000,
 };
 
 /** Is anything answering HTTP at the target? A connection error means exit code 3. */

@@ -162,9 +162,10 @@ export async function handleApi(
     );
   }
 
-  const params: Record<string, string> = {};
+  // No prototype: parameter names such as __proto__ or toString are data here.
+  const params = Object.create(null) as Record<string, string>;
   try {
-    for (const [name, value] of readQuery(rawQuery)) if (!(name in params)) params[name] = value;
+    for (const [name, value] of readQuery(rawQuery)) if (!Object.hasOwn(params, name)) params[name] = value;
     if (req.method === 'POST') {
       const body = await readBody(req, ctx.maxBodyBytes);
       const type = mediaType(req.headers['content-type']);

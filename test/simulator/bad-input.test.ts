@@ -68,7 +68,9 @@ describe('bad input gets the documented error and the server keeps serving', () 
     const { pwd: _p, ...rest } = good;
     const r = readMse(
       await (
-        await fetch(`${sim.url}/MSE/api?${query({ ...rest, password: 'senha', FOO: 'bar', zzz: '1' })}`)
+        await fetch(
+          `${sim.url}/MSE/api?${query({ ...rest, password: 'senha', FOO: 'bar', zzz: '1' })}&__proto__=x&toString=y&constructor=z`,
+        )
       ).text(),
     );
     expect(r.statusCode).toBe(Status.ok);

@@ -9,7 +9,7 @@
  * (whose `parse()` alone silently accepts malformed XML). Every value stays a string.
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { CharsetError, clip, decodeXmlBytes, detectBom } from '../charset/encoding.ts';
+import { CharsetError, clip, decodeXmlBytes } from '../charset/encoding.ts';
 
 export type XmlErrorCode =
   | 'MSE_XML_MALFORMED'
@@ -148,17 +148,17 @@ function parseUnsafe(input: Buffer | Uint8Array | string, options: ParseOptions)
     text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
   } else {
     const bytes = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-    const bom = detectBom(bytes);
-    const asciiCompatible = !bom || bom.encoding === 'UTF-8';
-    // Declarations are ASCII, so they can be found before decoding in every ASCII-compatible encoding.
-    if (asciiCompatible && bytes.includes('<!')) refuseDeclarations(bytes.toString('latin1'));
+    // Declarations are ASCII, so they can be found before decoding in every ASCII-compatible
+    // encoding; UTF-16 documents are searched again once decoded.
+    if (bytes.includes('<!')) refuseDeclarations(bytes.toString('latin1'));
+    let encoding: string;
     try {
-      text = decodeXmlBytes(bytes).text;
+      ({ text, encoding } = decodeXmlBytes(bytes));
     } catch (e) {
       if (e instanceof CharsetError) throw new XmlError('MSE_XML_ENCODING', e.message);
       throw e;
     }
-    if (!asciiCompatible) refuseDeclarations(text);
+    if (encoding.startsWith('UTF-16')) refuseDeclarations(text);
   }
   // XML 1.0 section 2.11: line ends are normalised to LF before parsing.
   if (text.includes('\r')) text = text.replace(/\r\n?/g, '\n');

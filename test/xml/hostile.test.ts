@@ -88,6 +88,10 @@ describe('DOCTYPE is refused wherever it hides', () => {
       Buffer.from([0xfe, 0xff]),
       Buffer.from('<!DOCTYPE a><a/>', 'utf16le').swap16(),
     ]),
+    'in UTF-16LE without a BOM': Buffer.from(
+      '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE a><a/>',
+      'utf16le',
+    ),
     'a bare ENTITY declaration': '<a><!ENTITY x "y"></a>',
     'after the root': '<a/><!DOCTYPE a>',
     'inside the root': '<a><!DOCTYPE a></a>',

@@ -115,7 +115,7 @@ export function definitions(env: PartnerEnv): CheckDefinition[] {
       rule: 'ussd.utf-8',
       judge: (ctx: CheckContext, a) => {
         const at = firstInvalidUtf8(a.body);
-        ctx.check(a.body.length > 0, 'the answer has no body, so no command');
+        ctx.check(a.status === 200 && a.body.length > 0, `no command came to judge: ${describeAnswer(a)}`);
         ctx.check(at < 0, `the answer is not UTF-8: invalid byte at offset ${at}`);
         const declared = /^<\?xml[^>]*encoding=["']([^"']+)["']/.exec(a.body.toString('latin1'))?.[1];
         ctx.check(

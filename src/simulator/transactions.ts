@@ -38,6 +38,8 @@ export interface TransactionTimeline {
   execution?: { statusCode: number; errorMessage?: string; parameters: { name: string; value: string }[] };
   delivery: DeliveryState;
   deliveries: DeliveryAttempt[];
+  /** USSD: every page the platform made of the command (a menu beyond pageChars has several). */
+  pages?: string[];
   /** USSD: the screens shown to the subscriber, in order. */
   screens?: { at: string; page: number; pages: number; text: string }[];
   /** USSD events: the partner's reply and whether it is a valid command. */

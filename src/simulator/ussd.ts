@@ -278,6 +278,7 @@ export function applyCommand(ctx: SimContext, t: TransactionTimeline, accepted: 
     ctx.ussd.byMsisdn.set(msisdn, session);
   }
   session.pages = command.type === 'menu' ? paginate(ctx, command) : [command.content ?? ''];
+  t.pages = session.pages;
   session.page = 0;
   session.indexes = command.options.map((o) => o.index);
   session.awaiting = command.type === 'menu' ? 'menu' : command.type === 'input' ? 'input' : 'nothing';

@@ -217,6 +217,8 @@ describe('USSD (6.4.18-6.4.23)', () => {
       .filter((x) => x.kind === 'ussd-command')
       .at(-1)!;
     expect(t.screens?.[0]?.pages).toBe(2);
+    expect(t.pages).toHaveLength(2);
+    expect(t.pages![1]).toMatch(/^2\. This is the second menu item\.\n/);
     expect(await post(menu().replace('<index>4</index>', '<index>9</index>'))).toBe('12');
     const limit = spec.protocol.ussd.limits.find((l) => l.name === 'subtitle')!.limited;
     expect(await post(menu().replace('This is the forth menu item.', 'x'.repeat(limit + 1)))).toBe('12');

@@ -143,3 +143,21 @@ describe('partner suite against broken partners', () => {
       console.log(`${c.fault}: ${failing.length} failing checks: ${failing.sort().join(' ')}`);
     });
 });
+
+describe('strictness on the partner role', () => {
+  it('reports a broken SHOULD as non-strict, and as a failure only under --strict', async () => {
+    const partner = await startBrokenPartner('accepts-wrong-credentials', CREDENTIALS);
+    try {
+      const lenient = await executeChecks(partnerRun(partner.url, { credentials: CREDENTIALS }));
+      const strict = await executeChecks(
+        partnerRun(partner.url, { credentials: CREDENTIALS }, { strict: true }),
+      );
+      const id = 'partner.security.credentials.wrong-refused.receipt';
+      expect(lenient.get(id)?.verdict).toBe('non-strict');
+      expect(strict.get(id)?.verdict).toBe('fail');
+      expect([...lenient.values()].filter((r) => r.verdict === 'fail')).toEqual([]);
+    } finally {
+      await partner.close();
+    }
+  });
+});

@@ -270,6 +270,8 @@ export interface ApiCall {
   /** Mode as sent (either spelling); null to leave it out. Default preferredMode(service). */
   mode?: string | null;
   method?: 'GET' | 'POST';
+  /** POST with the parameters in the query string and an empty body (callers in the field do). */
+  bodyInQuery?: boolean;
   /** Control parameter overrides: null leaves one out. */
   profile?: string | null;
   password?: string | null;
@@ -299,7 +301,7 @@ export async function callApi(ctx: Recorder, call: ApiCall): Promise<Answer> {
   const method = call.method ?? 'GET';
   const timeoutMs = call.timeoutMs ?? (mode === 'sync' ? timeouts.syncMs : timeouts.requestMs);
   const sent =
-    method === 'GET'
+    method === 'GET' || call.bodyInQuery
       ? await send({ method, url: `${url}?${query}`, timeoutMs })
       : await send({
           method,

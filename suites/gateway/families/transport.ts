@@ -39,6 +39,14 @@ export function definitions(): CheckDefinition[] {
         { skipReason },
       ),
       define(
+        meta(F, 'transport.post-query', { service, mode }),
+        async (ctx) => {
+          const a = await callApi(ctx, { service, method: 'POST', mode, bodyInQuery: true });
+          expectAccepted(ctx, a, 'a valid request sent by POST with its parameters in the query string');
+        },
+        { skipReason },
+      ),
+      define(
         meta(F, 'transport.content-type', { service, mode }),
         async (ctx) => {
           const a = await callApi(ctx, { service, mode });

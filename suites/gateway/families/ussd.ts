@@ -133,6 +133,32 @@ export function definitions(): CheckDefinition[] {
         o,
       ),
       define(
+        meta(F, 'ussd.head.extra-elements', { service, mode }),
+        async (ctx) => {
+          // The head fields only the 6.4.18 example shows: accepted, not refused.
+          const body = ussdBody(service).replace(
+            '</head>',
+            '<billingcode>DH2010</billingcode>\n<ctn_billing>1191000000</ctn_billing>\n<content_description>Teste</content_description>\n<transaction_info>Implementacao de teste</transaction_info>\n</head>',
+          );
+          const a = await callRaw(
+            ctx,
+            {
+              method: 'POST',
+              path: spec.protocol.endpoints.ussd,
+              headers: { 'content-type': 'text/xml; charset=UTF-8' },
+              body,
+            },
+            'USSD command with the extra head elements of the 6.4.18 example',
+          );
+          expectAccepted(
+            ctx,
+            a,
+            'a USSD command with billingcode, ctn_billing, content_description and transaction_info',
+          );
+        },
+        o,
+      ),
+      define(
         meta(F, 'ussd.post-only', { service, mode }),
         async (ctx) => {
           const a = await callUssd(ctx, service, { method: 'GET' });

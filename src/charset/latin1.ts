@@ -11,6 +11,7 @@ import {
   clip,
   contentTypeCharset,
   decodeBytes,
+  encodingMismatch,
   hex,
   toCharset,
 } from './encoding.ts';
@@ -177,4 +178,29 @@ export function parseFormBody(body: Uint8Array, contentType?: string): Array<[st
   const charset = label === undefined ? 'UTF-8' : toCharset(label);
   // latin1 maps each byte to one character, so no byte is lost before percent-decoding.
   return decodeQuery(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('latin1'), charset);
+}
+
+/**
+ * Says how a percent-encoded query contradicts the charset it should be in, or undefined when it
+ * is consistent. Under ISO-8859-1 (SMS MO, 6.4.5.1) every byte string decodes, so the lie is found
+ * by a heuristic: a value whose bytes are valid UTF-8 with multi-byte sequences was almost surely
+ * encoded as UTF-8 ("%C3%A7" for ç, read as "Ã§"). Under UTF-8, invalid sequences are reported.
+ */
+export function queryEncodingMismatch(raw: string, charset: Charset): string | undefined {
+  const q = raw.startsWith('?') ? raw.slice(1) : raw;
+  for (const segment of q.split('&')) {
+    if (segment === '') continue;
+    const eq = segment.indexOf('=');
+    const name = eq < 0 ? segment : segment.slice(0, eq);
+    let bytes: Buffer;
+    try {
+      bytes = percentDecodeBytes(eq < 0 ? '' : segment.slice(eq + 1), charset);
+    } catch (e) {
+      if (e instanceof CharsetError) return `parameter ${clip(name, 20)}: ${e.message}`;
+      throw e;
+    }
+    const problem = encodingMismatch(bytes, charset);
+    if (problem) return `parameter ${clip(name, 20)}: ${problem.replace(/^declared /, 'expected ')}`;
+  }
+  return undefined;
 }

@@ -2,6 +2,9 @@
  * Charset helpers: byte-exact ISO-8859-1 and UTF-8 percent-encoding (SMS MO is ISO-8859-1, 6.4.5.1;
  * XML bodies are UTF-8, 6.1 / 6.4.1.1 / 6.4.7.1) and detection of encoding declarations that lie.
  */
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -12,7 +15,9 @@ import {
   encodeQuery,
   encodingMismatch,
   parseFormBody,
+  queryEncodingMismatch,
 } from '../../src/charset/latin1.ts';
+import { projectRoot } from '../../src/spec/load.ts';
 
 const portuguese = 'Promoção válida até amanhã: pão, avô, você, ação, João';
 
@@ -179,6 +184,23 @@ describe('charset helpers on arbitrary bytes', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('queryEncodingMismatch (SMS MO must be ISO-8859-1, 6.4.5.1)', () => {
+  const text = (name: string) =>
+    readFileSync(join(projectRoot, 'fixtures', 'edge', 'text', name), 'latin1').trim();
+
+  it('accepts the Latin-1 fixture and flags the UTF-8 one, naming TEXT', () => {
+    expect(queryEncodingMismatch(text('portuguese-latin1.query'), 'ISO-8859-1')).toBeUndefined();
+    expect(queryEncodingMismatch(text('portuguese-utf8.query'), 'ISO-8859-1')).toMatch(
+      /^parameter TEXT: .*UTF-8/,
+    );
+    expect(queryEncodingMismatch(text('portuguese-utf8.query'), 'UTF-8')).toBeUndefined();
+    expect(queryEncodingMismatch(text('portuguese-latin1.query'), 'UTF-8')).toMatch(
+      /^parameter TEXT: .*not valid UTF-8/,
+    );
+    expect(queryEncodingMismatch('ANUM=1191000000&TEXT=plain+ascii', 'ISO-8859-1')).toBeUndefined();
   });
 });
 

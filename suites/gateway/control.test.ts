@@ -1,4 +1,4 @@
 import { registerChecks } from '../../src/runner/register.ts';
-import { definitions } from './families/control.ts';
+import { families } from './families/index.ts';
 
-registerChecks(definitions());
+registerChecks(families.control!());

@@ -247,7 +247,11 @@ export async function runPartner(
     });
     if (values.bundle && result.report) {
       const path = resolve(values.bundle);
-      const rules = [...loadSpec().rules.values()].filter((r) => r.tags.includes('partner'));
+      // The matrix lists every rule a check cites, and every partner rule, covered or not, with its text.
+      const cited = new Set(result.report.checks.map((c) => c.rule));
+      const rules = [...loadSpec().rules.values()].filter(
+        (r) => r.tags.includes('partner') || cited.has(r.id),
+      );
       await writeBundle(path, { report: result.report, config: runConfig, secrets: context.secrets, rules });
       const check = await verifyBundle(path);
       if (!values.quiet)

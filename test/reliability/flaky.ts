@@ -13,6 +13,8 @@ export interface GatewayRunVerdicts {
   code: number;
   ms: number;
   verdicts: Map<string, string>;
+  /** The message of every check whose verdict is not pass (what decided it). */
+  messages: Map<string, string>;
 }
 
 /** One full gateway run (embedded simulator, JSON report); the verdict of every check by id. */
@@ -21,7 +23,16 @@ export async function gatewayVerdicts(): Promise<GatewayRunVerdicts> {
   try {
     const run = await runCli(['gateway', '--report', 'json', '--out', out, '--quiet']);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as RunReport;
-    return { code: run.code, ms: run.ms, verdicts: new Map(report.checks.map((c) => [c.id, c.verdict])) };
+    return {
+      code: run.code,
+      ms: run.ms,
+      verdicts: new Map(report.checks.map((c) => [c.id, c.verdict])),
+      messages: new Map(
+        report.checks
+          .filter((c) => c.verdict !== 'pass')
+          .map((c) => [c.id, String(c.message ?? '').slice(0, 300)]),
+      ),
+    };
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
@@ -31,7 +42,7 @@ export interface FlakinessResult {
   runs: number;
   checks: number;
   /** Check ids whose verdict was not the same in every run, with the verdicts seen. */
-  differing: { id: string; verdicts: Record<string, number> }[];
+  differing: { id: string; verdicts: Record<string, number>; message?: string }[];
   codes: number[];
   runMs: number[];
 }
@@ -55,7 +66,10 @@ export async function flakiness(runs: number, parallel = 1): Promise<FlakinessRe
       const v = r.verdicts.get(id) ?? 'absent';
       seen[v] = (seen[v] ?? 0) + 1;
     }
-    if (Object.keys(seen).length > 1) differing.push({ id, verdicts: seen });
+    if (Object.keys(seen).length > 1) {
+      const message = results.map((r) => r.messages.get(id)).find((m) => m);
+      differing.push({ id, verdicts: seen, ...(message ? { message } : {}) });
+    }
   }
   return {
     runs: results.length,

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,7 @@ import type { RunReport } from '../../reporters/model.ts';
 import { runPartner } from '../../src/cli/partner.ts';
 import { verifyCommand } from '../../src/cli/verify.ts';
 import { startReferencePartner } from '../../src/partner/reference.ts';
+import { projectRoot } from '../../src/spec/load.ts';
 import { type BrokenPartner, startBrokenPartner } from './broken.ts';
 
 const PASSWORD = 'cli-partner-secret-9';
@@ -83,6 +85,35 @@ describe('mse-conformance partner', () => {
       expect(report.checks.some((c) => c.family === 'receipts')).toBe(false);
     } finally {
       await partner.close();
+    }
+  });
+
+  it('--serve runs the reference partner until SIGINT, then exits 0', async () => {
+    const child = spawn(
+      process.execPath,
+      [join(projectRoot, 'bin', 'mse-conformance.js'), 'partner', '--serve', '--port', '0'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString('utf8');
+          const m = /reference partner at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+          if (m) resolve(m[1]!);
+        });
+        child.once('exit', (code) => reject(new Error(`exited ${code} before listening: ${out}`)));
+      });
+      const res = await fetch(`${url}/mo/sms?TEXT=Ol%E1&ID=1&BNUM=3301`);
+      expect(res.status).toBe(200);
+      expect(await (await fetch(`${url}/inbox`)).text()).toContain('Olá');
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
     }
   });
 

@@ -6,7 +6,7 @@
 
 import type { RunReport } from '../../reporters/model.ts';
 import { send } from '../client/http.ts';
-import { type Listener, startListener } from '../listener/index.ts';
+import { defaultUssdAnswer, type Listener, startListener } from '../listener/index.ts';
 import {
   type CommonValues,
   checkTargetUrl,
@@ -183,11 +183,19 @@ export async function gatewayRun(
 
   let listener: Listener | undefined;
   let sim: { close(): Promise<void> } | undefined;
+  let ussdProfiles: RunConfig['profiles'] = config.profiles;
   try {
     try {
+      // The reply to a USSD event is a command of the partner's own USSD profile (6.4.21); the embedded
+      // simulator's profiles are only known once it runs, so the profile is looked up per event.
+      const ussdProfile = () => {
+        const id = loadSpec().services.find((sv) => sv.kind === 'ussd-command' && ussdProfiles[sv.id])?.id;
+        return id ? ussdProfiles[id] : undefined;
+      };
       listener = await startListener({
         host: config.listener.host ?? '127.0.0.1',
         port: config.listener.port ?? 0,
+        ussdAnswer: (event) => defaultUssdAnswer(event, ussdProfile()?.profile, ussdProfile()?.password),
         ...(config.listener.publicUrl ? { publicUrl: config.listener.publicUrl } : {}),
       });
     } catch (error) {
@@ -222,6 +230,7 @@ export async function gatewayRun(
         return { code: ExitCode.Unreachable };
       }
     }
+    ussdProfiles = runConfig.profiles;
     const context: RunContext = {
       role: 'gateway',
       strict,

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { buildUssdRequest } from '../xml/ussd.ts';
 
 export type DeliveryKind = 'receipt' | 'sms-mo' | 'mms-mo' | 'wib-mo' | 'ussd-event' | 'other';
 
@@ -91,7 +92,7 @@ export interface ListenerOptions {
   /** Largest body accepted, in bytes; larger bodies are answered 413. */
   maxBodyBytes?: number;
   /** Answer to a USSD event when no rule says otherwise: a valid ussd_message_request command (6.4.21-6.4.23). */
-  ussdAnswer?: () => string;
+  ussdAnswer?: (event: Buffer) => string;
 }
 
 export interface Listener {
@@ -109,22 +110,22 @@ export interface Listener {
   close(): Promise<void>;
 }
 
-/** Default USSD answer: a notify command, the simplest valid command a partner may send back. */
-export function defaultUssdAnswer(): string {
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    '<ussd_message_request>',
-    '  <head>',
-    '    <mode>async</mode>',
-    '  </head>',
-    '  <command>',
-    '    <notify>',
-    '      <content>Thank you</content>',
-    '    </notify>',
-    '  </command>',
-    '</ussd_message_request>',
-    '',
-  ].join('\n');
+/**
+ * Default answer to a USSD event: a notify command (6.4.20), the simplest valid reply a partner may send,
+ * addressed to the event's subscriber and short code. `profile`/`password` are the partner's USSD profile.
+ */
+export function defaultUssdAnswer(event: Buffer, profile = 'partner', password = 'partner'): string {
+  const text = event.toString('utf8');
+  return buildUssdRequest({
+    head: {
+      profile,
+      password,
+      msisdn: /<msisdn>\s*([^<\s]*)\s*<\/msisdn>/.exec(text)?.[1] ?? '',
+      shortCode: /<short_code>\s*([^<\s]*)\s*<\/short_code>/.exec(text)?.[1] ?? '',
+      mode: 'async',
+    },
+    command: { type: 'notify', content: 'Obrigado' },
+  });
 }
 
 function kindOf(method: string, path: string): DeliveryKind {
@@ -360,7 +361,7 @@ export async function startListener(options: ListenerOptions = {}): Promise<List
             }
           }
           let answer =
-            rule?.body ?? (kind === 'ussd-event' ? (options.ussdAnswer ?? defaultUssdAnswer)() : 'OK');
+            rule?.body ?? (kind === 'ussd-event' ? (options.ussdAnswer ?? defaultUssdAnswer)(body) : 'OK');
           let type = rule?.contentType ?? (kind === 'ussd-event' ? 'text/xml; charset=UTF-8' : 'text/plain');
           if (kind === 'other') {
             answer = '';

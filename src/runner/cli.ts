@@ -11,6 +11,7 @@ import { loadSpec } from '../spec/load.ts';
 import {
   DEFAULT_SUBSCRIBERS,
   DEFAULT_TIMEOUTS,
+  expectationFor,
   loadConfig,
   loadExpectations,
   type RunConfig,
@@ -143,6 +144,11 @@ export async function execute(options: ExecuteOptions): Promise<{ code: number; 
     for (const line of reporters.formatSummaryLines(report)) out(line);
     for (const e of outcome.errors) out(`error outside any check: ${e}`);
   }
+  // An expectation that matches no check of this run is stale (renamed check, or filtered out): say so.
+  if (!values.quiet)
+    for (const pattern of expectations.keys())
+      if (!outcome.checks.some((c) => expectationFor(new Map([[pattern, '']]), c.id) !== undefined))
+        out(`warning: the expectations file lists ${pattern}, which matches no check of this run`);
   const outDir = values.out ? resolve(values.out) : undefined;
   if (outDir && formats.length) {
     const written = await reporters.writeReports(report, formats, outDir, context.secrets);

@@ -89,6 +89,7 @@ function needCommand(
 
 export function definitions(env: PartnerEnv): CheckDefinition[] {
   const skip = missingEndpoint(env, 'ussd');
+  // `limited` is inclusive: errata.ussd-limits-table-vs-text.
   const limits = new Map(env.spec.protocol.ussd.limits.map((l) => [l.name, l.limited]));
   const reserved = env.spec.protocol.ussd.reservedIndexes;
   const menu = serviceById(env, 'USSD_MENU');
@@ -151,8 +152,8 @@ export function definitions(env: PartnerEnv): CheckDefinition[] {
         const reply = needCommand(ctx, r, errors, ['menu']);
         const n = charLength(reply.title ?? '');
         ctx.check(
-          n < limits.get('title')!,
-          `the menu title has ${n} characters; the limit is under ${limits.get('title')}`,
+          n <= limits.get('title')!,
+          `the menu title has ${n} characters; the limit is ${limits.get('title')}`,
         );
       },
     },
@@ -160,10 +161,10 @@ export function definitions(env: PartnerEnv): CheckDefinition[] {
       rule: 'ussd.limits.subtitle',
       judge: (ctx: CheckContext, _a, r, errors) => {
         const reply = needCommand(ctx, r, errors, ['menu']);
-        const long = reply.options.filter((o) => charLength(o.subtitle) >= limits.get('subtitle')!);
+        const long = reply.options.filter((o) => charLength(o.subtitle) > limits.get('subtitle')!);
         ctx.check(
           long.length === 0,
-          `option ${long.map((o) => o.index).join(', ')} has ${long.map((o) => charLength(o.subtitle)).join(', ')} characters; the limit is under ${limits.get('subtitle')}`,
+          `option ${long.map((o) => o.index).join(', ')} has ${long.map((o) => charLength(o.subtitle)).join(', ')} characters; the limit is ${limits.get('subtitle')}`,
         );
       },
     },
@@ -172,8 +173,8 @@ export function definitions(env: PartnerEnv): CheckDefinition[] {
       judge: (ctx: CheckContext, _a, r, errors) => {
         const reply = needCommand(ctx, r, errors, ['menu']);
         ctx.check(
-          reply.options.length < limits.get('options')!,
-          `the menu has ${reply.options.length} options; the limit is under ${limits.get('options')}`,
+          reply.options.length <= limits.get('options')!,
+          `the menu has ${reply.options.length} options; the limit is ${limits.get('options')}`,
         );
       },
     },

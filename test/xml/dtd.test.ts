@@ -398,6 +398,20 @@ describe('hand-made documents: derived validator and libxml2 agree', () => {
       ]);
   });
 
+  it('names repeated elements by position in error paths', () => {
+    const r = validateXml(
+      m(
+        `<profile>p</profile><parameters>${item('A', '1')}<param-item><param-value>1</param-value></param-item></parameters>`,
+      ),
+      'mse-response',
+    );
+    expect(r.ok).toBe(false);
+    if (!r.ok)
+      expect(r.errors[0]).toMatch(
+        /^\/mse-response\/parameters\/param-item\[2\]: <param-value> is not allowed as the first child/,
+      );
+  });
+
   it('keeps a 19-digit transaction-id a string, digit for digit', () => {
     const r = readMseResponse(
       m(

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { maskSecrets } from '../secrets.ts';
 import type { Service } from '../spec/types.ts';
 import { charLength, checkInputValue } from '../spec/values.ts';
 import { childElements, findChild, findChildren, textOf, type XmlElement } from '../xml/codec.ts';
@@ -500,7 +501,8 @@ export async function ussdEvent(
     t.reply = {
       valid: false,
       problem: `status ${accepted.statusCode}: ${accepted.errorMessage}`,
-      body: clipText(answer.body.toString('utf8'), 2000),
+      // The partner's reply carries its profile password in <password>: never shown.
+      body: clipText(maskSecrets(answer.body.toString('utf8')), 2000),
     };
   } else {
     t.reply = {

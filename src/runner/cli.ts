@@ -122,6 +122,7 @@ export async function execute(options: ExecuteOptions): Promise<{ code: number; 
     context,
     expectations,
     testTimeoutMs: options.testTimeoutMs,
+    ...(context.config.concurrency ? { concurrency: context.config.concurrency } : {}),
     ...(values.quiet ? {} : { progress: out }),
   });
   const report: RunReport = {

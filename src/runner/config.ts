@@ -20,6 +20,8 @@ export interface RunConfig {
   version: 1;
   target?: string;
   strict?: boolean;
+  /** Checks in flight at once per worker (default 64). */
+  concurrency?: number;
   timeouts: { requestMs: number; syncMs: number; receiptMs: number; quietMs: number; redeliveryMs: number };
   subscribers: string[];
   profiles: Record<string, ProfileEntry>;

@@ -21,6 +21,7 @@ import {
   type Pairs,
   preferredMode,
   queryInputs,
+  sampleValue,
   spec,
   validParams,
   withParam,
@@ -120,23 +121,34 @@ export function definitions(): CheckDefinition[] {
           ),
         );
       }
-      if (
-        input.requiredWhen &&
-        spec.rules.has(ids.requiredWhen) &&
-        validParams(service).some(([n]) => n === input.name)
-      )
+      const when = input.requiredWhen;
+      if (when && spec.rules.has(ids.requiredWhen)) {
+        // The trigger set to a value that asks for the input (the first listed, or its sample).
+        const trigger = when.equals?.[0] ?? sampleValue(service, when.input);
+        const asked = () => completeParams(service, withParam(validParams(service), when.input, trigger));
         defs.push(
           define(
             meta(F, ids.requiredWhen, { service, mode, variant: 'missing' }),
             async (ctx) =>
               expectRefused(
                 ctx,
-                await callApi(ctx, call(base())),
-                `a request without ${input.name} although ${input.requiredWhen?.input} asks for it`,
+                await callApi(ctx, call(withParam(asked(), input.name, undefined))),
+                `a request with ${when.input}=${trigger} but without ${input.name}`,
+              ),
+            o,
+          ),
+          define(
+            meta(F, ids.requiredWhen, { service, mode, variant: 'present' }),
+            async (ctx) =>
+              expectAccepted(
+                ctx,
+                await callApi(ctx, call(asked())),
+                `a request with ${when.input}=${trigger} and ${input.name}`,
               ),
             o,
           ),
         );
+      }
       for (const s of insideSamples(input)) {
         const rule = ids[s.constraint];
         if (!spec.rules.has(rule)) continue;

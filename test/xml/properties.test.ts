@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { projectRoot } from '../../src/spec/load.ts';
 import { parseXml, XmlError } from '../../src/xml/codec.ts';
 import { buildMmsMoRequest, decodeMms, encodeMms, readMmsMoRequest } from '../../src/xml/mms-mo.ts';
 import { buildMseResponse, type MseResponse, readMseResponse } from '../../src/xml/mse-response.ts';
@@ -126,6 +129,40 @@ describe('fuzzing the codec and validators', () => {
         if (!r.ok) expect(r.errors.length).toBeGreaterThan(0);
       }),
       { numRuns: 1500 },
+    );
+  });
+
+  it('the readers throw nothing but XmlError on damaged documents of their own type', () => {
+    const fixtures = [
+      '6.4.1.1-receipt.xml',
+      '6.4.18-command.xml',
+      '6.4.22-event.xml',
+      '6.4.7.1-mo-request.xml',
+    ].map((f) => readFileSync(join(projectRoot, 'fixtures', 'document', f)));
+    const readers = [readMseResponse, readUssdRequest, readUssdResponse, readMmsMoRequest];
+    const damaged = fc
+      .tuple(fc.nat(3), fc.nat(), fc.nat(40), fc.constantFrom(...fragments))
+      .map(([which, at, cut, insert]) => {
+        const b = fixtures[which]!;
+        const i = at % b.length;
+        return {
+          which,
+          bytes: Buffer.concat([
+            b.subarray(0, i),
+            Buffer.from(insert),
+            b.subarray(Math.min(b.length, i + cut)),
+          ]),
+        };
+      });
+    fc.assert(
+      fc.property(damaged, ({ which, bytes }) => {
+        try {
+          readers[which]!(bytes);
+        } catch (e) {
+          if (!(e instanceof XmlError)) throw e;
+        }
+      }),
+      { numRuns: 2000 },
     );
   });
 });

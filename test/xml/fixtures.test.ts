@@ -89,8 +89,13 @@ describe('XML fixtures: derived validator agrees with libxml2', () => {
   it('reports the agreement counts', () => {
     // Printed for the record (the figures go into the report); the per-file tests above assert.
     console.log(`xml fixtures: ${JSON.stringify(tally)} of ${files.length} files`);
-    expect(tally.validBoth + tally.invalidBoth + tally.malformedBoth + tally.doctypeRefused + tally.skipped + tally.strict).toBe(
-      files.length,
-    );
+    expect(
+      tally.validBoth +
+        tally.invalidBoth +
+        tally.malformedBoth +
+        tally.doctypeRefused +
+        tally.skipped +
+        tally.strict,
+    ).toBe(files.length);
   });
 });

@@ -2,7 +2,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-export const xmllintPath = ['/usr/bin/xmllint', '/usr/local/bin/xmllint'].find((p) => existsSync(p)) ?? 'xmllint';
+export const xmllintPath =
+  ['/usr/bin/xmllint', '/usr/local/bin/xmllint'].find((p) => existsSync(p)) ?? 'xmllint';
 
 export interface XmllintResult {
   /** 0 valid, 1 not well-formed (or unreadable), 3/4 invalid against the DTD. */

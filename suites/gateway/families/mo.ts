@@ -336,6 +336,28 @@ export function definitions(): CheckDefinition[] {
           `PWD is ${got.has('PWD') ? 'not the configured one' : 'missing'}`,
         );
       });
+      if (spec.rules.has('delivery-sms.anum.always-sent'))
+        add('delivery-sms.anum.always-sent', (ctx, f) =>
+          ensure(ctx, rawParams(f.delivery.rawQuery).has('ANUM'), 'the SMS MO carries no ANUM'),
+        );
+      if (spec.rules.has('delivery-sms.user-pwd.together'))
+        add('delivery-sms.user-pwd.together', (ctx, f) => {
+          const got = rawParams(f.delivery.rawQuery);
+          const creds = run.config.listener.moCredentials;
+          const configured = !!(creds?.user || creds?.pwd);
+          ensure(
+            ctx,
+            got.has('USER') === got.has('PWD'),
+            `the SMS MO carries ${got.has('USER') ? 'USER without PWD' : 'PWD without USER'}`,
+          );
+          ensure(
+            ctx,
+            got.has('USER') === configured,
+            configured
+              ? 'credentials are configured, but the SMS MO carries no USER/PWD'
+              : 'the SMS MO carries USER/PWD though none are configured',
+          );
+        });
       add('mo.routing.by-short-number', (ctx, f) => {
         const got = latin1Values(f.delivery);
         ensure(

@@ -264,10 +264,9 @@ export function decodeXmlBytes(bytes: Uint8Array): { text: string; encoding: Enc
 function bomConflict(encoding: Encoding, bomLength: number, declared: string): string | undefined {
   if (bomLength === 0 && !encoding.startsWith('UTF-16')) return undefined;
   const named = normalizeEncoding(declared);
-  const sameFamily =
-    named === encoding ||
-    (encoding.startsWith('UTF-16') && named?.startsWith('UTF-16')) ||
-    (encoding === 'UTF-8' && named === 'US-ASCII');
+  // US-ASCII has no byte-order mark, so a UTF-8 BOM before an ASCII declaration is a contradiction
+  // too (libxml2 then reads the bytes as ASCII and fails on the first byte above 0x7F).
+  const sameFamily = named === encoding || (encoding.startsWith('UTF-16') && named?.startsWith('UTF-16'));
   if (sameFamily) return undefined;
   return `the document starts with a ${encoding} byte-order mark but declares encoding "${clip(declared, 40)}": make the declaration match the bytes`;
 }

@@ -149,6 +149,8 @@ describe('parseXml: bytes and encodings', () => {
       Buffer.from(`<?xml version="1.0" encoding="ISO-8859-1"?>${body('é')}`),
     ]);
     expect(codeOf(lying)).toBe('MSE_XML_ENCODING');
+    const ascii = Buffer.concat([bom8, Buffer.from(`<?xml version="1.0" encoding="US-ASCII"?>${body('é')}`)]);
+    expect(codeOf(ascii)).toBe('MSE_XML_ENCODING');
     expect(textOf(parseXml(`\uFEFF${body('x')}`).root)).toBe('x');
   });
 

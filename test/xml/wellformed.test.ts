@@ -155,6 +155,52 @@ describe('well-formedness: the codec and libxml2 agree on generated documents', 
     expect(refused.size).toBeGreaterThan(200);
   });
 
+  it('agrees on encodings: declarations, BOMs and raw bytes (except the deliberate BOM-conflict refusals)', () => {
+    const decls = [
+      '',
+      '<?xml version="1.0"?>',
+      '<?xml version="1.0" encoding="UTF-8"?>',
+      '<?xml version="1.0" encoding="ISO-8859-1"?>',
+      '<?xml version="1.0" encoding="latin1"?>',
+      '<?xml version="1.0" encoding="US-ASCII"?>',
+    ];
+    const gen = fc
+      .tuple(fc.constantFrom(...decls), fc.uint8Array({ maxLength: 6 }), fc.boolean())
+      .map(([d, b, bom]) =>
+        Buffer.concat([
+          Buffer.from(bom ? [0xef, 0xbb, 0xbf] : []),
+          Buffer.from(`${d}<a>`),
+          Buffer.from(b),
+          Buffer.from('</a>'),
+        ]),
+      );
+    const samples = fc.sample(gen, { numRuns: 1500, seed: Number(process.env.MSE_XML_FUZZ_SEED ?? 3) });
+    const files = samples.map((b, i) => {
+      const file = join(dir, `s${i}.xml`);
+      writeFileSync(file, b);
+      return file;
+    });
+    const refused = xmllintRefuses(files);
+    // libxml2 lets a UTF-8 BOM override an ISO-8859-1 declaration; the codec refuses the contradiction.
+    const bomConflict = (b: Buffer) =>
+      b[0] === 0xef && /^<\?xml[^>]*encoding="(?!UTF-8")/.test(b.subarray(3, 80).toString('latin1'));
+    b[0] === 0xef && !/encoding="UTF-8"|^\S*<a>/.test(b.subarray(3, 60).toString('latin1'));
+    const disagreements = samples.filter((b, i) => {
+      const ours = (() => {
+        try {
+          parseXml(b);
+          return true;
+        } catch (e) {
+          if (e instanceof XmlError) return false;
+          throw e;
+        }
+      })();
+      return ours === refused.has(i) && !(bomConflict(b) && !ours);
+    });
+    expect(disagreements.map((b) => b.toString('latin1')).slice(0, 5)).toEqual([]);
+    expect(samples.length - refused.size).toBeGreaterThan(200);
+  });
+
   it.each(['<a><!----></a>', '<a><!-- - --></a>', '<!----><a/>'])('regression: %j is well-formed', (doc) => {
     expect(codecAccepts(doc)).toBe(true);
   });

@@ -209,11 +209,18 @@ export async function startListener(options: ListenerOptions = {}): Promise<List
     holds.delete(r.holdId);
     clearTimeout(h.timer);
     let times = r.times ?? 1;
-    for (const { delivery, finish } of h.held) {
-      if (r.key !== undefined && delivery.key === r.key && times > 0) {
+    for (const entry of h.held) {
+      if (r.key !== undefined && entry.delivery.key === r.key && times > 0) {
         times--;
-        finish(r.status ?? 200);
-      } else finish(200);
+        entry.finish(r.status ?? 200);
+        continue;
+      }
+      // Not this hold's transaction: another hold on the same deliveries may be waiting for it.
+      const other = [...holds.values()].find(
+        (x) => x.rule.kind === h.rule.kind && entry.delivery.body.includes(x.rule.contains),
+      );
+      if (other) other.held.push(entry);
+      else entry.finish(200);
     }
     if (r.key !== undefined && times > 0 && r.status !== undefined)
       rules.push({ kind: h.rule.kind, key: r.key, status: r.status, times });

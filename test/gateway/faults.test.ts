@@ -202,6 +202,10 @@ const FAULTS: { fault: Fault; catches: string[] }[] = [
     catches: ['gateway.receipts.lbs-torpedo.modes.async-delivery.receipt'],
   },
   {
+    fault: { name: 'accept-204', profile: 'LBS_TRANSLATOR' },
+    catches: ['gateway.receipts.lbs-translator.success.http-200.after-204'],
+  },
+  {
     fault: { name: 'never-retry', profile: 'IMEI_TORPEDO' },
     catches: ['gateway.receipts.imei-torpedo.redelivery'],
   },

@@ -111,6 +111,42 @@ function queryParam(raw: string, name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Sends an async-delivery request and answers its first receipt with `status` (a hold on the profile's
+ * receipts covers the time until the ack names the transaction); resolves with the receipts of that
+ * transaction seen within the redelivery budget.
+ */
+async function answerFirst(
+  ctx: Recorder,
+  service: Service,
+  status: number,
+): Promise<{ transactionId: string; found: Delivery[] }> {
+  const l = listener;
+  if (!l) return ctx.skip('the run has no listener');
+  const holdId = await l.hold({
+    kind: 'receipt',
+    contains: `<profile>${profileOf(service)?.profile}</profile>`,
+  });
+  let transactionId: string;
+  try {
+    ({ transactionId } = await sendDelivery(ctx, service, requestParams(service)));
+  } catch (error) {
+    await l.release({ holdId });
+    throw error;
+  }
+  await l.release({ holdId, key: transactionId, status, times: 1 });
+  const found = await waitDeliveries(ctx, {
+    kind: 'receipt',
+    key: transactionId,
+    count: 2,
+    timeoutMs: timeouts.redeliveryMs,
+  });
+  if (found[0] && found[0].answered === 200)
+    ctx.skip('the receipt arrived before the suite could arrange its answer');
+  if (!found.length) ctx.fail(`no receipt arrived for transaction ${transactionId}`);
+  return { transactionId, found };
+}
+
 export function definitions(): CheckDefinition[] {
   const defs: CheckDefinition[] = [];
   for (const service of apiServices()) {
@@ -241,6 +277,26 @@ export function definitions(): CheckDefinition[] {
           );
         },
         o,
+      ),
+      define(
+        meta(F, 'receipts.success.http-200', { service, mode, variant: 'after-204' }),
+        async (ctx) => {
+          // 204 is not 200: the receipt was not delivered. Judged against the same target's answer to a 500, so
+          // that a target that never redelivers is left to receipts.redelivery (SHOULD), not failed here.
+          const [after204, after500] = await Promise.all([
+            answerFirst(ctx, service, 204),
+            answerFirst(ctx, service, 500),
+          ]);
+          if (after204.found.length >= 2) return;
+          if (after500.found.length < 2)
+            ctx.skip(
+              'the target redelivers after no non-200 answer at all (see receipts.redelivery), so 204 cannot be told apart',
+            );
+          ctx.fail(
+            `the receipt answered 204 was not delivered again, but the one answered 500 was: the target took 204 for a delivery`,
+          );
+        },
+        { ...o, timeoutMs: timeouts.redeliveryMs + timeouts.requestMs + 5_000 },
       ),
       define(
         meta(F, 'receipts.redelivery', { service, mode }),

@@ -24,6 +24,7 @@ export type FaultName =
   | 'double-receipt'
   | 'no-receipt'
   | 'never-retry'
+  | 'accept-204'
   | 'receipt-wrong-credentials'
   | 'echo-password'
   | 'fetch-entities'
@@ -168,6 +169,8 @@ export async function startFaultProxy(options: {
         if (path.startsWith('/receipt') && has('double-receipt', profile))
           await forward(target, m.method, m.headers, m.body);
         if (path.startsWith('/receipt') && has('never-retry', profile))
+          return answer(res, { ...first, status: 200 });
+        if (path.startsWith('/receipt') && has('accept-204', profile) && first.status === 204)
           return answer(res, { ...first, status: 200 });
         return answer(res, first);
       }

@@ -180,7 +180,8 @@ export function formatReliabilityBench(r: ReliabilityBenchResult): string {
   lines.push(
     `Flakiness: ${f.runs} full gateway runs (${f.parallel} at a time, ${f.seconds.toFixed(0)} s), ${f.checks} checks, ` +
       `${f.differing.length} with differing verdicts -> goal 0: ${goal(f.differing.length === 0)}`,
-    `  exit codes ${[...new Set(f.codes)].join(',')}; run times ${Math.min(...f.runMs)}-${Math.max(...f.runMs)} ms`,
+    `  exit codes ${[...new Set(f.codes)].join(',')}; run times ${Math.min(...f.runMs)}-${Math.max(...f.runMs)} ms; ` +
+      `verdicts compared within ${f.sources} version(s) of the code, ${f.discarded} run(s) left out because the code changed while they ran`,
   );
   for (const d of f.differing.slice(0, 20))
     lines.push(`  differs: ${d.id} ${JSON.stringify(d.verdicts)}${d.message ? ` -- ${d.message}` : ''}`);

@@ -2,6 +2,7 @@
  * Flakiness: the full gateway suite against the embedded simulator, run several times through the CLI,
  * verdicts compared per check id; and a scan of the suites and the code they run for fixed sleeps.
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -9,7 +10,28 @@ import type { RunReport } from '../../reporters/model.ts';
 import { projectRoot } from '../../src/spec/load.ts';
 import { runCli } from './secrets.ts';
 
+/**
+ * A hash of everything a run executes or reads (suites, src, spec, reporters). Others may commit while a
+ * long bench runs; verdicts are compared only between runs of the same code, so that a new or changed
+ * check is not counted as a flaky one.
+ */
+export function sourceFingerprint(dirs = ['suites', 'src', 'spec', 'reporters']): string {
+  const hash = createHash('sha256');
+  const walk = (dir: string) => {
+    for (const f of readdirSync(dir).sort()) {
+      const p = join(dir, f);
+      if (statSync(p).isDirectory()) walk(p);
+      else hash.update(relative(projectRoot, p)).update('\0').update(readFileSync(p)).update('\0');
+    }
+  };
+  for (const d of dirs) walk(join(projectRoot, d));
+  return hash.digest('hex').slice(0, 16);
+}
+
 export interface GatewayRunVerdicts {
+  /** sourceFingerprint() before and after the run; a run during which they differ is not compared. */
+  fingerprint: string;
+  changedDuringRun: boolean;
   code: number;
   ms: number;
   verdicts: Map<string, string>;
@@ -21,9 +43,12 @@ export interface GatewayRunVerdicts {
 export async function gatewayVerdicts(): Promise<GatewayRunVerdicts> {
   const out = mkdtempSync(join(tmpdir(), 'mse-flaky-'));
   try {
+    const fingerprint = sourceFingerprint();
     const run = await runCli(['gateway', '--report', 'json', '--out', out, '--quiet']);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as RunReport;
     return {
+      fingerprint,
+      changedDuringRun: sourceFingerprint() !== fingerprint,
       code: run.code,
       ms: run.ms,
       verdicts: new Map(report.checks.map((c) => [c.id, c.verdict])),
@@ -45,6 +70,10 @@ export interface FlakinessResult {
   differing: { id: string; verdicts: Record<string, number>; message?: string }[];
   codes: number[];
   runMs: number[];
+  /** Distinct source fingerprints among the compared runs (1 when nobody changed the code meanwhile). */
+  sources: number;
+  /** Runs left out because the code changed while they ran. */
+  discarded: number;
 }
 
 /** `runs` gateway runs, `parallel` at a time (each with its own simulator, listener and ports). */
@@ -58,25 +87,33 @@ export async function flakiness(runs: number, parallel = 1): Promise<FlakinessRe
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, runs)) }, worker));
-  const ids = new Set(results.flatMap((r) => [...r.verdicts.keys()]));
+  const compared = results.filter((r) => !r.changedDuringRun);
+  const groups = new Map<string, GatewayRunVerdicts[]>();
+  for (const r of compared) groups.set(r.fingerprint, [...(groups.get(r.fingerprint) ?? []), r]);
+  const ids = new Set(compared.flatMap((r) => [...r.verdicts.keys()]));
   const differing: FlakinessResult['differing'] = [];
   for (const id of [...ids].sort()) {
-    const seen: Record<string, number> = {};
-    for (const r of results) {
-      const v = r.verdicts.get(id) ?? 'absent';
-      seen[v] = (seen[v] ?? 0) + 1;
-    }
-    if (Object.keys(seen).length > 1) {
-      const message = results.map((r) => r.messages.get(id)).find((m) => m);
-      differing.push({ id, verdicts: seen, ...(message ? { message } : {}) });
+    for (const group of groups.values()) {
+      const seen: Record<string, number> = {};
+      for (const r of group) {
+        const v = r.verdicts.get(id) ?? 'absent';
+        seen[v] = (seen[v] ?? 0) + 1;
+      }
+      if (Object.keys(seen).length > 1) {
+        const message = group.map((r) => r.messages.get(id)).find((m) => m);
+        differing.push({ id, verdicts: seen, ...(message ? { message } : {}) });
+        break;
+      }
     }
   }
   return {
-    runs: results.length,
+    sources: groups.size,
+    discarded: results.length - compared.length,
+    runs: compared.length,
     checks: ids.size,
     differing,
-    codes: results.map((r) => r.code),
-    runMs: results.map((r) => Math.round(r.ms)),
+    codes: compared.map((r) => r.code),
+    runMs: compared.map((r) => Math.round(r.ms)),
   };
 }
 

@@ -164,7 +164,6 @@ export function maskReport(report: RunReport, secrets: readonly string[]): RunRe
 
 export type SerializedFormat = 'json' | 'xml' | 'html' | 'text';
 
-const JSON_STRING = /"(?:[^"\\]|\\.)*"/g;
 const XML_TOKENS = /<!\[CDATA\[[\s\S]*?\]\]>|<[^>]*>|[^<]+/g;
 const HTML_TOKENS = /<script\b[\s\S]*?<\/script>|<style\b[\s\S]*?<\/style>|<[^>]*>|[^<]+/gi;
 const QUOTED_ATTR = /"[^"]*"/g;
@@ -181,7 +180,7 @@ export function maskSerialized(format: SerializedFormat, text: string, secrets: 
   const mask = (t: string) => maskText(t, secrets);
   switch (format) {
     case 'json':
-      return text.replace(JSON_STRING, mask);
+      return replaceJsonStrings(text, mask);
     case 'xml':
       return text.replace(XML_TOKENS, (token) => {
         if (token.startsWith('<![CDATA[')) return `<![CDATA[${mask(token.slice(9, -3))}]]>`;
@@ -196,4 +195,23 @@ export function maskSerialized(format: SerializedFormat, text: string, secrets: 
     case 'text':
       return mask(text);
   }
+}
+
+/**
+ * Applies `fn` to every JSON string literal (quotes included) of `text`. A scanner, not a regular
+ * expression: V8's backtracking over a multi-megabyte string literal overflows the stack.
+ */
+function replaceJsonStrings(text: string, fn: (literal: string) => string): string {
+  const parts: string[] = [];
+  let last = 0;
+  let i = text.indexOf('"');
+  while (i !== -1) {
+    let j = i + 1;
+    while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+    parts.push(text.slice(last, i), fn(text.slice(i, j + 1)));
+    last = j + 1;
+    i = text.indexOf('"', last);
+  }
+  parts.push(text.slice(last));
+  return parts.join('');
 }

@@ -137,13 +137,13 @@ export async function execute(options: ExecuteOptions): Promise<{ code: number; 
     durationMs: Date.now() - started,
     summary: summarize(outcome.checks),
     checks: outcome.checks,
+    ...(outcome.errors.length ? { errors: outcome.errors } : {}),
   };
   if (outcome.errors.length) report.summary.conformant = false;
   const reporters = await import('../../reporters/index.ts');
   if (!values.quiet) {
     out('');
     for (const line of reporters.formatSummaryLines(report)) out(line);
-    for (const e of outcome.errors) out(`error outside any check: ${e}`);
   }
   // An expectation that matches no check of this run is stale (renamed check, or filtered out): say so.
   if (!values.quiet)

@@ -220,7 +220,8 @@ export async function startListener(options: ListenerOptions = {}): Promise<List
         (x) => x.rule.kind === h.rule.kind && entry.delivery.body.includes(x.rule.contains),
       );
       if (other) other.held.push(entry);
-      else entry.finish(200);
+      // Its own hold may already be released, leaving a rule for its key: answer by that rule.
+      else entry.finish(takeRule(h.rule.kind, entry.delivery.key)?.status ?? 200);
     }
     if (r.key !== undefined && times > 0 && r.status !== undefined)
       rules.push({ kind: h.rule.kind, key: r.key, status: r.status, times });

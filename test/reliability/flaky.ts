@@ -11,11 +11,11 @@ import { projectRoot } from '../../src/spec/load.ts';
 import { runCli } from './secrets.ts';
 
 /**
- * A hash of everything a run executes or reads (suites, src, spec, reporters). Others may commit while a
+ * A hash of everything a run executes or reads (suites, src, spec, reporters, fixtures, bin). Others may commit while a
  * long bench runs; verdicts are compared only between runs of the same code, so that a new or changed
  * check is not counted as a flaky one.
  */
-export function sourceFingerprint(dirs = ['suites', 'src', 'spec', 'reporters']): string {
+export function sourceFingerprint(dirs = ['suites', 'src', 'spec', 'reporters', 'fixtures', 'bin']): string {
   const hash = createHash('sha256');
   const walk = (dir: string) => {
     for (const f of readdirSync(dir).sort()) {

@@ -15,15 +15,24 @@ const run = promisify(execFile);
  */
 describe.each(['gateway', 'partner'])('%s check manifest', (role) => {
   it('matches `--list`, id for id', async () => {
-    const { stdout } = await run(process.execPath, [join(projectRoot, 'bin/mse-conformance.js'), role, '--list'], {
-      cwd: projectRoot,
-      maxBuffer: 64 * 1024 * 1024,
-    });
+    const { stdout } = await run(
+      process.execPath,
+      [join(projectRoot, 'bin/mse-conformance.js'), role, '--list'],
+      {
+        cwd: projectRoot,
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
     const listed = stdout.trim().split('\n');
-    const kept = readFileSync(join(projectRoot, 'suites', role, 'checks.tsv'), 'utf8').trim().split('\n');
+    const kept = readFileSync(join(projectRoot, 'suites', role, 'checks.tsv'), 'utf8')
+      .trim()
+      .split('\n');
     const added = listed.filter((l) => !kept.includes(l));
     const removed = kept.filter((l) => !listed.includes(l));
-    expect({ added, removed }, 'check ids changed: record them in CHANGELOG.md, then npm run checks:update').toEqual({
+    expect(
+      { added, removed },
+      'check ids changed: record them in CHANGELOG.md, then npm run checks:update',
+    ).toEqual({
       added: [],
       removed: [],
     });

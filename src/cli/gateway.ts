@@ -4,7 +4,9 @@
  * everything against the spec. Exit codes: 0 conformant, 1 nonconformant, 2 usage/config, 3 unreachable.
  */
 
+import { resolve } from 'node:path';
 import type { RunReport } from '../../reporters/model.ts';
+import { verifyBundle, writeBundle } from '../bundle/index.ts';
 import { send } from '../client/http.ts';
 import { defaultUssdAnswer, type Listener, startListener } from '../listener/index.ts';
 import {
@@ -39,6 +41,8 @@ Options:
   --expectations FILE  known failures by check id (spec/schema/expectations.schema.json)
   --report FORMATS     json,junit,html,md (default: all four)
   --out DIR            write the reports there
+  --bundle PATH        write a certification bundle (a directory, or a ustar archive if PATH ends in .tar);
+                       check it later with: mse-conformance verify PATH
   --quiet              no progress or summary on stdout
 
 Exit codes: 0 conformant, 1 nonconformance found, 2 usage or config error, 3 target unreachable.`;
@@ -110,8 +114,14 @@ export async function probeTarget(target: string, timeoutMs: number): Promise<st
   return result.response ? undefined : result.error;
 }
 
+export const gatewayOptions = { ...commonOptions, bundle: { type: 'string' } } as const;
+
+export interface GatewayValues extends CommonValues {
+  bundle?: string;
+}
+
 export async function gatewayCommand(args: string[]): Promise<number> {
-  const { values } = parseOptions(args, commonOptions);
+  const { values } = parseOptions(args, gatewayOptions);
   // `--list | head` closes stdout early: that is the reader's choice, not an error.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(0);
@@ -120,12 +130,12 @@ export async function gatewayCommand(args: string[]): Promise<number> {
     console.log(HELP);
     return ExitCode.Ok;
   }
-  return runGateway(values as CommonValues);
+  return runGateway(values as GatewayValues);
 }
 
 /** The whole command, callable from code with parsed values; resolves to the exit code. */
 export async function runGateway(
-  values: CommonValues,
+  values: GatewayValues,
   out: (line: string) => void = console.log,
 ): Promise<number> {
   return (await gatewayRun(values, out)).code;
@@ -140,7 +150,7 @@ export interface GatewayRunResult {
 
 /** The command's work, with the report and the listener's wait figures (for the benchmark). */
 export async function gatewayRun(
-  values: CommonValues,
+  values: GatewayValues,
   out: (line: string) => void = console.log,
 ): Promise<GatewayRunResult> {
   const config = readConfig(values);
@@ -251,6 +261,16 @@ export async function gatewayRun(
       testTimeoutMs: testTimeoutMs(runConfig),
       out,
     });
+    if (values.bundle && result.report) {
+      const path = resolve(values.bundle);
+      // The matrix lists every rule a check cites (the gateway role has no rules of its own to add).
+      const cited = new Set(result.report.checks.map((c) => c.rule));
+      const rules = [...loadSpec().rules.values()].filter((r) => cited.has(r.id));
+      await writeBundle(path, { report: result.report, config: runConfig, secrets: context.secrets, rules });
+      const check = await verifyBundle(path);
+      if (!values.quiet)
+        out(`bundle: ${path} (${check.intact ? 'verified' : `NOT intact: ${check.problems.join('; ')}`})`);
+    }
     return { ...result, waits: listener.waitStats() };
   } finally {
     await sim?.close();

@@ -20,6 +20,8 @@ import {
 } from '../runner/cli.ts';
 import type { RunConfig } from '../runner/config.ts';
 import type { RunContext } from '../runner/types.ts';
+import { magicNumbers } from '../simulator/backends.ts';
+import type { ProfileConfig } from '../simulator/index.ts';
 import { loadSpec } from '../spec/load.ts';
 import { ExitCode, parseOptions, UsageError } from './common.ts';
 
@@ -61,6 +63,7 @@ export function configFromSimulator(
       shortNumber?: string;
       delivery?: { userid?: string; pwd?: string };
       mo?: { user?: string; pwd?: string };
+      rate?: { perSecond: number; burst: number };
     }[];
   },
   smtpFrom: string,
@@ -71,13 +74,30 @@ export function configFromSimulator(
     listener: { ...base.listener },
     moTrigger: { kind: 'simulator-control', url: sim.controlUrl },
   };
+  // The simulator's magic numbers (src/simulator/backends.ts), on the prefix of the run's test subscribers.
+  const prefix = (base.subscribers[0] ?? '1191000000').slice(0, 6);
+  const magic = (kind: string) => magicNumbers.find((m) => m.subscriber === kind)?.suffix;
+  const silent = magic('silent-device');
+  const unknown = magic('unknown');
+  config.scenarios = {
+    ...(silent ? { silentHandset: `${prefix}${silent}` } : {}),
+    ...(unknown ? { unknownSubscriber: `${prefix}${unknown}` } : {}),
+    ...base.scenarios,
+  };
   for (const p of sim.profiles) {
-    config.profiles[p.service] = {
+    const entry = {
       profile: p.id,
       password: p.password,
       ...(p.billingCode ? { billingCode: p.billingCode, billingCodeRequired: true } : {}),
       ...(p.shortNumber ? { shortCode: p.shortNumber } : {}),
+      ...(p.rate ? { rate: p.rate } : {}),
     };
+    // A rate-limited profile is for the traffic checks alone: every other check keeps an unlimited one.
+    if (p.rate) {
+      config.trafficProfiles = { ...config.trafficProfiles, [p.service]: entry };
+      continue;
+    }
+    config.profiles[p.service] = entry;
     if (p.delivery && (p.delivery.userid || p.delivery.pwd))
       config.listener.credentials = {
         ...(p.delivery.userid ? { userid: p.delivery.userid } : {}),
@@ -91,6 +111,23 @@ export function configFromSimulator(
   }
   if (sim.smtp) config.smtp = { host: sim.smtp.host, port: sim.smtp.port, from: smtpFrom };
   return config;
+}
+
+/**
+ * The embedded simulator's profiles: its defaults, plus one profile with a small traffic limit (9.3) for the
+ * traffic checks, on a sync service so that each refused or accepted request is judged from its answer alone.
+ */
+export function embeddedProfiles(
+  defaults: ProfileConfig[],
+  rate: { perSecond: number; burst: number } = { perSecond: 5, burst: 3 },
+): ProfileConfig[] {
+  const services = new Map(loadSpec().services.map((s) => [s.id, s]));
+  const base = defaults.find((p) => {
+    const s = services.get(p.service);
+    return s?.kind === 'api' && s.modes.allowed.includes('sync') && !p.billingCode;
+  });
+  if (!base) return defaults;
+  return [...defaults, { ...base, id: `${base.service}_LIMITED`, rate }];
 }
 
 /** Timeouts for the embedded simulator: it answers in milliseconds, so the run need not wait long. */
@@ -217,9 +254,10 @@ export async function gatewayRun(
     let runConfig = config;
     let runTarget: string;
     if (!target) {
-      const { startSimulator, defaultSmtpDomain } = await import('../simulator/index.ts');
+      const { startSimulator, defaultSmtpDomain, defaultProfiles } = await import('../simulator/index.ts');
       const simulator = await startSimulator({
         callback: listener.url,
+        profiles: embeddedProfiles(defaultProfiles(listener.url)),
         log: () => {},
         retry: { delaysMs: [50, 200, 1000] },
       });

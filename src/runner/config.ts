@@ -14,6 +14,8 @@ export interface ProfileEntry {
   billingCode?: string;
   billingCodeRequired?: boolean;
   shortCode?: string;
+  /** The traffic limit provisioned for the profile (9.3). */
+  rate?: { perSecond: number; burst: number };
 }
 
 export interface RunConfig {
@@ -33,6 +35,10 @@ export interface RunConfig {
     moCredentials?: { user?: string; pwd?: string };
   };
   moTrigger?: { kind: 'simulator-control'; url: string; shortNumber?: string };
+  /** Subscribers that provoke the failures the document shows (the failures family). */
+  scenarios?: { silentHandset?: string; unknownSubscriber?: string };
+  /** Profiles with a rate, used only by the traffic checks (9.3). */
+  trafficProfiles?: Record<string, ProfileEntry>;
   smtp?: { host: string; port: number; from?: string };
   partner?: Record<string, unknown>;
 }

@@ -279,12 +279,14 @@ export interface ApiCall {
   billingCode?: string | null;
   label?: string;
   timeoutMs?: number;
+  /** The profile to call with; default the service's entry of the config's profiles. */
+  entry?: ProfileEntry;
 }
 
 /** Sends one /MSE/api request as a partner would (6.1, 6.2) and records the exchange on the check. */
 export async function callApi(ctx: Recorder, call: ApiCall): Promise<Answer> {
   const { service } = call;
-  const p = profileOf(service);
+  const p = call.entry ?? profileOf(service);
   if (!p) ctx.skip(notProvisioned(service)!);
   const pairs: Pairs = [];
   const profile = call.profile === undefined ? p.profile : call.profile;

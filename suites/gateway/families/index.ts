@@ -6,6 +6,7 @@
 import type { CheckDefinition } from '../../../src/runner/register.ts';
 import * as control from './control.ts';
 import * as envelope from './envelope.ts';
+import * as failures from './failures.ts';
 import * as mo from './mo.ts';
 import * as modes from './modes.ts';
 import * as params from './params.ts';
@@ -13,8 +14,10 @@ import * as receipts from './receipts.ts';
 import * as results from './results.ts';
 import * as security from './security.ts';
 import * as smtp from './smtp.ts';
+import * as traffic from './traffic.ts';
 import * as transport from './transport.ts';
 import * as ussd from './ussd.ts';
+import * as ussdSession from './ussd-session.ts';
 
 export const families: Record<string, () => CheckDefinition[]> = {
   transport: transport.definitions,
@@ -23,9 +26,11 @@ export const families: Record<string, () => CheckDefinition[]> = {
   params: params.definitions,
   modes: modes.definitions,
   results: results.definitions,
+  failures: failures.definitions,
   receipts: receipts.definitions,
   mo: mo.definitions,
-  ussd: ussd.definitions,
+  ussd: () => [...ussd.definitions(), ...ussdSession.definitions()],
   smtp: smtp.definitions,
   security: security.definitions,
+  traffic: traffic.definitions,
 };

@@ -29,13 +29,13 @@ import {
 
 const F = 'mo';
 
-const noTrigger = () =>
+export const noTrigger = () =>
   run.config.moTrigger
     ? undefined
     : 'no MO trigger in the config (moTrigger): the suite cannot make the target originate an MO or a USSD event';
 
 /** Asks the trigger to originate something; a refusal of the trigger is a skip (the target is not at fault). */
-async function trigger(rec: Recorder, path: string, body: unknown): Promise<void> {
+export async function trigger(rec: Recorder, path: string, body: unknown): Promise<void> {
   const url = `${run.config.moTrigger!.url.replace(/\/$/, '')}${path}`;
   let res: Response;
   try {
@@ -55,7 +55,7 @@ async function trigger(rec: Recorder, path: string, body: unknown): Promise<void
 
 /** A ten-digit number unique to one trigger, so concurrent events never mix. */
 let numberCounter = 0;
-function uniqueMsisdn(): string {
+export function uniqueMsisdn(): string {
   numberCounter++;
   return `11${String((Date.now() * 10 + numberCounter) % 1e8).padStart(8, '0')}`;
 }

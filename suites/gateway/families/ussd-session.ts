@@ -1,0 +1,119 @@
+/**
+ * The USSD session owner (6.4.18): a session the subscriber opens from the handset reaches the partner as a
+ * user event carrying session_owner, and a command the partner sends back with that session_owner, while the
+ * session is in progress, is accepted. Needs the MO trigger to open the session.
+ */
+import type { CheckDefinition } from '../../../src/runner/register.ts';
+import type { Service } from '../../../src/spec/types.ts';
+import { childElements, findChild, parseXml, textOf } from '../../../src/xml/codec.ts';
+import {
+  define,
+  ensure,
+  expectAccepted,
+  listener,
+  meta,
+  notProvisioned,
+  profileOf,
+  type Recorder,
+  shared,
+  spec,
+  timeouts,
+  ussdCommandServices,
+  waitDeliveries,
+} from '../harness.ts';
+import { noTrigger, trigger, uniqueMsisdn } from './mo.ts';
+import { callUssd } from './ussd.ts';
+
+const F = 'ussd';
+const RULE = 'ussd.session-owner.forwarded';
+
+interface Opened {
+  msisdn: string;
+  shortCode: string;
+  sessionOwner?: string;
+}
+
+/** session_owner of a USSD event, wherever it sits below the root; undefined when the XML has none. */
+function sessionOwnerOf(body: Buffer): string | undefined {
+  try {
+    const { root } = parseXml(body);
+    const walk = (el: typeof root): string | undefined => {
+      const direct = findChild(el, 'session_owner');
+      if (direct) return textOf(direct).trim();
+      for (const c of childElements(el)) {
+        const found = walk(c);
+        if (found !== undefined) return found;
+      }
+      return undefined;
+    };
+    return walk(root);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Opens a session from the "handset" and keeps it open: the listener answers the event with no command. */
+function open(ctx: Recorder, event: Service, key: string): Promise<Opened> {
+  return shared(ctx, `session-owner:${key}`, async (rec) => {
+    const msisdn = uniqueMsisdn();
+    const shortCode =
+      profileOf(event)?.shortCode ?? event.inputs.find((i) => i.name === 'short_code')?.sample ?? '';
+    if (!listener) return rec.skip('the run has no listener for USSD events');
+    // The partner answers later with its own command to /MSE/ussd (6.4.21), so the event gets an empty 200.
+    await listener.answer({
+      kind: 'ussd-event',
+      key: msisdn,
+      status: 200,
+      times: 1,
+      contentType: 'text/plain',
+      body: '',
+    });
+    await trigger(rec, '/ussd/event', { msisdn, shortCode, kind: 'user-init' });
+    const [delivery] = await waitDeliveries(rec, {
+      kind: 'ussd-event',
+      contains: msisdn,
+      timeoutMs: timeouts.receiptMs,
+    });
+    if (!delivery)
+      return rec.fail(`no USSD user event for ${msisdn} arrived within ${timeouts.receiptMs} ms`);
+    const sessionOwner = sessionOwnerOf(delivery.body);
+    return { msisdn, shortCode, ...(sessionOwner ? { sessionOwner } : {}) };
+  });
+}
+
+export function definitions(): CheckDefinition[] {
+  const event = spec.services.find(
+    (s) => s.kind === 'ussd-event' && s.inputs.some((i) => i.name === 'user_init'),
+  );
+  if (!event) return [];
+  const eventSkip = noTrigger() ?? notProvisioned(event);
+  const defs: CheckDefinition[] = [
+    define(
+      meta(F, RULE, { service: event, variant: 'in-event' }),
+      async (ctx) => {
+        const o = await open(ctx, event, 'event');
+        ensure(ctx, o.sessionOwner, `the USSD event for ${o.msisdn} carries no session_owner to forward`);
+      },
+      { skipReason: eventSkip },
+    ),
+  ];
+  for (const service of ussdCommandServices())
+    defs.push(
+      define(
+        meta(F, RULE, { service, variant: 'accepted' }),
+        async (ctx) => {
+          const o = await open(ctx, event, service.id);
+          if (!o.sessionOwner) return ctx.skip(`the USSD event for ${o.msisdn} carries no session_owner`);
+          const a = await callUssd(
+            ctx,
+            service,
+            { values: { msisdn: o.msisdn, short_code: o.shortCode, session_owner: o.sessionOwner } },
+            `USSD command with session_owner ${o.sessionOwner}`,
+          );
+          expectAccepted(ctx, a, `a ${service.id} command carrying the session_owner of the open session`);
+        },
+        { skipReason: eventSkip ?? notProvisioned(service) },
+      ),
+    );
+  return defs;
+}

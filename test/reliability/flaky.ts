@@ -76,16 +76,23 @@ export interface FlakinessResult {
   discarded: number;
 }
 
-/** `runs` gateway runs, `parallel` at a time (each with its own simulator, listener and ports). */
+/**
+ * `runs` gateway runs compared, `parallel` at a time (each with its own simulator, listener and ports);
+ * runs during which the code changed are left out and replaced.
+ */
 export async function flakiness(runs: number, parallel = 1): Promise<FlakinessResult> {
   const results: GatewayRunVerdicts[] = [];
-  let next = 0;
+  let started = 0;
+  // Runs the code changed under are replaced, up to half as many again, so that `runs` are compared.
+  const maxAttempts = runs + Math.ceil(runs / 2);
   const worker = async () => {
-    while (next < runs) {
-      next++;
-      results.push(await gatewayVerdicts());
+    while (started < maxAttempts && results.filter((r) => !r.changedDuringRun).length + inFlight() < runs) {
+      started++;
+      const r = await gatewayVerdicts();
+      results.push(r);
     }
   };
+  const inFlight = () => started - results.length;
   await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, runs)) }, worker));
   const compared = results.filter((r) => !r.changedDuringRun);
   const groups = new Map<string, GatewayRunVerdicts[]>();

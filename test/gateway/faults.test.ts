@@ -12,10 +12,10 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunReport } from '../../reporters/model.ts';
-import { configFromSimulator } from '../../src/cli/gateway.ts';
+import { configFromSimulator, embeddedProfiles } from '../../src/cli/gateway.ts';
 import { emptyConfig } from '../../src/runner/cli.ts';
 import type { RunConfig } from '../../src/runner/config.ts';
-import { startSimulator } from '../../src/simulator/index.ts';
+import { defaultProfiles, startSimulator } from '../../src/simulator/index.ts';
 import { projectRoot } from '../../src/spec/load.ts';
 import { type Fault, startFaultProxy } from './broken/fault-proxy.ts';
 
@@ -107,6 +107,7 @@ async function runBroken(
   closers.push(proxy.close);
   const sim = await startSimulator({
     callback: `${proxy.url}/cb`,
+    profiles: embeddedProfiles(defaultProfiles(`${proxy.url}/cb`)),
     log: () => {},
     retry: { delaysMs: [50, 200, 1000] },
   });
@@ -132,6 +133,9 @@ async function runBroken(
   const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as RunReport;
   return { code: result.code, report };
 }
+
+/** The embedded run's profile with a traffic limit (9.3), which the traffic checks alone use. */
+const LIMITED = embeddedProfiles(defaultProfiles('http://127.0.0.1:1')).find((p) => p.rate)!.id;
 
 const verdictOf = (report: RunReport, id: string) =>
   report.checks.find((c) => c.id === id)?.verdict ?? 'absent';
@@ -221,6 +225,39 @@ const FAULTS: { fault: Fault; catches: string[] }[] = [
   { fault: { name: 'mo-utf8' }, catches: ['gateway.mo.delivery-sms.sms.iso-8859-1'] },
   { fault: { name: 'mo-post' }, catches: ['gateway.mo.delivery-sms.sms.get'] },
   { fault: { name: 'ussd-get-accepted' }, catches: ['gateway.ussd.ussd-menu.post-only'] },
+  {
+    fault: { name: 'garble-failure-message', profile: 'IMEI_TORPEDO' },
+    catches: ['gateway.failures.imei-torpedo.failure.110.error-message'],
+  },
+  // The limited profile refuses beyond its burst, but without an error-message and never again accepts.
+  {
+    fault: { name: 'omit-error-message', profile: LIMITED },
+    catches: ['gateway.traffic.limit-per-user-service.error-message'],
+  },
+  {
+    fault: { name: 'never-refill', profile: LIMITED },
+    catches: ['gateway.traffic.limit-per-user-service.refill'],
+  },
+  {
+    fault: { name: 'drop-session-owner' },
+    catches: ['gateway.ussd.ussd-user-request.session-owner.forwarded.in-event'],
+  },
+];
+
+/** Faults that would hide the ones above on the same profile or event, caught in a run of their own. */
+const MORE_FAULTS: { fault: Fault; catches: string[] }[] = [
+  {
+    fault: { name: 'hide-device-failure', profile: 'LBS_TORPEDO' },
+    catches: ['gateway.failures.lbs-torpedo.failure.110.status-code'],
+  },
+  {
+    fault: { name: 'no-traffic-limit', profile: LIMITED },
+    catches: ['gateway.traffic.limit-per-user-service.refused'],
+  },
+  {
+    fault: { name: 'refuse-session-owner', profile: 'USSD_NOTIFY' },
+    catches: ['gateway.ussd.ussd-notify.session-owner.forwarded.accepted'],
+  },
 ];
 
 describe('gateway suite', { timeout: 180_000 }, () => {
@@ -270,6 +307,8 @@ describe('gateway suite', { timeout: 180_000 }, () => {
       [
         'control',
         'envelope',
+        'failures',
+        'traffic',
         'mo',
         'modes',
         'params',
@@ -281,6 +320,23 @@ describe('gateway suite', { timeout: 180_000 }, () => {
         'ussd',
       ].sort(),
     );
+    expect(code).toBe(1);
+  });
+
+  it('catches a gateway that hides the 110 failure, has no traffic limit or refuses a session_owner', async () => {
+    const { code, report } = await runBroken(
+      MORE_FAULTS.map((f) => f.fault),
+      ['--only', 'family:failures', '--only', 'family:traffic', '--only', 'rule:ussd.session-owner.*'],
+    );
+    const missed = MORE_FAULTS.flatMap((f) =>
+      f.catches
+        .filter((id) => verdictOf(report, id) !== 'fail')
+        .map((id) => `${f.fault.name}: ${id} is ${verdictOf(report, id)}`),
+    );
+    expect(missed).toEqual([]);
+    // The checks the faults do not touch still pass: the faults are caught, not the run broken.
+    expect(verdictOf(report, 'gateway.failures.imei-torpedo.failure.110.status-code')).toBe('pass');
+    expect(verdictOf(report, 'gateway.ussd.ussd-menu.session-owner.forwarded.accepted')).toBe('pass');
     expect(code).toBe(1);
   });
 

@@ -31,7 +31,13 @@ export type FaultName =
   | 'crash-on-big-body'
   | 'mo-utf8'
   | 'mo-post'
-  | 'ussd-get-accepted';
+  | 'ussd-get-accepted'
+  | 'garble-failure-message'
+  | 'hide-device-failure'
+  | 'no-traffic-limit'
+  | 'never-refill'
+  | 'drop-session-owner'
+  | 'refuse-session-owner';
 
 export interface Fault {
   name: FaultName;
@@ -101,6 +107,8 @@ export async function startFaultProxy(options: {
     options.faults.some((f) => f.name === name && (f.profile === undefined || f.profile === profile));
   let downUntil = 0;
   let fixedTid: string | undefined;
+  /** never-refill: the first refusal of each profile, repeated to every later request of the profile. */
+  const refusals = new Map<string, Message>();
 
   const answer = (res: ServerResponse, m: Message) => {
     const headers = { ...m.headers };
@@ -148,6 +156,23 @@ export async function startFaultProxy(options: {
                 .replace('<param-name>TMP</param-name>', '<param-name>BNUM</param-name>'),
             ),
           };
+        if (path.startsWith('/receipt') && has('garble-failure-message', profile))
+          m = { ...m, body: Buffer.from(body.toString('utf8').replace('No Device Response', 'Erro')) };
+        if (path.startsWith('/receipt') && has('hide-device-failure', profile))
+          m = {
+            ...m,
+            body: Buffer.from(
+              body
+                .toString('utf8')
+                .replace('<status-code>110</status-code>', '<status-code>0</status-code>')
+                .replace(/\s*<error-message>[^<]*<\/error-message>/, ''),
+            ),
+          };
+        if (path.startsWith('/ussd') && has('drop-session-owner', undefined))
+          m = {
+            ...m,
+            body: Buffer.from(body.toString('utf8').replace(/\s*<session_owner>[^<]*<\/session_owner>/, '')),
+          };
         if (path.startsWith('/receipt') && has('receipt-wrong-credentials', profile))
           path = path.replace(/pwd=[^&]*/, 'pwd=wrong');
         if (path.startsWith('/mo/sms') && has('mo-utf8', undefined)) {
@@ -187,6 +212,18 @@ export async function startFaultProxy(options: {
             '<?xml version="1.0" encoding="UTF-8"?>\n<mse-response><status-code>0</status-code><profile>x</profile><transaction-id>1261125000000000001</transaction-id></mse-response>\n',
           ),
         });
+      if (
+        url.startsWith('/MSE/ussd') &&
+        has('refuse-session-owner', profile) &&
+        /<session_owner>/.test(body.toString('utf8'))
+      )
+        return answer(res, {
+          status: 200,
+          headers: { 'content-type': 'text/xml; charset=UTF-8' },
+          body: Buffer.from(
+            `<?xml version="1.0" encoding="UTF-8"?>\n<mse-response><status-code>12</status-code><profile>${profile}</profile><transaction-id>1261125000000000002</transaction-id><error-message>Invalid parameter [session_owner]</error-message></mse-response>\n`,
+          ),
+        });
       const password = /[?&](?:pwd|password)=([^&]*)/.exec(`${url}&${body.toString('latin1')}`)?.[1];
       if (
         has('refuse-password-alias', profile) &&
@@ -203,6 +240,17 @@ export async function startFaultProxy(options: {
       let m = await forward(`${options.upstream()}${url}`, method, headers, body);
       const text = () => m.body.toString('utf8');
       const ok = () => /<status-code>0<\/status-code>/.test(text());
+      if (has('never-refill', profile) && profile) {
+        const first = refusals.get(profile);
+        if (first) m = first;
+        else if (!ok()) refusals.set(profile, m);
+      }
+      if (has('no-traffic-limit', profile) && /<status-code>429<\/status-code>/.test(text()))
+        m = edit(m, (s) =>
+          s
+            .replace(/<status-code>[^<]*<\/status-code>/, '<status-code>0</status-code>')
+            .replace(/\s*<error-message>[^<]*<\/error-message>/, ''),
+        );
       if (has('no-xml-declaration', profile)) m = edit(m, (s) => s.replace(/^<\?xml[^>]*>\s*/, ''));
       if (has('text-plain', profile))
         m = { ...m, headers: { ...m.headers, 'content-type': 'text/plain; charset=UTF-8' } };

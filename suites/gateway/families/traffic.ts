@@ -121,7 +121,15 @@ export function definitions(): CheckDefinition[] {
           `after the quota had time to refill (${r!.entry.rate.perSecond} per second), requests were still refused (last status-code ${last?.read.statusCode ?? 'none'}${last?.read.errorMessage ? `, "${last.read.errorMessage}"` : ''})`,
         );
       },
-      { ...o, timeoutMs: 60_000 },
+      // Enough for the burst, a whole quota to refill and the retries, however slow the configured rate.
+      {
+        ...o,
+        timeoutMs: r
+          ? Math.ceil(1000 / r.entry.rate.perSecond) * (r.entry.rate.burst + 2) +
+            timeouts.requestMs * 4 +
+            10_000
+          : 60_000,
+      },
     ),
   ];
 }

@@ -185,8 +185,12 @@ export function formatReliabilityBench(r: ReliabilityBenchResult): string {
   );
   for (const d of f.differing.slice(0, 20))
     lines.push(`  differs: ${d.id} ${JSON.stringify(d.verdicts)}${d.message ? ` -- ${d.message}` : ''}`);
-  lines.push(`Fixed sleeps in suites/, src/, reporters/: ${r.fixedSleeps.length}`);
-  for (const s of r.fixedSleeps) lines.push(`  ${s.file}:${s.line} ${s.text}`);
+  const unreviewed = r.fixedSleeps.filter((s) => !s.allowed);
+  lines.push(
+    `Fixed sleeps in suites/, src/, reporters/: ${unreviewed.length} (plus ${r.fixedSleeps.length - unreviewed.length} reviewed timed wait(s))`,
+  );
+  for (const s of r.fixedSleeps)
+    lines.push(`  ${s.file}:${s.line} ${s.text}${s.allowed ? `  [reviewed: ${s.allowed}]` : ''}`);
   return lines.join('\n');
 }
 

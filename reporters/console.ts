@@ -1,5 +1,5 @@
 /** Terminal output for the CLI: one line per check as it finishes, and the summary at the end. */
-import type { CheckResult, RunReport, Verdict } from './model.ts';
+import { type CheckResult, type RunReport, VERDICTS, type Verdict } from './model.ts';
 
 export interface ConsoleOptions {
   /** Colour the output; default: stdout is a TTY and NO_COLOR is unset (https://no-color.org). */
@@ -33,16 +33,6 @@ const LABEL: Record<Verdict, string> = {
   informational: 'INFO',
 };
 
-const ORDER: Verdict[] = [
-  'pass',
-  'fail',
-  'non-strict',
-  'skip',
-  'known-failure',
-  'unexpected-pass',
-  'informational',
-];
-
 function paint(text: string, verdict: Verdict, color: boolean): string {
   return color ? `\u001b[${SGR[verdict]}m${text}\u001b[0m` : text;
 }
@@ -68,7 +58,7 @@ export function formatSummaryLines(report: RunReport, options: ConsoleOptions = 
   const max = options.maxFailures ?? 50;
   const { summary } = report;
   const lines: string[] = [];
-  const counts = ORDER.filter((v) => summary.byVerdict[v] > 0).map((v) =>
+  const counts = VERDICTS.filter((v) => summary.byVerdict[v] > 0).map((v) =>
     paint(`${summary.byVerdict[v]} ${v}`, v, color),
   );
   lines.push(

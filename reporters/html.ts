@@ -8,7 +8,14 @@
  * JavaScript disabled; the script only adds the filters and the clickable service × mode matrix.
  */
 import { createHash } from 'node:crypto';
-import type { CheckResult, Exchange, RunReport, Verdict, WireMessage } from './model.ts';
+import {
+  type CheckResult,
+  type Exchange,
+  type RunReport,
+  VERDICTS,
+  type Verdict,
+  type WireMessage,
+} from './model.ts';
 import { bodyView, clip, hexDump, replaceControls, startLine } from './wire.ts';
 
 /** Worst first: the colour of a matrix cell is the worst verdict among its checks. */
@@ -20,16 +27,6 @@ export const VERDICT_SEVERITY: readonly Verdict[] = [
   'skip',
   'informational',
   'pass',
-];
-
-const DISPLAY_ORDER: readonly Verdict[] = [
-  'pass',
-  'fail',
-  'non-strict',
-  'skip',
-  'known-failure',
-  'unexpected-pass',
-  'informational',
 ];
 
 /** Escapes text for element content and quoted attributes; control characters are shown as `\xNN`. */
@@ -106,7 +103,7 @@ dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;margin:8
 dl.meta dt{color:var(--muted)}dl.meta dd{margin:0;overflow-wrap:anywhere}
 .counts{display:flex;flex-wrap:wrap;gap:6px;margin-top:8px}
 .badge{display:inline-block;border-radius:10px;padding:1px 8px;font-size:12px;font-weight:600;white-space:nowrap}
-${DISPLAY_ORDER.map((v) => `.v-${v}{color:var(--${v});background:var(--${v}-bg)}`).join('\n')}
+${VERDICTS.map((v) => `.v-${v}{color:var(--${v});background:var(--${v}-bg)}`).join('\n')}
 table{border-collapse:collapse}
 table.matrix th,table.matrix td{border:1px solid var(--line);padding:0;text-align:center}
 table.matrix th{background:#fff;padding:4px 8px;font-weight:600;font-size:12.5px}
@@ -249,7 +246,7 @@ function matrixHtml(checks: CheckResult[]): string {
         const cell = cells.find((c) => c.service === s && c.mode === m);
         if (!cell) return '<td class="empty" title="no checks">·</td>';
         const passed = cell.byVerdict.pass ?? 0;
-        const title = DISPLAY_ORDER.filter((v) => cell.byVerdict[v])
+        const title = VERDICTS.filter((v) => cell.byVerdict[v])
           .map((v) => `${cell.byVerdict[v]} ${v}`)
           .join(', ');
         return `<td class="v-${cell.worst}"><button type="button" data-service="${esc(s)}" data-mode="${esc(m)}" title="${esc(`${s} × ${m}: ${title}`)}">${cell.worst === 'pass' ? '✓' : esc(cell.worst)} ${passed}/${cell.checks}</button></td>`;
@@ -262,7 +259,7 @@ function matrixHtml(checks: CheckResult[]): string {
 
 function familiesHtml(checks: CheckResult[]): string {
   const families = [...new Set(checks.map((c) => c.family))];
-  const verdicts = DISPLAY_ORDER.filter((v) => checks.some((c) => c.verdict === v));
+  const verdicts = VERDICTS.filter((v) => checks.some((c) => c.verdict === v));
   const head = `<tr><th>family</th>${verdicts.map((v) => `<th>${esc(v)}</th>`).join('')}<th>total</th></tr>`;
   const rows = families.map((f) => {
     const list = checks.filter((c) => c.family === f);
@@ -290,8 +287,8 @@ export function renderHtml(report: RunReport): string {
     .filter(({ c }) => c.verdict === 'fail' || c.verdict === 'unexpected-pass');
   const families = [...new Set(report.checks.map((c) => c.family))];
   const familyCount = (f: string) => report.checks.filter((c) => c.family === f).length;
-  const counts = DISPLAY_ORDER.map((v) => badge(v, `${summary.byVerdict[v]} ${v}`)).join('');
-  const chips = DISPLAY_ORDER.filter((v) => summary.byVerdict[v] > 0)
+  const counts = VERDICTS.map((v) => badge(v, `${summary.byVerdict[v]} ${v}`)).join('');
+  const chips = VERDICTS.filter((v) => summary.byVerdict[v] > 0)
     .map(
       (v) =>
         `<button type="button" class="chip v-${v}" data-verdict="${v}" aria-pressed="false">${esc(v)} (${summary.byVerdict[v]})</button>`,

@@ -2,21 +2,11 @@
  * A summary fit for a CI job summary (GitHub's $GITHUB_STEP_SUMMARY): counts, the conclusion, the
  * failures as a table (capped), and the families that were skipped with their reasons.
  */
-import type { CheckResult, RunReport, Verdict } from './model.ts';
+import { type CheckResult, type RunReport, VERDICTS } from './model.ts';
 import { replaceControls } from './wire.ts';
 
 /** Failures listed in the table before "and N more"; the full list is in the other reports. */
 export const MARKDOWN_MAX_FAILURES = 50;
-
-const ORDER: Verdict[] = [
-  'pass',
-  'fail',
-  'non-strict',
-  'skip',
-  'known-failure',
-  'unexpected-pass',
-  'informational',
-];
 
 /** Text from the target inside a table cell: one line, no HTML, no table or code syntax. */
 export function cell(text: string | undefined, max = 200): string {
@@ -70,7 +60,7 @@ export function renderMarkdown(report: RunReport, maxFailures = MARKDOWN_MAX_FAI
   lines.push('');
   lines.push('| Verdict | Checks |');
   lines.push('|---|---:|');
-  for (const v of ORDER) lines.push(`| ${v} | ${summary.byVerdict[v]} |`);
+  for (const v of VERDICTS) lines.push(`| ${v} | ${summary.byVerdict[v]} |`);
   lines.push(`| **total** | **${summary.total}** |`);
   lines.push('');
   lines.push(`**Conformant:** ${conformant ? 'yes' : 'no'}`);

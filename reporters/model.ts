@@ -25,6 +25,17 @@ export type Verdict =
   | 'unexpected-pass'
   | 'informational';
 
+/** Every verdict, in the order reports show them. */
+export const VERDICTS: readonly Verdict[] = [
+  'pass',
+  'fail',
+  'non-strict',
+  'skip',
+  'known-failure',
+  'unexpected-pass',
+  'informational',
+];
+
 /** Verdicts that make the run nonconformant (exit code 1). */
 export const FAILING_VERDICTS: readonly Verdict[] = ['fail', 'unexpected-pass'];
 

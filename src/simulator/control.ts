@@ -34,7 +34,16 @@ export async function handleControl(
         });
       return sendJson(res, 400, { error: 'MSE_SIM_BAD_JSON', message: 'the body must be a JSON object' });
     }
-  } else req.resume();
+  } else {
+    // A body on GET is ignored but drained before answering: closing while it still arrives resets the
+    // connection, which cut a long answer (the transaction list) short.
+    await new Promise<void>((resolve) => {
+      if (req.readableEnded) return resolve();
+      req.once('end', resolve);
+      req.once('close', resolve);
+      req.resume();
+    });
+  }
 
   const post = req.method === 'POST';
   const get = req.method === 'GET';

@@ -35,6 +35,8 @@ export function hostileRequestArb(paths: string[]): fc.Arbitrary<HostileRequest>
   const names = knownParameterNames();
   const body = fc.oneof(
     fc.constant(Buffer.alloc(0)),
+    // Beyond every body cap (64 KiB in the tests, 1 MiB by default): refused by size, not read into memory.
+    fc.integer({ min: 60_000, max: 2_500_000 }).map((n) => Buffer.alloc(n, 0x41)),
     queryArb(names),
     xmlBodyArb(),
     fc.string({ unit: 'binary', maxLength: 200 }).map((s) => Buffer.from(s, 'utf8')),

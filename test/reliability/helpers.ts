@@ -291,6 +291,8 @@ export interface RegressionSeed {
   counterexample: unknown;
   found: string;
   note?: string;
+  /** What the server must hold before the replay (the defect showed only with a long transaction list). */
+  setup?: { transactions?: number };
 }
 
 export const regressionsDir = join(projectRoot, 'fixtures', 'regressions');

@@ -31,6 +31,7 @@ beforeAll(async () => {
     callback: listener.url,
     maxBodyBytes: 64 * 1024,
     syncTimeoutMs: 2_000,
+    maxTransactions: 2_000,
   });
   partner = await startReferencePartner({ credentials: { userid: 'mse', pwd: 'mse-secret' } });
 });
@@ -58,6 +59,10 @@ describe('fuzzing regressions replay', () => {
       const seed = JSON.parse(readFileSync(join(regressionsDir, file), 'utf8')) as RegressionSeed;
       const h = fromJsonSafe(seed.counterexample) as HostileRequest;
       const { port, judge } = target(seed.property);
+      for (let i = 0; i < (seed.setup?.transactions ?? 0); i++)
+        await fetch(
+          `${sim.url}/MSE/api?profile=SMS_TEXT&pwd=senha&mode=async-oneway&BNUM=1191000000&TEXT=${'x'.repeat(100)}`,
+        ).then((r) => r.text());
       const outcome = await sendRaw(port, requestBytes(toRaw(h)), 5_000);
       expect(judge(h, outcome)).toBeUndefined();
     });

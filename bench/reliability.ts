@@ -12,11 +12,19 @@
 import { pathToFileURL } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import type fc from 'fast-check';
 import { startListener } from '../src/listener/index.ts';
 import { startReferencePartner } from '../src/partner/reference.ts';
 import { startSimulator } from '../src/simulator/index.ts';
 import { type FlakinessResult, findFixedSleeps, flakiness } from '../test/reliability/flaky.ts';
-import { type FuzzResult, fuzz, judgeHttp, judgeSimulator } from '../test/reliability/fuzz.ts';
+import {
+  type FuzzResult,
+  fuzz,
+  type HostileRequest,
+  judgeHttp,
+  judgeSimulator,
+  serviceRequestArb,
+} from '../test/reliability/fuzz.ts';
 import { portOf } from '../test/reliability/helpers.ts';
 import {
   type ListenerLoadResult,
@@ -64,7 +72,13 @@ async function fuzzAll(runs: number, gc: () => void): Promise<FuzzFigures[]> {
     maxTransactions: 2_000,
   });
   const partner = await startReferencePartner({ credentials: { userid: 'mse', pwd: 'mse-secret' } });
-  const targets = [
+  const targets: {
+    server: string;
+    port: number;
+    judge: typeof judgeSimulator;
+    paths: string[];
+    requests?: fc.Arbitrary<HostileRequest>;
+  }[] = [
     {
       server: 'simulator',
       port: portOf(sim.url),
@@ -94,6 +108,13 @@ async function fuzzAll(runs: number, gc: () => void): Promise<FuzzFigures[]> {
       paths: ['/receipt', '/mo/sms', '/mo/mms', '/mo/wib', '/ussd', '/inbox', '/'],
     },
   ];
+  targets.splice(1, 0, {
+    server: 'simulator services',
+    port: portOf(sim.url),
+    judge: judgeSimulator,
+    paths: ['/MSE/api'],
+    requests: serviceRequestArb(),
+  });
   const out: FuzzFigures[] = [];
   try {
     for (const t of targets) {
@@ -101,10 +122,11 @@ async function fuzzAll(runs: number, gc: () => void): Promise<FuzzFigures[]> {
       const before = process.memoryUsage().heapUsed;
       const started = performance.now();
       const r = await fuzz({
-        property: `bench-${t.server}`,
+        property: `bench-${t.server.replace(' services', '')}`,
         port: t.port,
         paths: t.paths,
         judge: t.judge,
+        ...(t.requests ? { requests: t.requests } : {}),
         numRuns: runs,
         stillServing: async () => {},
       });
@@ -159,7 +181,7 @@ export function formatReliabilityBench(r: ReliabilityBenchResult): string {
       .map(([k, v]) => `${k}:${v}`)
       .join(' ');
     lines.push(
-      `  ${f.server.padEnd(10)} ${f.runs} requests in ${f.seconds.toFixed(1)} s, slowest answer ${Math.round(f.answeredMsMax)} ms, ` +
+      `  ${f.server.padEnd(18)} ${f.runs} requests in ${f.seconds.toFixed(1)} s, slowest answer ${Math.round(f.answeredMsMax)} ms, ` +
         `heap ${f.heapBeforeMb} -> ${f.heapAfterMb} MB after gc, ${f.failure ? `FAILED: ${f.failure.slice(0, 300)}` : 'all answered well-formed'} (seed ${f.seed})`,
       `             answers ${statuses}`,
     );

@@ -12,7 +12,7 @@ import { type Listener, startListener } from '../../src/listener/index.ts';
 import { type ReferencePartner, startReferencePartner } from '../../src/partner/reference.ts';
 import { type Simulator, startSimulator } from '../../src/simulator/index.ts';
 import { readMseResponse } from '../../src/xml/mse-response.ts';
-import { fuzz, judgeHttp, judgeSimulator } from './fuzz.ts';
+import { fuzz, judgeHttp, judgeSimulator, serviceRequestArb } from './fuzz.ts';
 import { portOf, requestBytes, sendRaw, ussdNotify } from './helpers.ts';
 
 /** Sized so that each property takes a few seconds on a shared 2-core machine. */
@@ -94,6 +94,21 @@ describe('fuzzing: every generated request is answered well-formed, in time, and
     // Generous: the store keeps at most 2,000 timelines; an unbounded leak over hundreds of requests with
     // bodies up to 64 KiB would pass this only by luck.
     expect(process.memoryUsage().heapUsed - before).toBeLessThan(200 * 1024 * 1024);
+  });
+
+  it('simulator: every service with generated values, modes and encodings, by GET and POST form', async () => {
+    const result = await fuzz({
+      property: 'simulator',
+      port: portOf(sim.url),
+      paths: ['/MSE/api'],
+      requests: serviceRequestArb(),
+      judge: judgeSimulator,
+      numRuns: RUNS,
+      stillServing: simulatorServes,
+    });
+    expect(result.failure).toBeUndefined();
+    // Not vacuous: many reached a service's own validation and were accepted or refused there.
+    expect(result.statusCounts['200'] ?? 0).toBeGreaterThan(RUNS / 4);
   });
 
   it("gateway suite's listener: every partner path, the suite API's prefix, anything", async () => {

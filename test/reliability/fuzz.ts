@@ -4,6 +4,8 @@
  * answered in time with a well-formed answer, and the server still serving afterwards.
  */
 import fc from 'fast-check';
+import { loadSpec } from '../../src/spec/load.ts';
+import { invalidSamples } from '../../src/spec/values.ts';
 import { readMseResponse } from '../../src/xml/mse-response.ts';
 import { validateXml } from '../../src/xml/validate.ts';
 import {
@@ -12,6 +14,7 @@ import {
   knownParameterNames,
   methodArb,
   queryArb,
+  queryValue,
   type RawOutcome,
   type RawRequest,
   requestBytes,
@@ -61,6 +64,60 @@ export function hostileRequestArb(paths: string[]): fc.Arbitrary<HostileRequest>
     noise: fc.oneof({ weight: 9, arbitrary: fc.constant('') }, { weight: 1, arbitrary: targetNoise }),
     contentType: contentTypeArb,
     body,
+  });
+}
+
+/**
+ * Requests that pass the control parameters and reach a service's own validation: a provisioned profile,
+ * its password and an allowed, refused or misspelt mode, then each input either its spec sample, absent,
+ * another input's sample, one of its invalid samples or a hostile value; by GET or by a POST form.
+ */
+export function serviceRequestArb(): fc.Arbitrary<HostileRequest> {
+  const spec = loadSpec();
+  const services = spec.services.filter((s) => s.kind === 'api' && s.direction === 'partner-to-mse');
+  const spellings = Object.values(spec.protocol.modes.spellings).flat();
+  return fc.constantFrom(...services).chain((service) => {
+    const inputs = service.inputs.filter((i) => (i.in ?? 'query') === 'query');
+    const value = (i: (typeof inputs)[number]) =>
+      fc.oneof(
+        { weight: 6, arbitrary: fc.constant(Buffer.from(encodeURIComponent(i.sample), 'latin1')) },
+        { weight: 2, arbitrary: fc.constant(undefined) },
+        {
+          weight: 2,
+          arbitrary: fc
+            .constantFrom(...invalidSamples(i, spec.formats).map((x) => x.value), '')
+            .map((v) => Buffer.from(encodeURIComponent(v), 'latin1')),
+        },
+        { weight: 1, arbitrary: queryValue },
+      );
+    return fc
+      .record({
+        method: fc.constantFrom('GET', 'POST'),
+        mode: fc.oneof(
+          { weight: 8, arbitrary: fc.constantFrom(...spellings) },
+          { weight: 1, arbitrary: fc.string({ maxLength: 8 }) },
+        ),
+        values: fc.tuple(...inputs.map(value)),
+        contentType: fc.constantFrom(
+          'application/x-www-form-urlencoded',
+          'application/x-www-form-urlencoded; charset=ISO-8859-1',
+          'application/x-www-form-urlencoded; charset=UTF-8',
+        ),
+      })
+      .map(({ method, mode, values, contentType }): HostileRequest => {
+        const parts: Buffer[] = [
+          Buffer.from(`profile=${service.id}&pwd=senha&mode=${encodeURIComponent(mode)}`, 'latin1'),
+          ...(service.billingCode === 'required' ? [Buffer.from('&billingCode=000000')] : []),
+        ];
+        inputs.forEach((input, k) => {
+          const v = values[k];
+          if (v !== undefined) parts.push(Buffer.from(`&${input.name}=`, 'latin1'), v);
+        });
+        const query = Buffer.concat(parts);
+        return method === 'GET'
+          ? { method, path: '/MSE/api', query, noise: '', contentType: undefined, body: Buffer.alloc(0) }
+          : { method, path: '/MSE/api', query: Buffer.alloc(0), noise: '', contentType, body: query };
+      });
   });
 }
 
@@ -140,6 +197,8 @@ export interface FuzzOptions {
   numRuns: number;
   deadlineMs?: number;
   seed?: number;
+  /** The requests to generate (default hostileRequestArb(paths)). */
+  requests?: fc.Arbitrary<HostileRequest>;
   /** A request that must still succeed after the run (the server is alive). */
   stillServing: () => Promise<void>;
 }
@@ -159,7 +218,7 @@ export interface FuzzResult {
 export async function fuzz(options: FuzzOptions): Promise<FuzzResult> {
   let answeredMsMax = 0;
   const statusCounts: Record<string, number> = {};
-  const property = fc.asyncProperty(hostileRequestArb(options.paths), async (h) => {
+  const property = fc.asyncProperty(options.requests ?? hostileRequestArb(options.paths), async (h) => {
     const outcome = await sendRaw(options.port, requestBytes(toRaw(h)), options.deadlineMs ?? 5_000);
     answeredMsMax = Math.max(answeredMsMax, outcome.ms);
     const key = outcome.kind === 'response' ? String(outcome.response.status) : outcome.kind;

@@ -28,6 +28,7 @@ export function outputRuleIds(service: Service, output: OutputParameter) {
     echoes: `${base}.echoes`,
     notBefore: `${base}.not-before`,
     derived: `${base}.derived`,
+    prefix: `${base}.${paramSlug(output.prefixOf?.output ?? 'value')}-prefix`,
   };
 }
 

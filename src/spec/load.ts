@@ -154,6 +154,8 @@ function checkServiceReferences(
       fail(`output ${output.name} is compared with unknown output ${output.notBefore}`);
     if (output.derivedFrom && !outputNames.has(output.derivedFrom.output))
       fail(`output ${output.name} derives from unknown output ${output.derivedFrom.output}`);
+    if (output.prefixOf && !outputNames.has(output.prefixOf.output))
+      fail(`output ${output.name} is a prefix of unknown output ${output.prefixOf.output}`);
   }
   const overlap = service.modes.allowed.filter((m) => service.modes.refused.includes(m));
   if (overlap.length) fail(`modes both allowed and refused: ${overlap.join(', ')}`);

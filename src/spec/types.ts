@@ -85,6 +85,8 @@ export interface OutputParameter {
   notBefore?: string;
   /** The value is determined by another output: map from that output's value to this one's, `*` for any other. */
   derivedFrom?: { output: string; map: Record<string, string> };
+  /** The value is the first `length` characters of another output of the same response (TAC of IMEI). */
+  prefixOf?: { output: string; length: number };
   deprecated?: boolean;
 }
 

@@ -239,6 +239,17 @@ const FAULTS: { fault: Fault; catches: string[] }[] = [
     catches: ['gateway.traffic.limit-per-user-service.refill'],
   },
   {
+    fault: { name: 'wrong-tac', profile: 'IMEI_TRANSLATOR' },
+    catches: [
+      'gateway.results.imei-translator.output.tac.imei-prefix',
+      'gateway.receipts.imei-translator.output.tac.imei-prefix',
+    ],
+  },
+  {
+    fault: { name: 'wrong-tac', profile: 'IMEI_TORPEDO' },
+    catches: ['gateway.receipts.imei-torpedo.output.tac.imei-prefix'],
+  },
+  {
     fault: { name: 'drop-session-owner' },
     catches: ['gateway.ussd.ussd-user-request.session-owner.forwarded.in-event'],
   },

@@ -91,6 +91,21 @@ export function outputJudges(service: Service): OutputJudge[] {
         },
       });
     }
+    if (output.prefixOf && spec.rules.has(ids.prefix)) {
+      const of = output.prefixOf;
+      judges.push({
+        rule: ids.prefix,
+        judge: (params) => {
+          const v = value(params, output.name);
+          const other = value(params, of.output);
+          if (v === undefined || other === undefined) return undefined;
+          const expected = other.slice(0, of.length);
+          return v !== expected
+            ? `${output.name}="${v}", but the first ${of.length} characters of ${of.output}="${other}" are "${expected}"`
+            : undefined;
+        },
+      });
+    }
   }
   for (const group of service.outputGroups ?? []) {
     if (!spec.rules.has(group.rule)) continue;

@@ -37,7 +37,8 @@ export type FaultName =
   | 'no-traffic-limit'
   | 'never-refill'
   | 'drop-session-owner'
-  | 'refuse-session-owner';
+  | 'refuse-session-owner'
+  | 'wrong-tac';
 
 export interface Fault {
   name: FaultName;
@@ -92,6 +93,13 @@ function profileIn(url: string, body: Buffer): string | undefined {
   const text = `${url}&${body.toString('latin1')}`;
   return /[?&]profile=([^&]*)/.exec(text)?.[1] ?? /<profile>([^<]*)<\/profile>/.exec(text)?.[1];
 }
+
+/** wrong-tac: the TAC stays eight digits but its first digit no longer matches the IMEI's. */
+const wrongTac = (s: string) =>
+  s.replace(
+    /(<param-name>TAC<\/param-name>\s*<param-value>)([0-9])/,
+    (_m, head: string, d: string) => `${head}${(Number(d) + 1) % 10}`,
+  );
 
 const edit = (m: Message, f: (s: string) => string): Message => {
   const body = Buffer.from(f(m.body.toString('utf8')), 'utf8');
@@ -175,6 +183,8 @@ export async function startFaultProxy(options: {
           };
         if (path.startsWith('/receipt') && has('receipt-wrong-credentials', profile))
           path = path.replace(/pwd=[^&]*/, 'pwd=wrong');
+        if (path.startsWith('/receipt') && has('wrong-tac', profile))
+          m = { ...m, body: Buffer.from(wrongTac(m.body.toString('utf8'))) };
         if (path.startsWith('/mo/sms') && has('mo-utf8', undefined)) {
           // The same values, percent-encoded in UTF-8 instead of ISO-8859-1.
           const q = path.indexOf('?');
@@ -251,6 +261,7 @@ export async function startFaultProxy(options: {
             .replace(/<status-code>[^<]*<\/status-code>/, '<status-code>0</status-code>')
             .replace(/\s*<error-message>[^<]*<\/error-message>/, ''),
         );
+      if (has('wrong-tac', profile)) m = edit(m, wrongTac);
       if (has('no-xml-declaration', profile)) m = edit(m, (s) => s.replace(/^<\?xml[^>]*>\s*/, ''));
       if (has('text-plain', profile))
         m = { ...m, headers: { ...m.headers, 'content-type': 'text/plain; charset=UTF-8' } };

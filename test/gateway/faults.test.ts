@@ -250,6 +250,10 @@ const FAULTS: { fault: Fault; catches: string[] }[] = [
     catches: ['gateway.receipts.imei-torpedo.output.tac.imei-prefix'],
   },
   {
+    fault: { name: 'execute-refused-sync', profile: 'LBS_TORPEDO' },
+    catches: ['gateway.modes.lbs-torpedo.refused.answer.sync'],
+  },
+  {
     fault: { name: 'drop-session-owner' },
     catches: ['gateway.ussd.ussd-user-request.session-owner.forwarded.in-event'],
   },
@@ -311,7 +315,12 @@ describe('gateway suite', { timeout: 180_000 }, () => {
         .map((id) => `${f.fault.name}: ${id} is ${verdictOf(report, id)}`),
     );
     expect(missed).toEqual([]);
-    expect(verdictOf(report, 'gateway.smtp.smtp-autd.user.from-domain.unknown-domain')).toBe('fail');
+    for (const id of [
+      'gateway.smtp.smtp-autd.user.from-domain.unknown-domain',
+      'gateway.smtp.smtp-autd.for.required',
+      'gateway.smtp.smtp-autd.from.required',
+    ])
+      expect(`${id}: ${verdictOf(report, id)}`).toBe(`${id}: fail`);
     // Every family is shown to fail on the broken MSE.
     const families = new Set(report.checks.filter((c) => c.verdict === 'fail').map((c) => c.family));
     expect([...families].sort()).toEqual(

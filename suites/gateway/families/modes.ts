@@ -12,9 +12,12 @@ import {
   ensure,
   expectAccepted,
   expectRefused,
+  listener,
   meta,
   notProvisioned,
   spec,
+  timeouts,
+  waitDeliveries,
 } from '../harness.ts';
 
 const F = 'modes';
@@ -52,6 +55,36 @@ export function definitions(): CheckDefinition[] {
             o,
           ),
         );
+    // Refused is not executed: the refusal is no execution response, and no receipt follows it.
+    for (const mode of service.modes.refused)
+      defs.push(
+        define(
+          meta(F, 'modes.refused.answer', { service, mode, variant: mode }),
+          async (ctx) => {
+            const a = await callApi(ctx, { service, mode });
+            expectRefused(ctx, a, `a request with mode=${mode}, which ${service.id} refuses`);
+            ensure(
+              ctx,
+              !a.read.children.includes('parameters'),
+              `the refusal of mode=${mode} carries <parameters>: the service was executed`,
+            );
+            // Without a listener or a transaction id to correlate by, the answer alone is judged.
+            if (!listener || !service.modes.allowed.includes('async-delivery') || !a.read.transactionId)
+              return;
+            const receipts = await waitDeliveries(ctx, {
+              kind: 'receipt',
+              key: a.read.transactionId,
+              timeoutMs: timeouts.quietMs,
+            });
+            ensure(
+              ctx,
+              !receipts.length,
+              `a receipt arrived for transaction ${a.read.transactionId}, whose mode=${mode} was refused`,
+            );
+          },
+          o,
+        ),
+      );
     for (const mode of service.modes.allowed.filter((m) => m !== 'sync'))
       defs.push(
         define(

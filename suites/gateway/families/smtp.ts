@@ -12,18 +12,35 @@ import { define, ensure, meta, type Recorder, run, spec, subscriber, timeouts, t
 
 const F = 'smtp';
 
-async function mail(ctx: Recorder, from: string, forClause: string | undefined, label: string) {
+interface MailShape {
+  /** A Received header without the for clause (else: no Received header when there is no clause). */
+  receivedWithoutFor?: boolean;
+  /** The envelope recipient and To: local part (default: the for clause's number, or "someone"). */
+  to?: string;
+  /** Leave out the From: header. */
+  noFromHeader?: boolean;
+}
+
+async function mail(
+  ctx: Recorder,
+  from: string,
+  forClause: string | undefined,
+  label: string,
+  shape: MailShape = {},
+) {
   const smtp = run.config.smtp;
   if (!smtp) return ctx.skip('no SMTP address in the config (smtp)');
-  const domain = from.split('@')[1] ?? 'example.com';
+  const domain = from.split('@')[1] ?? run.config.smtp?.from?.split('@')[1] ?? 'example.com';
+  const to = shape.to ?? forClause ?? 'someone';
+  const received = `Received: from exchange.${domain} by mse`;
   const message = [
     ...(forClause !== undefined
-      ? [
-          `Received: from exchange.${domain} by mse; for <${forClause}@${domain}>; ${new Date().toUTCString()}`,
-        ]
-      : []),
-    `From: <${from}>`,
-    `To: <${forClause ?? 'someone'}@${domain}>`,
+      ? [`${received}; for <${forClause}@${domain}>; ${new Date().toUTCString()}`]
+      : shape.receivedWithoutFor
+        ? [`${received}; ${new Date().toUTCString()}`]
+        : []),
+    ...(shape.noFromHeader ? [] : [`From: <${from}>`]),
+    `To: <${to}@${domain}>`,
     `Subject: AUTD ${token('autd')}`,
     '',
     'new mail',
@@ -32,7 +49,7 @@ async function mail(ctx: Recorder, from: string, forClause: string | undefined, 
     host: smtp.host,
     port: smtp.port,
     from,
-    to: `${forClause ?? 'someone'}@${domain}`,
+    to: `${to}@${domain}`,
     message,
     timeoutMs: timeouts.requestMs,
   });
@@ -103,6 +120,42 @@ export function definitions(): CheckDefinition[] {
       o,
     ),
   );
+  // A mail that lacks one required input, with everything else in place: where the number or the sender
+  // could still be found elsewhere (To:, the envelope), the mail carries it there, so only the input is missing.
+  const lacking: Record<string, { label: string; send: (ctx: Recorder) => ReturnType<typeof mail> }> = {
+    FOR: {
+      label: 'a Received header without the for clause, the number only in RCPT TO and To:',
+      send: (ctx) =>
+        mail(ctx, needFrom(ctx), undefined, 'AUTD with a Received header but no for clause', {
+          receivedWithoutFor: true,
+          to: subscriber(),
+        }),
+    },
+    FROM: {
+      label: 'no From: header and a null envelope sender (MAIL FROM:<>)',
+      send: (ctx) =>
+        mail(ctx, '', subscriber(), 'AUTD without any sender', { noFromHeader: true, to: subscriber() }),
+    },
+  };
+  for (const input of service.inputs) {
+    const how = lacking[input.name];
+    const rule = inputRuleIds(service, input).required;
+    if (!input.required || !how || !spec.rules.has(rule)) continue;
+    defs.push(
+      define(
+        meta(F, rule, { service }),
+        async (ctx) => {
+          const r = await how.send(ctx);
+          ensure(
+            ctx,
+            !accepted(r),
+            `a notification with ${how.label} was accepted: ${input.name} is missing`,
+          );
+        },
+        o,
+      ),
+    );
+  }
   const forInput = service.inputs.find((i) => i.name === 'FOR');
   if (forInput) {
     const ids = inputRuleIds(service, forInput);

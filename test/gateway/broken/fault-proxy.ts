@@ -38,7 +38,8 @@ export type FaultName =
   | 'never-refill'
   | 'drop-session-owner'
   | 'refuse-session-owner'
-  | 'wrong-tac';
+  | 'wrong-tac'
+  | 'execute-refused-sync';
 
 export interface Fault {
   name: FaultName;
@@ -288,6 +289,13 @@ export async function startFaultProxy(options: {
           s.replace(
             '</mse-response>',
             '<parameters><param-item><param-name>X</param-name><param-value>1</param-value></param-item></parameters>\n</mse-response>',
+          ),
+        );
+      if (has('execute-refused-sync', profile) && syncAsked && !ok())
+        m = edit(m, (s) =>
+          s.replace(
+            '</mse-response>',
+            '<parameters><param-item><param-name>LATITUDE</param-name><param-value>-23.5</param-value></param-item></parameters>\n</mse-response>',
           ),
         );
       if (has('accept-everything', profile))

@@ -254,6 +254,10 @@ const FAULTS: { fault: Fault; catches: string[] }[] = [
     catches: ['gateway.modes.lbs-torpedo.refused.answer.sync'],
   },
   {
+    fault: { name: 'omit-transaction-id-on-post', profile: 'SMS_WAP_PUSH' },
+    catches: ['gateway.envelope.sms-wap-push.transaction-id.always-returned.post'],
+  },
+  {
     fault: { name: 'drop-session-owner' },
     catches: ['gateway.ussd.ussd-user-request.session-owner.forwarded.in-event'],
   },

@@ -134,6 +134,22 @@ export function definitions(): CheckDefinition[] {
         },
         o,
       ),
+      // 9.3 on every accepted request, whatever the method (6.1): GET answers are judged by on-accepted above,
+      // here both POST shapes. Refusals carry it at SHOULD only (errata.dtd-status-code-optional, on-failure).
+      define(
+        meta(F, 'transaction-id.always-returned', { service, mode, variant: 'post' }),
+        async (ctx) => {
+          for (const [what, bodyInQuery] of [
+            ['a POST with a form body', false],
+            ['a POST with its parameters in the query string', true],
+          ] as const) {
+            const a = await callApi(ctx, { service, mode, method: 'POST', bodyInQuery, label: what });
+            expectAccepted(ctx, a, what);
+            ensure(ctx, a.read.transactionId, `${what} was accepted without <transaction-id> in its answer`);
+          }
+        },
+        o,
+      ),
       define(
         meta(F, 'envelope.transaction-id.format', { service, mode }),
         async (ctx) => {

@@ -39,7 +39,8 @@ export type FaultName =
   | 'drop-session-owner'
   | 'refuse-session-owner'
   | 'wrong-tac'
-  | 'execute-refused-sync';
+  | 'execute-refused-sync'
+  | 'omit-transaction-id-on-post';
 
 export interface Fault {
   name: FaultName;
@@ -276,6 +277,8 @@ export async function startFaultProxy(options: {
           s.replace(/(\s*<status-code>[^<]*<\/status-code>)(\s*<profile>[^<]*<\/profile>)/, '$2$1'),
         );
       if (has('omit-transaction-id', profile) && ok())
+        m = edit(m, (s) => s.replace(/\s*<transaction-id>[^<]*<\/transaction-id>/, ''));
+      if (has('omit-transaction-id-on-post', profile) && method === 'POST' && ok())
         m = edit(m, (s) => s.replace(/\s*<transaction-id>[^<]*<\/transaction-id>/, ''));
       if (has('repeat-transaction-id', profile)) {
         const tid = /<transaction-id>([^<]*)</.exec(text())?.[1];

@@ -80,11 +80,14 @@ export interface FlakinessResult {
  * `runs` gateway runs compared, `parallel` at a time (each with its own simulator, listener and ports);
  * runs during which the code changed are left out and replaced.
  */
-export async function flakiness(runs: number, parallel = 1): Promise<FlakinessResult> {
+export async function flakiness(
+  runs: number,
+  parallel = 1,
+  maxAttempts = runs + Math.ceil(runs / 2),
+): Promise<FlakinessResult> {
   const results: GatewayRunVerdicts[] = [];
   let started = 0;
-  // Runs the code changed under are replaced, up to half as many again, so that `runs` are compared.
-  const maxAttempts = runs + Math.ceil(runs / 2);
+  // Runs the code changed under are replaced (by default up to half as many again), so that `runs` are compared.
   const worker = async () => {
     while (started < maxAttempts && results.filter((r) => !r.changedDuringRun).length + inFlight() < runs) {
       started++;

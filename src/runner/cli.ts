@@ -125,6 +125,12 @@ export async function execute(options: ExecuteOptions): Promise<{ code: number; 
     ...(context.config.concurrency ? { concurrency: context.config.concurrency } : {}),
     ...(values.quiet ? {} : { progress: out }),
   });
+  // A run that judged nothing must not read as conformant: a mistyped --only would pass CI silently.
+  if (outcome.checks.length === 0 && outcome.errors.length === 0)
+    throw new UsageError(
+      'no check matches --only/--skip: nothing was judged (see --list for the check ids)',
+      'MSE_NO_CHECKS',
+    );
   const report: RunReport = {
     schemaVersion: REPORT_SCHEMA_VERSION,
     suite: options.role,

@@ -102,4 +102,10 @@ describe('config', () => {
     expect(await cli(['--only', 'nofield:x'])).toBe(2);
     expect(await cli(['--target', 'http://127.0.0.1:9', '--only', 'family:transport'])).toBe(3);
   });
+
+  it('exits 2 when the filters leave no check to run, rather than calling nothing conformant', async () => {
+    expect(
+      await cli(['--only', 'gateway.no-such-family.*', '--report', 'json', '--out', join(dir, 'none')]),
+    ).toBe(2);
+  });
 });

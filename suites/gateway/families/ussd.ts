@@ -293,86 +293,52 @@ export function definitions(): CheckDefinition[] {
       }
     }
     if (commandType(service) !== 'menu') continue;
-    const title = limits.get('title');
-    const subtitle = limits.get('subtitle');
-    const options = limits.get('options');
-    if (title) {
+    // Indexes skip the reserved ones (0, 8, 9): 1..7, 10, 11, ...
+    const indexes = (n: number) => {
+      const out: string[] = [];
+      for (let i = 1; out.length < n; i++)
+        if (!spec.protocol.ussd.reservedIndexes.includes(String(i))) out.push(String(i));
+      return out;
+    };
+    // callUssd adds the entry's sample option, so n - 1 more make a menu of n.
+    const menu = (n: number) =>
+      indexes(n)
+        .slice(1)
+        .map((index) => ({ index, subtitle: `Opção ${index}` }));
+    // Each limit of the 6.4.18 table: a command at the limit is accepted (the bound is inclusive,
+    // errata.ussd-limits-table-vs-text); beyond it the document does not say whether a gateway refuses
+    // or pages, so the outcome is recorded, not judged.
+    const probes: Record<
+      string,
+      (n: number) => { values?: Record<string, string>; options?: ReturnType<typeof menu> }
+    > = {
+      title: (n) => ({ values: { title: 't'.repeat(n) } }),
+      subtitle: (n) => ({ values: { subtitle: 's'.repeat(n) } }),
+      options: (n) => ({ options: menu(n) }),
+    };
+    const described: Record<string, (n: number) => string> = {
+      title: (n) => `a title of ${n} characters`,
+      subtitle: (n) => `an option of ${n} characters`,
+      options: (n) => `a menu of ${n} options`,
+    };
+    for (const [name, probe] of Object.entries(probes)) {
+      const limit = limits.get(name as 'title' | 'subtitle' | 'options');
+      if (!limit) continue;
+      const what = described[name]!;
       defs.push(
         define(
-          meta(F, 'ussd.limits.title', { service, mode, variant: 'inside' }),
+          meta(F, `ussd.limits.${name}`, { service, mode, variant: 'inside' }),
           async (ctx) =>
-            expectAccepted(
-              ctx,
-              await callUssd(ctx, service, { values: { title: 't'.repeat(title.limited - 1) } }),
-              `a title of ${title.limited - 1} characters`,
-            ),
+            expectAccepted(ctx, await callUssd(ctx, service, probe(limit.limited)), what(limit.limited)),
           o,
         ),
         define(
-          meta(F, 'ussd.limits.title', { service, mode, variant: 'outside' }),
+          meta(F, `ussd.limits.${name}`, { service, mode, variant: 'outside' }),
           async (ctx) =>
             observeBeyond(
               ctx,
-              await callUssd(ctx, service, { values: { title: 't'.repeat(title.limited) } }),
-              `a title of ${title.limited} characters`,
-            ),
-          o,
-        ),
-      );
-    }
-    if (subtitle)
-      defs.push(
-        define(
-          meta(F, 'ussd.limits.subtitle', { service, mode, variant: 'inside' }),
-          async (ctx) =>
-            expectAccepted(
-              ctx,
-              await callUssd(ctx, service, { values: { subtitle: 's'.repeat(subtitle.limited - 1) } }),
-              `an option of ${subtitle.limited - 1} characters`,
-            ),
-          o,
-        ),
-        define(
-          meta(F, 'ussd.limits.subtitle', { service, mode, variant: 'outside' }),
-          async (ctx) =>
-            observeBeyond(
-              ctx,
-              await callUssd(ctx, service, { values: { subtitle: 's'.repeat(subtitle.limited) } }),
-              `an option of ${subtitle.limited} characters`,
-            ),
-          o,
-        ),
-      );
-    if (options) {
-      // Indexes skip the reserved 8 and 9 (and 0): 1..7, 10, 11, ...
-      const indexes = (n: number) => {
-        const out: string[] = [];
-        for (let i = 1; out.length < n; i++)
-          if (!spec.protocol.ussd.reservedIndexes.includes(String(i))) out.push(String(i));
-        return out;
-      };
-      const menu = (n: number) =>
-        indexes(n)
-          .slice(1)
-          .map((index) => ({ index, subtitle: `Opção ${index}` }));
-      defs.push(
-        define(
-          meta(F, 'ussd.limits.options', { service, mode, variant: 'inside' }),
-          async (ctx) =>
-            expectAccepted(
-              ctx,
-              await callUssd(ctx, service, { options: menu(options.limited - 1) }),
-              `a menu of ${options.limited - 1} options`,
-            ),
-          o,
-        ),
-        define(
-          meta(F, 'ussd.limits.options', { service, mode, variant: 'outside' }),
-          async (ctx) =>
-            observeBeyond(
-              ctx,
-              await callUssd(ctx, service, { options: menu(options.limited) }),
-              `a menu of ${options.limited} options`,
+              await callUssd(ctx, service, probe(limit.limited + 1)),
+              what(limit.limited + 1),
             ),
           o,
         ),

@@ -50,14 +50,12 @@ export function sendReceipt(
   if (c?.userid !== undefined) pairs.push(['userid', c.userid]);
   if (c?.pwd !== undefined) pairs.push(['pwd', c.pwd]);
   pairs.push(...(options.extraQuery ?? []));
-  const body = typeof receipt === 'string' ? receipt : buildMseResponse(receipt);
-  return send({
-    method: 'POST',
-    url: withQuery(url, encodeQuery(pairs, 'UTF-8')),
-    headers: { 'content-type': 'text/xml; charset=UTF-8' },
-    body: Buffer.from(body, 'utf8'),
-    timeoutMs: options.timeoutMs,
-  });
+  return postXml(
+    url,
+    pairs,
+    typeof receipt === 'string' ? receipt : buildMseResponse(receipt),
+    options.timeoutMs,
+  );
 }
 
 export interface SmsMo {
@@ -114,13 +112,7 @@ export function sendMmsMo(
   document: string,
   options: { extraQuery?: Pairs; timeoutMs: number },
 ): Promise<SendResult> {
-  return send({
-    method: 'POST',
-    url: withQuery(url, encodeQuery(options.extraQuery ?? [], 'UTF-8')),
-    headers: { 'content-type': 'text/xml; charset=UTF-8' },
-    body: Buffer.from(document, 'utf8'),
-    timeoutMs: options.timeoutMs,
-  });
+  return postXml(url, options.extraQuery ?? [], document, options.timeoutMs);
 }
 
 export interface UssdEventDocument {
@@ -150,11 +142,16 @@ export function sendUssdEvent(
   document: string,
   options: { extraQuery?: Pairs; timeoutMs: number },
 ): Promise<SendResult> {
+  return postXml(url, options.extraQuery ?? [], document, options.timeoutMs);
+}
+
+/** Receipts, MMS MO and USSD events all travel the same way: POST, query pairs, a UTF-8 XML body. */
+function postXml(url: string, query: Pairs, document: string, timeoutMs: number): Promise<SendResult> {
   return send({
     method: 'POST',
-    url: withQuery(url, encodeQuery(options.extraQuery ?? [], 'UTF-8')),
+    url: withQuery(url, encodeQuery(query, 'UTF-8')),
     headers: { 'content-type': 'text/xml; charset=UTF-8' },
     body: Buffer.from(document, 'utf8'),
-    timeoutMs: options.timeoutMs,
+    timeoutMs,
   });
 }

@@ -66,6 +66,51 @@ const CONSTRAINT_KEY: Record<string, keyof ReturnType<typeof inputRuleIds>> = {
   type: 'type',
 };
 
+/** A value to send for one input, the rule it probes, and whether the target must accept it. */
+export interface ConstraintProbe {
+  rule: string;
+  variant: string;
+  value: string;
+  accepted: boolean;
+  /** The constraint an outside value breaks (`max-length`, `format`, ...). */
+  breaks?: string;
+}
+
+/**
+ * Every value that probes an input's constraints: just inside each (accepted) and just outside each
+ * (refused), numbered per rule. Shared by the query-parameter and USSD families, so both probe alike.
+ */
+export function constraintProbes(service: Service, input: InputParameter): ConstraintProbe[] {
+  const ids = inputRuleIds(service, input);
+  const out: ConstraintProbe[] = [];
+  for (const s of insideSamples(input))
+    if (spec.rules.has(ids[s.constraint]))
+      out.push({ rule: ids[s.constraint], variant: s.variant, value: s.value, accepted: true });
+  const counters = new Map<string, number>();
+  for (const s of invalidSamples(input, spec.formats)) {
+    const key = CONSTRAINT_KEY[s.constraint];
+    if (!key || !spec.rules.has(ids[key])) continue;
+    // The sample must really break this constraint and no earlier one (so the check cites the right rule).
+    if (checkInputValue(input, s.value, spec.formats)?.constraint !== s.constraint) continue;
+    const n = (counters.get(ids[key]) ?? 0) + 1;
+    counters.set(ids[key], n);
+    out.push({
+      rule: ids[key],
+      variant: `outside-${n}`,
+      value: s.value,
+      accepted: false,
+      breaks: s.constraint,
+    });
+  }
+  return out;
+}
+
+/** A value short enough for a message: long ones are cut, with their length in characters. */
+export function clip(value: string): string {
+  const n = [...value].length;
+  return n > 40 ? `${value.slice(0, 20)}…(${n} characters)` : value;
+}
+
 function refusedWithName(answer: Answer, name: string): boolean {
   return (answer.read.errorMessage ?? '').toUpperCase().includes(name.toUpperCase());
 }
@@ -149,45 +194,25 @@ export function definitions(): CheckDefinition[] {
           ),
         );
       }
-      for (const s of insideSamples(input)) {
-        const rule = ids[s.constraint];
-        if (!spec.rules.has(rule)) continue;
+      for (const probe of constraintProbes(service, input))
         defs.push(
           define(
-            meta(F, rule, { service, mode, variant: s.variant }),
+            meta(F, probe.rule, { service, mode, variant: probe.variant }),
             async (ctx) =>
-              expectAccepted(
-                ctx,
-                await callApi(ctx, call(completeParams(service, [...base(), [input.name, s.value]]))),
-                `${input.name}="${s.value.length > 40 ? `${s.value.slice(0, 20)}…(${[...s.value].length} characters)` : s.value}", within its constraints`,
-              ),
+              probe.accepted
+                ? expectAccepted(
+                    ctx,
+                    await callApi(ctx, call(completeParams(service, [...base(), [input.name, probe.value]]))),
+                    `${input.name}="${clip(probe.value)}", within its constraints`,
+                  )
+                : expectRefused(
+                    ctx,
+                    await callApi(ctx, call([...base(), [input.name, probe.value]])),
+                    `${input.name}="${clip(probe.value)}", which breaks ${probe.breaks}`,
+                  ),
             o,
           ),
         );
-      }
-      const counters = new Map<string, number>();
-      for (const s of invalidSamples(input, spec.formats)) {
-        const key = CONSTRAINT_KEY[s.constraint];
-        if (!key) continue;
-        const rule = ids[key];
-        if (!spec.rules.has(rule)) continue;
-        // The sample must really break this constraint and no earlier one (so the check cites the right rule).
-        if (checkInputValue(input, s.value, spec.formats)?.constraint !== s.constraint) continue;
-        const n = (counters.get(rule) ?? 0) + 1;
-        counters.set(rule, n);
-        defs.push(
-          define(
-            meta(F, rule, { service, mode, variant: `outside-${n}` }),
-            async (ctx) =>
-              expectRefused(
-                ctx,
-                await callApi(ctx, call([...base(), [input.name, s.value]])),
-                `${input.name}="${s.value.length > 40 ? `${s.value.slice(0, 20)}…(${[...s.value].length} characters)` : s.value}", which breaks ${s.constraint}`,
-              ),
-            o,
-          ),
-        );
-      }
     }
     for (const group of service.groups ?? []) {
       if (!spec.rules.has(group.rule)) continue;

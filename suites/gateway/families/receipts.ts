@@ -301,31 +301,8 @@ export function definitions(): CheckDefinition[] {
       define(
         meta(F, 'receipts.redelivery', { service, mode }),
         async (ctx) => {
-          const l = listener;
-          if (!l) return ctx.skip('the run has no listener');
-          // Hold the profile's receipts until the ack names the transaction, then answer its first receipt 500:
-          // it was not delivered (6.4.1.1). Other receipts of the profile are answered 200 on release.
-          const holdId = await l.hold({
-            kind: 'receipt',
-            contains: `<profile>${profileOf(service)?.profile}</profile>`,
-          });
-          let transactionId: string;
-          try {
-            ({ transactionId } = await sendDelivery(ctx, service, requestParams(service)));
-          } catch (error) {
-            await l.release({ holdId });
-            throw error;
-          }
-          await l.release({ holdId, key: transactionId, status: 500, times: 1 });
-          const found = await waitDeliveries(ctx, {
-            kind: 'receipt',
-            key: transactionId,
-            count: 2,
-            timeoutMs: timeouts.redeliveryMs,
-          });
-          if (found[0] && found[0].answered === 200)
-            ctx.skip('the receipt arrived before the suite could arrange a non-200 answer for it');
-          ensure(ctx, found.length >= 1, `no receipt arrived for transaction ${transactionId}`);
+          // The first receipt is answered 500: it was not delivered (6.4.1.1), so it must come again.
+          const { found } = await answerFirst(ctx, service, 500);
           ensure(
             ctx,
             found.length >= 2,

@@ -6,7 +6,6 @@
 import type { CheckContext, CheckDefinition } from '../../../src/runner/register.ts';
 import { inputRuleIds, modeRuleId } from '../../../src/spec/catalogue.ts';
 import type { Service } from '../../../src/spec/types.ts';
-import { checkInputValue, invalidSamples } from '../../../src/spec/values.ts';
 import { buildUssdRequest, type UssdCommandBody } from '../../../src/xml/ussd.ts';
 import {
   type Answer,
@@ -23,7 +22,7 @@ import {
   subscriber,
   ussdCommandServices,
 } from '../harness.ts';
-import { insideSamples } from './params.ts';
+import { clip, constraintProbes } from './params.ts';
 
 const F = 'ussd';
 
@@ -119,11 +118,6 @@ function observeBeyond(ctx: CheckContext, a: Answer, what: string): void {
   ctx.inform(
     `${what}: the gateway ${a.read.statusCode === '0' ? 'accepted it (status-code 0)' : `refused it (status-code ${a.read.statusCode})`}`,
   );
-}
-
-function clip(value: string): string {
-  const n = [...value].length;
-  return n > 40 ? `${value.slice(0, 20)}…(${n} characters)` : value;
 }
 
 export function definitions(): CheckDefinition[] {
@@ -242,55 +236,23 @@ export function definitions(): CheckDefinition[] {
             o,
           ),
         );
-      for (const s of insideSamples(input)) {
-        const rule = ids[s.constraint];
-        if (!spec.rules.has(rule)) continue;
+      for (const probe of constraintProbes(service, input))
         defs.push(
           define(
-            meta(F, rule, { service, mode, variant: s.variant }),
-            async (ctx) =>
-              expectAccepted(
-                ctx,
-                await callUssd(ctx, service, { values: { [input.name]: s.value } }),
-                `<${input.name}>${clip(s.value)}`,
-              ),
+            meta(F, probe.rule, { service, mode, variant: probe.variant }),
+            async (ctx) => {
+              const answer = await callUssd(ctx, service, { values: { [input.name]: probe.value } });
+              return probe.accepted
+                ? expectAccepted(ctx, answer, `<${input.name}>${clip(probe.value)}`)
+                : expectRefused(
+                    ctx,
+                    answer,
+                    `<${input.name}>${clip(probe.value)}, which breaks ${probe.breaks}`,
+                  );
+            },
             o,
           ),
         );
-      }
-      const counters = new Map<string, number>();
-      for (const s of invalidSamples(input, spec.formats)) {
-        const key = (
-          {
-            'max-length': 'maxLength',
-            'min-length': 'minLength',
-            format: 'format',
-            enum: 'enum',
-            'not-in': 'notIn',
-            type: 'type',
-          } as const
-        )[s.constraint];
-        const rule = ids[key];
-        if (
-          !spec.rules.has(rule) ||
-          checkInputValue(input, s.value, spec.formats)?.constraint !== s.constraint
-        )
-          continue;
-        const n = (counters.get(rule) ?? 0) + 1;
-        counters.set(rule, n);
-        defs.push(
-          define(
-            meta(F, rule, { service, mode, variant: `outside-${n}` }),
-            async (ctx) =>
-              expectRefused(
-                ctx,
-                await callUssd(ctx, service, { values: { [input.name]: s.value } }),
-                `<${input.name}>${clip(s.value)}, which breaks ${s.constraint}`,
-              ),
-            o,
-          ),
-        );
-      }
     }
     if (commandType(service) !== 'menu') continue;
     // Indexes skip the reserved ones (0, 8, 9): 1..7, 10, 11, ...

@@ -20,6 +20,15 @@ export class InformCheck extends Error {
   override name = 'InformCheck';
 }
 
+/**
+ * Thrown by `ctx.cannotJudge`: a precondition governed by another rule did not hold (the answer was no XML, a
+ * valid request was refused, ...), so this check has nothing of its own rule to judge. Reported as
+ * informational, never as a failure: a departure fails the checks of its own rule only.
+ */
+export class CannotJudge extends Error {
+  override name = 'CannotJudge';
+}
+
 /** A departure from the rule the check verifies; the message says what was expected and what came. */
 export class CheckFailure extends Error {
   override name = 'CheckFailure';
@@ -32,6 +41,8 @@ export interface CheckContext {
   skip(reason: string): never;
   inform(message: string): never;
   fail(message: string): never;
+  /** Reports that this check cannot judge its rule because another rule's precondition failed first. */
+  cannotJudge(reason: string): never;
   /** Fails with `message` unless `condition` holds. */
   check(condition: unknown, message: string): asserts condition;
 }
@@ -50,6 +61,54 @@ export function runContext(): RunContext {
   return inject('mseRun');
 }
 
+/**
+ * Runs one check and records what it observed: the one executor, used by the vitest wrapper below and by any
+ * in-process runner. Secrets are masked in the message; exchanges are masked where they are recorded.
+ */
+export async function executeCheck(
+  def: CheckDefinition,
+  run: RunContext,
+  record: CheckRecord = { outcome: 'pass', exchanges: [] },
+): Promise<CheckRecord> {
+  const ctx: CheckContext = {
+    meta: def.meta,
+    run,
+    record: (exchange) => record.exchanges.push(exchange),
+    skip: (reason) => {
+      throw new SkipCheck(reason);
+    },
+    inform: (message) => {
+      throw new InformCheck(message);
+    },
+    fail: (message) => {
+      throw new CheckFailure(message);
+    },
+    cannotJudge: (reason) => {
+      throw new CannotJudge(reason);
+    },
+    check(condition, message) {
+      if (!condition) throw new CheckFailure(message);
+    },
+  };
+  try {
+    if (def.skipReason) throw new SkipCheck(def.skipReason);
+    await def.run(ctx);
+  } catch (error) {
+    const message = maskSecrets(error instanceof Error ? error.message : String(error), run.secrets);
+    record.message = message;
+    if (error instanceof SkipCheck) record.outcome = 'skip';
+    else if (error instanceof InformCheck) record.outcome = 'informational';
+    else if (error instanceof CannotJudge) {
+      record.outcome = 'informational';
+      record.message = `cannot judge: ${message}`;
+    } else {
+      record.outcome = 'fail';
+      if (!(error instanceof CheckFailure)) record.message = `the check could not complete: ${message}`;
+    }
+  }
+  return record;
+}
+
 /** Registers the selected definitions as vitest tests. Returns how many were registered. */
 export function registerChecks(definitions: CheckDefinition[], run: RunContext = runContext()): number {
   const seen = new Set<string>();
@@ -65,42 +124,10 @@ export function registerChecks(definitions: CheckDefinition[], run: RunContext =
     test(def.meta.id, options, async ({ task, skip }) => {
       const record: CheckRecord = { outcome: 'pass', exchanges: [] };
       task.meta.record = record;
-      const ctx: CheckContext = {
-        meta: def.meta,
-        run,
-        record: (exchange) => record.exchanges.push(exchange),
-        skip: (reason) => {
-          throw new SkipCheck(reason);
-        },
-        inform: (message) => {
-          throw new InformCheck(message);
-        },
-        fail: (message) => {
-          throw new CheckFailure(message);
-        },
-        check(condition, message) {
-          if (!condition) throw new CheckFailure(message);
-        },
-      };
-      try {
-        if (def.skipReason) throw new SkipCheck(def.skipReason);
-        await def.run(ctx);
-      } catch (error) {
-        const message = maskSecrets(error instanceof Error ? error.message : String(error), run.secrets);
-        record.message = message;
-        if (error instanceof SkipCheck) {
-          record.outcome = 'skip';
-          skip(message);
-          return;
-        }
-        if (error instanceof InformCheck) {
-          record.outcome = 'informational';
-          return;
-        }
-        record.outcome = 'fail';
-        if (!(error instanceof CheckFailure)) record.message = `the check could not complete: ${message}`;
-        if (failsTest(def.meta.level, run.strict)) throw new Error(record.message);
-      }
+      await executeCheck(def, run, record);
+      if (record.outcome === 'skip') skip(record.message);
+      else if (record.outcome === 'fail' && failsTest(def.meta.level, run.strict))
+        throw new Error(record.message);
     });
   }
   return n;

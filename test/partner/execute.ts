@@ -6,13 +6,7 @@
 import type { Exchange, Verdict } from '../../reporters/model.ts';
 import { emptyConfig } from '../../src/runner/cli.ts';
 import type { RunConfig } from '../../src/runner/config.ts';
-import {
-  type CheckContext,
-  type CheckDefinition,
-  CheckFailure,
-  InformCheck,
-  SkipCheck,
-} from '../../src/runner/register.ts';
+import { type CheckDefinition, executeCheck } from '../../src/runner/register.ts';
 import type { RunContext } from '../../src/runner/types.ts';
 import { decideVerdict } from '../../src/runner/verdict.ts';
 import { definitions as mo } from '../../suites/partner/families/mo.ts';
@@ -58,34 +52,7 @@ export async function executeChecks(run: RunContext): Promise<Map<string, Execut
   const results = new Map<string, Executed>();
   await Promise.all(
     allDefinitions(run).map(async (def) => {
-      const exchanges: Exchange[] = [];
-      const ctx: CheckContext = {
-        meta: def.meta,
-        run,
-        record: (e) => exchanges.push(e),
-        skip: (reason) => {
-          throw new SkipCheck(reason);
-        },
-        inform: (message) => {
-          throw new InformCheck(message);
-        },
-        fail: (message) => {
-          throw new CheckFailure(message);
-        },
-        check(condition, message) {
-          if (!condition) throw new CheckFailure(message);
-        },
-      };
-      let outcome: 'pass' | 'fail' | 'skip' | 'informational' = 'pass';
-      let message: string | undefined;
-      try {
-        if (def.skipReason) throw new SkipCheck(def.skipReason);
-        await def.run(ctx);
-      } catch (error) {
-        message = (error as Error).message;
-        outcome =
-          error instanceof SkipCheck ? 'skip' : error instanceof InformCheck ? 'informational' : 'fail';
-      }
+      const { outcome, message, exchanges } = await executeCheck(def, run);
       const r: Executed = {
         id: def.meta.id,
         rule: def.meta.rule,

@@ -96,6 +96,8 @@ export interface ServiceRule {
   text: string;
   section?: string;
   tags?: string[];
+  /** Why no run can observe the rule (see Rule.unobservable). */
+  unobservable?: string;
 }
 
 export interface Example {
@@ -183,6 +185,11 @@ export interface Rule {
   /** Service id when the rule belongs to one service. */
   service?: string;
   tags: string[];
+  /**
+   * Why no run can observe the rule from outside (what the MSE sends to other platforms, what happens on the
+   * handset, ...). Only a rule with a reason may go without a check (`mse-conformance spec coverage`).
+   */
+  unobservable?: string;
   /** Where the rule was written: `rules.yaml` or the service file it was derived from. */
   origin: string;
 }

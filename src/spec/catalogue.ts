@@ -239,7 +239,7 @@ export function deriveServiceRules(service: Service, formats: Map<string, Format
   for (const failure of service.failures ?? [])
     add(
       failureRuleId(service, failure.statusCode),
-      'MUST',
+      failure.level ?? 'MUST',
       `${service.id} answers status-code ${failure.statusCode}${failure.errorMessage ? ` with "${failure.errorMessage}"` : ''} when ${failure.when}`,
       ['failure'],
       failure.section ?? service.section,

@@ -7,6 +7,7 @@
  * - What status-code 0 promises: a refused request is not executed (no receipt), and a service with no outputs
  *   answers its executions without parameters.
  */
+import type { Delivery } from '../../../src/listener/index.ts';
 import type { RunConfig } from '../../../src/runner/config.ts';
 import type { CheckContext, CheckDefinition } from '../../../src/runner/register.ts';
 import { failureRuleId } from '../../../src/spec/catalogue.ts';
@@ -19,6 +20,7 @@ import {
   define,
   ensure,
   expectAccepted,
+  listener,
   meta,
   notProvisioned,
   type Pairs,
@@ -32,11 +34,13 @@ import {
   shared,
   spec,
   timeouts,
+  token,
   ussdCommandServices,
   validParams,
   waitDeliveries,
   withParam,
 } from '../harness.ts';
+import { noTrigger, trigger } from './mo.ts';
 import { ussdBody } from './ussd.ts';
 
 const F = 'failures';
@@ -80,6 +84,7 @@ export function definitions(): CheckDefinition[] {
     ...payloadLimits(),
     ...statusZeroPromises(),
     ...ussdDocument(),
+    ...moNotDelivered(),
   ];
   const scenarios = run.config.scenarios ?? {};
   for (const service of apiServices())
@@ -290,7 +295,7 @@ function payloadLimits(): CheckDefinition[] {
           }
           const bytes = limit.inputs.length * each;
           const what = `a ${service.id} request whose ${limit.inputs.join(' and ')} hold ${bytes} bytes (limit ${limit.maxBytes})`;
-          const a = await callApi(ctx, { service, mode, params, method: 'POST' });
+          const a = await callApi(ctx, { service, mode, params });
           const got = needStatus(ctx, a, what);
           if (got !== '0') return;
           if (mode === 'sync') return ctx.fail(`${what} was executed (status-code 0)`);
@@ -443,6 +448,66 @@ function ussdDocument(): CheckDefinition[] {
         );
       },
       { skipReason: notProvisioned(service) },
+    ),
+  ];
+}
+
+/**
+ * Triggers an SMS MO and answers its first delivery with `status` (a hold keeps it until the suite knows its
+ * ID); resolves with the deliveries of that MO seen within the redelivery budget.
+ */
+async function answerFirstMo(ctx: CheckContext, status: number): Promise<Delivery[]> {
+  const l = listener;
+  if (!l) return ctx.skip('the run has no listener');
+  const mark = token('mo');
+  const holdId = await l.hold({ kind: 'sms-mo', contains: mark });
+  let first: Delivery | undefined;
+  try {
+    await trigger(ctx, '/mo/sms', {
+      from: run.config.subscribers[0] ?? '1191000000',
+      to: run.config.moTrigger?.shortNumber ?? '3301',
+      text: `Teste ${mark}`,
+    });
+    [first] = await waitDeliveries(ctx, { kind: 'sms-mo', contains: mark, timeoutMs: timeouts.receiptMs });
+  } catch (error) {
+    await l.release({ holdId });
+    throw error;
+  }
+  if (!first || first.key === undefined) {
+    await l.release({ holdId });
+    return ctx.cannotJudge(
+      first
+        ? 'the SMS MO carries no ID, so its attempts cannot be told apart'
+        : `no SMS MO marked ${mark} arrived`,
+    );
+  }
+  await l.release({ holdId, key: first.key, status, times: 1 });
+  return waitDeliveries(ctx, { kind: 'sms-mo', key: first.key, count: 2, timeoutMs: timeouts.redeliveryMs });
+}
+
+/**
+ * 6.4.5.1: an SMS MO counts as delivered only when the partner answers HTTP 200, so one answered 204 was not
+ * delivered. Judged against the same target's answer to a 500: a target that redelivers neither is not judged
+ * here (the document obliges no redelivery of MOs), one that redelivers after 500 only took 204 for a delivery.
+ */
+function moNotDelivered(): CheckDefinition[] {
+  const service = spec.services.find((s) => s.kind === 'mo-delivery' && s.group === 'sms');
+  if (!service) return [];
+  return [
+    define(
+      meta(F, 'mo.success.http-200', { service, variant: 'after-204' }),
+      async (ctx) => {
+        const [after204, after500] = await Promise.all([answerFirstMo(ctx, 204), answerFirstMo(ctx, 500)]);
+        if (after204.length >= 2) return;
+        if (after500.length < 2)
+          return ctx.skip(
+            'the target delivers an SMS MO once whatever the answer, so 204 cannot be told apart',
+          );
+        ctx.fail(
+          'the SMS MO answered 204 was not delivered again, but the one answered 500 was: 204 was taken for a delivery',
+        );
+      },
+      { skipReason: noTrigger(), timeoutMs: timeouts.receiptMs + timeouts.redeliveryMs + 5_000 },
     ),
   ];
 }

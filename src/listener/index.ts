@@ -222,7 +222,8 @@ export async function startListener(options: ListenerOptions = {}): Promise<List
       }
       // Not this hold's transaction: another hold on the same deliveries may be waiting for it.
       const other = [...holds.values()].find(
-        (x) => x.rule.kind === h.rule.kind && holdMatches(x.rule, entry.delivery.rawQuery, entry.delivery.body),
+        (x) =>
+          x.rule.kind === h.rule.kind && holdMatches(x.rule, entry.delivery.rawQuery, entry.delivery.body),
       );
       if (other) other.held.push(entry);
       // Its own hold may already be released, leaving a rule for its key: answer by that rule.
@@ -358,7 +359,9 @@ export async function startListener(options: ListenerOptions = {}): Promise<List
           };
           recorded.push(delivery);
           if (!rule) {
-            const h = [...holds.values()].find((x) => x.rule.kind === kind && holdMatches(x.rule, rawQuery, body));
+            const h = [...holds.values()].find(
+              (x) => x.rule.kind === kind && holdMatches(x.rule, rawQuery, body),
+            );
             if (h) {
               delivery.answered = 0;
               h.held.push({

@@ -280,7 +280,7 @@ export async function startFaultProxy(options: {
           ),
         });
       const syncAsked = /[?&]mode=sync(&|$)/.test(`?${url.split('?')[1] ?? ''}&${body.toString('latin1')}`);
-      const deliveryAsked = /[?&]mode=a?ssync-delivery(&|$)/.test(
+      const deliveryAsked = /[?&]mode=as?sync-delivery(&|$)/.test(
         `?${url.split('?')[1] ?? ''}&${body.toString('latin1')}`,
       );
       let upstreamUrl = url;

@@ -456,7 +456,7 @@ function ussdDocument(): CheckDefinition[] {
  * Triggers an SMS MO and answers its first delivery with `status` (a hold keeps it until the suite knows its
  * ID); resolves with the deliveries of that MO seen within the redelivery budget.
  */
-async function answerFirstMo(ctx: CheckContext, status: number): Promise<Delivery[]> {
+async function answerFirstMo(ctx: CheckContext, service: Service, status: number): Promise<Delivery[]> {
   const l = listener;
   if (!l) return ctx.skip('the run has no listener');
   const mark = token('mo');
@@ -465,7 +465,11 @@ async function answerFirstMo(ctx: CheckContext, status: number): Promise<Deliver
   try {
     await trigger(ctx, '/mo/sms', {
       from: run.config.subscribers[0] ?? '1191000000',
-      to: run.config.moTrigger?.shortNumber ?? '3301',
+      to:
+        profileOf(service)?.shortCode ??
+        run.config.moTrigger?.shortNumber ??
+        service.inputs.find((i) => i.name === 'BNUM')?.sample ??
+        '3301',
       text: `Teste ${mark}`,
     });
     [first] = await waitDeliveries(ctx, { kind: 'sms-mo', contains: mark, timeoutMs: timeouts.receiptMs });
@@ -497,7 +501,10 @@ function moNotDelivered(): CheckDefinition[] {
     define(
       meta(F, 'mo.success.http-200', { service, variant: 'after-204' }),
       async (ctx) => {
-        const [after204, after500] = await Promise.all([answerFirstMo(ctx, 204), answerFirstMo(ctx, 500)]);
+        const [after204, after500] = await Promise.all([
+          answerFirstMo(ctx, service, 204),
+          answerFirstMo(ctx, service, 500),
+        ]);
         if (after204.length >= 2) return;
         if (after500.length < 2)
           return ctx.skip(

@@ -8,7 +8,7 @@ type Command = (args: string[]) => Promise<number>;
 /** Subcommands, loaded on demand so that `--help` does not pay for the simulator or vitest. */
 const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
   spec: {
-    summary: 'spec validate: validate the whole spec and print its counts',
+    summary: 'spec validate: validate the whole spec; spec coverage: every rule and the checks citing it',
     load: async () => (await import('./spec.ts')).specCommand,
   },
   gateway: {

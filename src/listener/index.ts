@@ -135,6 +135,11 @@ function kindOf(method: string, path: string): DeliveryKind {
   return 'other';
 }
 
+/** A hold takes a delivery whose body, or raw query (an SMS MO comes by GET), contains its text. */
+function holdMatches(rule: HoldRule, rawQuery: string, body: Buffer): boolean {
+  return body.includes(rule.contains) || rawQuery.includes(rule.contains);
+}
+
 /** Correlation key; tolerant on purpose (bodies may be broken), it only finds, it does not judge. */
 function keyOf(kind: DeliveryKind, rawQuery: string, body: Buffer): string | undefined {
   const text = body.toString('latin1');
@@ -217,7 +222,8 @@ export async function startListener(options: ListenerOptions = {}): Promise<List
       }
       // Not this hold's transaction: another hold on the same deliveries may be waiting for it.
       const other = [...holds.values()].find(
-        (x) => x.rule.kind === h.rule.kind && entry.delivery.body.includes(x.rule.contains),
+        (x) =>
+          x.rule.kind === h.rule.kind && holdMatches(x.rule, entry.delivery.rawQuery, entry.delivery.body),
       );
       if (other) other.held.push(entry);
       // Its own hold may already be released, leaving a rule for its key: answer by that rule.
@@ -353,7 +359,9 @@ export async function startListener(options: ListenerOptions = {}): Promise<List
           };
           recorded.push(delivery);
           if (!rule) {
-            const h = [...holds.values()].find((x) => x.rule.kind === kind && body.includes(x.rule.contains));
+            const h = [...holds.values()].find(
+              (x) => x.rule.kind === kind && holdMatches(x.rule, rawQuery, body),
+            );
             if (h) {
               delivery.answered = 0;
               h.held.push({

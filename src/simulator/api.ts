@@ -95,6 +95,15 @@ export function checkInputs(
         `Invalid parameter [${group.members.join('|')}]: ${group.text} (got ${present.length ? present.join(', ') : 'none'})`,
       );
   }
+  const limit = service.payloadLimit;
+  if (limit) {
+    const bytes = limit.inputs.reduce((n, name) => n + Buffer.byteLength(params[name] ?? '', 'utf8'), 0);
+    if (bytes > limit.maxBytes)
+      return new Refusal(
+        Status.parameter,
+        `Invalid parameter [${limit.inputs.join('+')}]: ${bytes} bytes together, more than the ${limit.maxBytes} that fit (${service.section})`,
+      );
+  }
   return undefined;
 }
 

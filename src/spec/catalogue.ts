@@ -40,14 +40,34 @@ export const failureRuleId = (service: Service, code: number) => `${service.slug
 export const smppRuleId = (service: Service, field: 'data-coding' | 'esm-class') =>
   `${service.slug}.smpp.${field}`;
 
+/** The SMPP fields of a submit_sm travel from the MSE to the SMSC: neither role ever sees them. */
+const SMPP_UNOBSERVABLE =
+  'the SMPP fields travel from the MSE to the SMSC; neither the partner nor the suite sees the submit_sm';
+
 /**
  * Every rule a service entry states, derived from its data: a limit written once in the entry
  * becomes one rule here, and the checks cite that rule.
  */
 export function deriveServiceRules(service: Service, formats: Map<string, Format>, origin: string): Rule[] {
   const rules: Rule[] = [];
-  const add = (id: string, level: Rule['level'], text: string, tags: string[], section = service.section) =>
-    rules.push({ id, section, level, text, service: service.id, tags: [service.kind, ...tags], origin });
+  const add = (
+    id: string,
+    level: Rule['level'],
+    text: string,
+    tags: string[],
+    section = service.section,
+    unobservable?: string,
+  ) =>
+    rules.push({
+      id,
+      section,
+      level,
+      text,
+      service: service.id,
+      tags: [service.kind, ...tags],
+      ...(unobservable ? { unobservable } : {}),
+      origin,
+    });
 
   for (const input of service.inputs) {
     const ids = inputRuleIds(service, input);
@@ -204,6 +224,8 @@ export function deriveServiceRules(service: Service, formats: Map<string, Format
       'MUST',
       `${service.id} submits to the SMSC with data_coding ${service.smpp.dataCoding}.`,
       ['smpp', 'unobservable'],
+      service.section,
+      SMPP_UNOBSERVABLE,
     );
   if (service.smpp?.esmClass !== undefined)
     add(
@@ -211,11 +233,13 @@ export function deriveServiceRules(service: Service, formats: Map<string, Format
       'MUST',
       `${service.id} submits to the SMSC with esm_class ${service.smpp.esmClass}.`,
       ['smpp', 'unobservable'],
+      service.section,
+      SMPP_UNOBSERVABLE,
     );
   for (const failure of service.failures ?? [])
     add(
       failureRuleId(service, failure.statusCode),
-      'MUST',
+      failure.level ?? 'MUST',
       `${service.id} answers status-code ${failure.statusCode}${failure.errorMessage ? ` with "${failure.errorMessage}"` : ''} when ${failure.when}`,
       ['failure'],
       failure.section ?? service.section,
@@ -228,6 +252,7 @@ export function deriveServiceRules(service: Service, formats: Map<string, Format
       text: rule.text,
       service: service.id,
       tags: [service.kind, ...(rule.tags ?? [])],
+      ...(rule.unobservable ? { unobservable: rule.unobservable } : {}),
       origin,
     });
   return rules;

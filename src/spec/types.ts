@@ -96,6 +96,8 @@ export interface ServiceRule {
   text: string;
   section?: string;
   tags?: string[];
+  /** Why no run can observe the rule (see Rule.unobservable). */
+  unobservable?: string;
 }
 
 export interface Example {
@@ -159,7 +161,21 @@ export interface Service {
   receipt: 'sms' | 'execution-response' | 'none';
   smpp?: { dataCoding?: number; esmClass?: number };
   /** Failure responses the document shows for the service. */
-  failures?: { statusCode: number; errorMessage?: string; when: string; section?: string }[];
+  failures?: {
+    statusCode: number;
+    errorMessage?: string;
+    when: string;
+    section?: string;
+    /** MUST unless set: SHOULD where only an example shows the code. */
+    level?: Level;
+    /** The request that provokes it: the valid request with `input` left out, or set to `value`. */
+    stimulus?: { input: string; value?: string };
+  }[];
+  /**
+   * The bytes of several inputs together may not exceed `maxBytes` (their UTF-8 bytes; what the platform adds,
+   * such as WAP headers, is not counted, since the document does not say how much it is).
+   */
+  payloadLimit?: { rule: string; inputs: string[]; maxBytes: number };
   rules?: ServiceRule[];
   examples: Example[];
   /** Ids of errata entries that touch the service. */
@@ -183,6 +199,11 @@ export interface Rule {
   /** Service id when the rule belongs to one service. */
   service?: string;
   tags: string[];
+  /**
+   * Why no run can observe the rule from outside (what the MSE sends to other platforms, what happens on the
+   * handset, ...). Only a rule with a reason may go without a check (`mse-conformance spec coverage`).
+   */
+  unobservable?: string;
   /** Where the rule was written: `rules.yaml` or the service file it was derived from. */
   origin: string;
 }

@@ -179,6 +179,8 @@ const FAULTS: { fault: Fault; catches: string[] }[] = [
     catches: [
       'gateway.params.offer-insert.ctn.format.outside-1',
       'gateway.control.offer-insert.auth.refused.wrong-password',
+      'gateway.failures.offer-insert.control.input.required-missing.no-parameters',
+      'gateway.failures.offer-insert.control.profile.bound-to-service.other-service-parameters',
     ],
   },
   {
@@ -224,6 +226,10 @@ const FAULTS: { fault: Fault; catches: string[] }[] = [
   { fault: { name: 'fetch-entities' }, catches: ['gateway.security.ussd-menu.xml.no-entity-expansion'] },
   { fault: { name: 'mo-utf8' }, catches: ['gateway.mo.delivery-sms.sms.iso-8859-1'] },
   { fault: { name: 'mo-post' }, catches: ['gateway.mo.delivery-sms.sms.get'] },
+  {
+    fault: { name: 'mo-accept-204' },
+    catches: ['gateway.failures.delivery-sms.mo.success.http-200.after-204'],
+  },
   { fault: { name: 'ussd-get-accepted' }, catches: ['gateway.ussd.ussd-menu.post-only'] },
   {
     fault: { name: 'garble-failure-message', profile: 'IMEI_TORPEDO' },
@@ -256,6 +262,36 @@ const FAULTS: { fault: Fault; catches: string[] }[] = [
   {
     fault: { name: 'omit-transaction-id-on-post', profile: 'SMS_WAP_PUSH' },
     catches: ['gateway.envelope.sms-wap-push.transaction-id.always-returned.post'],
+  },
+  {
+    fault: { name: 'truncate-long-push', profile: 'SMS_WAP_PUSH' },
+    catches: ['gateway.failures.sms-wap-push.size.five-messages.outside'],
+  },
+  {
+    fault: { name: 'garble-status-12', profile: 'OFFER_DELETE' },
+    catches: [
+      'gateway.failures.offer-delete.failure.12.status-code',
+      'gateway.failures.offer-delete.failure.12.error-message',
+    ],
+  },
+  {
+    fault: { name: 'garble-status-12', profile: 'SYS_CTN_INFO_TYPE' },
+    catches: [
+      'gateway.failures.sys-ctn-info-type.failure.12.status-code',
+      'gateway.failures.sys-ctn-info-type.failure.12.error-message',
+    ],
+  },
+  {
+    fault: { name: 'parameters-in-ack', profile: 'SYS_CHARGE_SUBSCRIB' },
+    catches: ['gateway.failures.sys-charge-subscrib.control.outputs.conditions.none-defined'],
+  },
+  {
+    fault: { name: 'receipt-for-refused', profile: 'SMS_HEX_RING_UDH' },
+    catches: ['gateway.failures.sms-hex-ring-udh.envelope.status-code.zero-is-success.refused-not-executed'],
+  },
+  {
+    fault: { name: 'accept-any-ussd-root' },
+    catches: ['gateway.failures.ussd-menu.ussd.command.document.other-root'],
   },
   {
     fault: { name: 'drop-session-owner' },
@@ -323,6 +359,7 @@ describe('gateway suite', { timeout: 180_000 }, () => {
       'gateway.smtp.smtp-autd.user.from-domain.unknown-domain',
       'gateway.smtp.smtp-autd.for.required',
       'gateway.smtp.smtp-autd.from.required',
+      'gateway.smtp.smtp-autd.number.ten-digits.eleven-digits',
     ])
       expect(`${id}: ${verdictOf(report, id)}`).toBe(`${id}: fail`);
     // Every family is shown to fail on the broken MSE.

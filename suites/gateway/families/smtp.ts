@@ -120,6 +120,18 @@ export function definitions(): CheckDefinition[] {
       o,
     ),
   );
+  // 10.1 states the number's length in words too: one digit more is no handset's number.
+  defs.push(
+    define(
+      meta(F, 'smtp.number.ten-digits', { service, variant: 'eleven-digits' }),
+      async (ctx) => {
+        const number = `${subscriber()}0`;
+        const r = await mail(ctx, needFrom(ctx), number, `AUTD for ${number}`);
+        ensure(ctx, !accepted(r), `a notification for "${number}" (eleven digits) was accepted`);
+      },
+      o,
+    ),
+  );
   // A mail that lacks one required input, with everything else in place: where the number or the sender
   // could still be found elsewhere (To:, the envelope), the mail carries it there, so only the input is missing.
   const lacking: Record<string, { label: string; send: (ctx: Recorder) => ReturnType<typeof mail> }> = {

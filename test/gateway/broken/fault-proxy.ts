@@ -40,7 +40,12 @@ export type FaultName =
   | 'refuse-session-owner'
   | 'wrong-tac'
   | 'execute-refused-sync'
-  | 'omit-transaction-id-on-post';
+  | 'omit-transaction-id-on-post'
+  | 'truncate-long-push'
+  | 'garble-status-12'
+  | 'receipt-for-refused'
+  | 'accept-any-ussd-root'
+  | 'mo-accept-204';
 
 export interface Fault {
   name: FaultName;
@@ -107,6 +112,17 @@ const edit = (m: Message, f: (s: string) => string): Message => {
   const body = Buffer.from(f(m.body.toString('utf8')), 'utf8');
   return { ...m, body };
 };
+
+/** truncate-long-push: a value longer than 300 characters is cut to its first 20 (the push goes out short). */
+function truncateLong(query: string): string {
+  return query
+    .split('&')
+    .map((kv) => {
+      const eq = kv.indexOf('=');
+      return eq >= 0 && kv.length - eq > 300 ? kv.slice(0, eq + 21) : kv;
+    })
+    .join('&');
+}
 
 export async function startFaultProxy(options: {
   upstream: () => string;
@@ -209,6 +225,8 @@ export async function startFaultProxy(options: {
           return answer(res, { ...first, status: 200 });
         if (path.startsWith('/receipt') && has('accept-204', profile) && first.status === 204)
           return answer(res, { ...first, status: 200 });
+        if (path.startsWith('/mo/sms') && has('mo-accept-204', undefined) && first.status === 204)
+          return answer(res, { ...first, status: 200 });
         return answer(res, first);
       }
 
@@ -236,6 +254,19 @@ export async function startFaultProxy(options: {
             `<?xml version="1.0" encoding="UTF-8"?>\n<mse-response><status-code>12</status-code><profile>${profile}</profile><transaction-id>1261125000000000002</transaction-id><error-message>Invalid parameter [session_owner]</error-message></mse-response>\n`,
           ),
         });
+      if (
+        url.startsWith('/MSE/ussd') &&
+        method === 'POST' &&
+        has('accept-any-ussd-root', undefined) &&
+        !body.includes('<ussd_message_request')
+      )
+        return answer(res, {
+          status: 200,
+          headers: { 'content-type': 'text/xml; charset=UTF-8' },
+          body: Buffer.from(
+            '<?xml version="1.0" encoding="UTF-8"?>\n<mse-response><status-code>0</status-code><profile>x</profile><transaction-id>1261125000000000003</transaction-id></mse-response>\n',
+          ),
+        });
       const password = /[?&](?:pwd|password)=([^&]*)/.exec(`${url}&${body.toString('latin1')}`)?.[1];
       if (
         has('refuse-password-alias', profile) &&
@@ -249,7 +280,15 @@ export async function startFaultProxy(options: {
           ),
         });
       const syncAsked = /[?&]mode=sync(&|$)/.test(`?${url.split('?')[1] ?? ''}&${body.toString('latin1')}`);
-      let m = await forward(`${options.upstream()}${url}`, method, headers, body);
+      const deliveryAsked = /[?&]mode=as?sync-delivery(&|$)/.test(
+        `?${url.split('?')[1] ?? ''}&${body.toString('latin1')}`,
+      );
+      let upstreamUrl = url;
+      if (has('truncate-long-push', profile) && url.includes('?')) {
+        const q = url.indexOf('?');
+        upstreamUrl = `${url.slice(0, q)}?${truncateLong(url.slice(q + 1))}`;
+      }
+      let m = await forward(`${options.upstream()}${upstreamUrl}`, method, headers, body);
       const text = () => m.body.toString('utf8');
       const ok = () => /<status-code>0<\/status-code>/.test(text());
       if (has('never-refill', profile) && profile) {
@@ -264,6 +303,25 @@ export async function startFaultProxy(options: {
             .replace(/\s*<error-message>[^<]*<\/error-message>/, ''),
         );
       if (has('wrong-tac', profile)) m = edit(m, wrongTac);
+      if (has('garble-status-12', profile) && /<status-code>12<\/status-code>/.test(text()))
+        m = edit(m, (s) =>
+          s
+            .replace('<status-code>12</status-code>', '<status-code>99</status-code>')
+            .replace(/<error-message>[^<]*<\/error-message>/, '<error-message>Erro</error-message>'),
+        );
+      if (has('receipt-for-refused', profile) && deliveryAsked && !ok()) {
+        // The refused request is executed all the same: a successful receipt for its transaction follows.
+        const tid = /<transaction-id>([^<]*)</.exec(text())?.[1];
+        if (tid)
+          await forward(
+            `${options.listener}/receipt`,
+            'POST',
+            { 'content-type': 'text/xml; charset=UTF-8' },
+            Buffer.from(
+              `<?xml version="1.0" encoding="UTF-8"?>\n<mse-response><status-code>0</status-code><profile>${profile}</profile><transaction-id>${tid}</transaction-id></mse-response>\n`,
+            ),
+          );
+      }
       if (has('no-xml-declaration', profile)) m = edit(m, (s) => s.replace(/^<\?xml[^>]*>\s*/, ''));
       if (has('text-plain', profile))
         m = { ...m, headers: { ...m.headers, 'content-type': 'text/plain; charset=UTF-8' } };

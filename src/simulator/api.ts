@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CharsetError, mediaType } from '../charset/encoding.ts';
 import { decodeQuery, parseFormBody } from '../charset/latin1.ts';
 import type { Mode, Service } from '../spec/types.ts';
-import { checkInputValue } from '../spec/values.ts';
+import { judgeInputs } from '../spec/judge.ts';
 import { buildMseResponse } from '../xml/mse-response.ts';
 import { logTransaction, newTransaction, type SimContext } from './context.ts';
 import { execute } from './execute.ts';
@@ -52,50 +52,31 @@ export function checkMode(
   return undefined;
 }
 
-/** Checks every input of the service that travels as a query or form parameter, and the groups. */
+/** The first breach of the service's input rules (the judge's, in entry order), as the refusal it earns. */
 export function checkInputs(
   ctx: SimContext,
   service: Service,
   params: Record<string, string>,
 ): Refusal | undefined {
-  for (const input of service.inputs) {
-    if (input.in && input.in !== 'query') continue;
-    const value = params[input.name];
-    if (value === undefined || value === '') {
-      const when = input.requiredWhen;
-      const trigger = when ? params[when.input] : undefined;
-      if (when && trigger !== undefined && trigger !== '' && (!when.equals || when.equals.includes(trigger)))
-        return new Refusal(
-          Status.parameter,
-          `Missing parameter [${input.name}]: ${service.id} requires it when ${when.input} is ${clipText(trigger, 20)} (${input.section ?? service.section})`,
-        );
-      if (input.required)
-        return new Refusal(
-          Status.parameter,
-          `Missing parameter [${input.name}]: ${service.id} requires it (${input.section ?? service.section})`,
-        );
-      continue;
-    }
-    const problem = checkInputValue(input, value, ctx.spec.formats);
-    if (problem)
-      return new Refusal(
-        Status.parameter,
-        `Invalid parameter [${input.name}]: ${clipText(problem.message, 160)} (${input.section ?? service.section})`,
-      );
-  }
-  for (const group of service.groups ?? []) {
-    const present = group.members.filter((m) => params[m] !== undefined && params[m] !== '');
-    const broken =
-      (group.kind === 'exactly-one' && present.length !== 1) ||
-      (group.kind === 'at-most-one' && present.length > 1) ||
-      (group.kind === 'one-or-other' && present.length < 1);
-    if (broken)
-      return new Refusal(
-        Status.parameter,
-        `Invalid parameter [${group.members.join('|')}]: ${group.text} (got ${present.length ? present.join(', ') : 'none'})`,
-      );
-  }
-  return undefined;
+  const first = judgeInputs(ctx.spec, service, params)[0];
+  if (!first) return undefined;
+  if (first.kind === 'group')
+    return new Refusal(
+      Status.parameter,
+      `Invalid parameter [${first.group.members.join('|')}]: ${first.group.text} (got ${first.present.length ? first.present.join(', ') : 'none'})`,
+    );
+  const section = first.input.section ?? service.section;
+  if (first.kind === 'invalid')
+    return new Refusal(
+      Status.parameter,
+      `Invalid parameter [${first.input.name}]: ${clipText(first.problem.message, 160)} (${section})`,
+    );
+  return new Refusal(
+    Status.parameter,
+    first.when
+      ? `Missing parameter [${first.input.name}]: ${service.id} requires it when ${first.when.input} is ${clipText(first.when.value, 20)} (${section})`
+      : `Missing parameter [${first.input.name}]: ${service.id} requires it (${section})`,
+  );
 }
 
 /**

@@ -48,8 +48,7 @@ export class UssdSessions {
 
 /** The ussd-command service for a command element: USSD_MENU for <menu>, and so on. */
 export function commandService(ctx: SimContext, type: UssdCommandType): Service | undefined {
-  const suffix = type === 'notify' ? ['_NOTIFY', '_NOTIFICATION'] : [`_${type.toUpperCase()}`];
-  return ctx.spec.services.find((s) => s.kind === 'ussd-command' && suffix.some((x) => s.id.endsWith(x)));
+  return ctx.spec.services.find((s) => s.ussdCommand === type);
 }
 
 /** The ussd-event service whose response element is `element` (user_init, index, input). */

@@ -140,6 +140,8 @@ export interface Service {
     | 'protocol'
     | 'smtp';
   endpoint?: string;
+  /** For a ussd-command service: the command element it sends (6.4.18–6.4.20). */
+  ussdCommand?: 'menu' | 'input' | 'notify';
   methods: string[];
   modes: {
     allowed: Mode[];

@@ -37,10 +37,9 @@ export interface UssdCall {
   method?: 'POST' | 'GET';
 }
 
-/** The command element a service sends: USSD_MENU → menu, USSD_INPUT → input, USSD_NOTIFY → notify. */
+/** The command element a service sends, as its entry says (`ussdCommand`). */
 export function commandType(service: Service): 'menu' | 'input' | 'notify' | undefined {
-  const t = service.id.replace(/^USSD_/, '').toLowerCase();
-  return t === 'menu' || t === 'input' || t === 'notify' ? t : undefined;
+  return service.ussdCommand;
 }
 
 export function defaultValues(service: Service): Record<string, string> {

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CharsetError, mediaType } from '../charset/encoding.ts';
 import { decodeQuery, parseFormBody } from '../charset/latin1.ts';
-import type { Mode, Service } from '../spec/types.ts';
 import { judgeInputs } from '../spec/judge.ts';
+import type { Mode, Service } from '../spec/types.ts';
 import { buildMseResponse } from '../xml/mse-response.ts';
 import { logTransaction, newTransaction, type SimContext } from './context.ts';
 import { execute } from './execute.ts';

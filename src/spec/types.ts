@@ -117,6 +117,21 @@ export interface Example {
   conforms: boolean;
 }
 
+/** The simulated platforms behind the api services (SMSC, handset push, directory, ...). */
+export type Backend =
+  | 'smsc'
+  | 'handset-push'
+  | 'directory'
+  | 'billing'
+  | 'cell'
+  | 'cell-bytes'
+  | 'lbs-torpedo'
+  | 'tac'
+  | 'imei-torpedo'
+  | 'offer-insert'
+  | 'offer-delete'
+  | 'protocol';
+
 export interface Service {
   id: string;
   /** Prefix of the service's rule ids (`sms-text`). */
@@ -140,6 +155,8 @@ export interface Service {
     | 'protocol'
     | 'smtp';
   endpoint?: string;
+  /** For an api service: which back-end of the reference simulator executes it. */
+  backend?: Backend;
   /** For a ussd-command service: the command element it sends (6.4.18–6.4.20). */
   ussdCommand?: 'menu' | 'input' | 'notify';
   methods: string[];

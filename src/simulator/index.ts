@@ -5,8 +5,9 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { deliveryOf } from '../spec/deliveries.ts';
 import { loadSpec } from '../spec/load.ts';
-import type { Mode, Service } from '../spec/types.ts';
+import type { Mode, Service, Spec } from '../spec/types.ts';
 import { handleApi } from './api.ts';
 import { Backends, type Scenario } from './backends.ts';
 import { type Clock, realClock, virtualClock } from './clock.ts';
@@ -99,10 +100,10 @@ const defaultShortNumbers: Record<string, string> = { sms: '3301', mms: '3302', 
 /** The USSD short code of the document's examples (6.4.18). */
 const defaultUssdShortCode = '100';
 
-/** The path under the callback URL where each kind of delivery goes. */
-export function moPath(service: Service): string {
-  if (service.kind === 'ussd-event' || service.kind === 'ussd-command') return '/ussd';
-  return service.group === 'mms' ? '/mo/mms' : service.group === 'wap-wib' ? '/mo/wib' : '/mo/sms';
+/** The path under the callback URL where a service's MO deliveries go (USSD commands: their sessions' events). */
+function moPath(spec: Spec, service: Service): string {
+  if (service.kind === 'ussd-command') return spec.protocol.deliveries['ussd-event'].path;
+  return deliveryOf(spec, service).route.path;
 }
 
 /**
@@ -113,12 +114,13 @@ export function moPath(service: Service): string {
 export function defaultProfiles(callback?: string): ProfileConfig[] {
   const base = callback?.replace(/\/+$/, '');
   const profiles: ProfileConfig[] = [];
-  for (const service of loadSpec().services) {
+  const spec = loadSpec();
+  for (const service of spec.services) {
     if (service.kind === 'smtp') continue;
     const profile: ProfileConfig = { id: service.id, service: service.id, password: defaultPassword };
     if (service.billingCode === 'required') profile.billingCode = '000000';
     if (base && service.direction === 'partner-to-mse' && service.kind === 'api')
-      profile.delivery = { url: `${base}/receipt`, ...defaultDeliveryUser };
+      profile.delivery = { url: `${base}${spec.protocol.deliveries.receipt.path}`, ...defaultDeliveryUser };
     if (service.kind === 'mo-delivery' || service.kind.startsWith('ussd')) {
       profile.shortNumber =
         service.kind === 'mo-delivery'
@@ -126,7 +128,7 @@ export function defaultProfiles(callback?: string): ProfileConfig[] {
           : defaultUssdShortCode;
       if (base)
         profile.mo = {
-          url: `${base}${moPath(service)}`,
+          url: `${base}${moPath(spec, service)}`,
           user: defaultDeliveryUser.userid,
           pwd: defaultDeliveryUser.pwd,
         };

@@ -246,6 +246,19 @@ export interface Protocol {
   };
   smtp: { domainChars: number };
   encodings: { response: string; receipt: string; smsMo: string; mmsMo: string; ussd: string };
+  /** Where each kind of delivery goes under a partner's base URL, and which services it carries. */
+  deliveries: Record<DeliveryKind, DeliveryRoute>;
+}
+
+/** What the MSE sends to a partner: receipts, the three MO kinds and USSD events. */
+export type DeliveryKind = 'receipt' | 'sms-mo' | 'mms-mo' | 'wib-mo' | 'ussd-event';
+
+export interface DeliveryRoute {
+  path: string;
+  method: 'GET' | 'POST';
+  section: string;
+  /** The MO or USSD event services delivered this way (receipts: every service with a receipt). */
+  services: string[];
 }
 
 export interface Spec {

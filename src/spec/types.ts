@@ -3,7 +3,9 @@
  * these types describe it and `load.ts` reads it once.
  */
 
-export type Level = 'MUST' | 'SHOULD' | 'MAY';
+export type { Level } from '../core/model.ts';
+
+import type { Level } from '../core/model.ts';
 
 /** The three execution modes of 6.2, by their canonical (example) spelling. */
 export type Mode = 'async-oneway' | 'async-delivery' | 'sync';

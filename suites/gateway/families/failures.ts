@@ -4,8 +4,8 @@
  * execution response of its mode (the receipt, for async-delivery). Failures no test subscriber can provoke
  * (a missing or malformed CTN, status-code 12) are the params family's required and format checks.
  */
-import type { RunConfig } from '../../../src/runner/config.ts';
-import type { CheckDefinition } from '../../../src/runner/register.ts';
+import type { RunConfig } from '../../../src/checks/config.ts';
+import type { CheckDefinition } from '../../../src/checks/kernel.ts';
 import { failureRuleId } from '../../../src/spec/catalogue.ts';
 import type { Service } from '../../../src/spec/types.ts';
 import {

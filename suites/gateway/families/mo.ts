@@ -5,7 +5,7 @@
  */
 import { percentDecode, percentDecodeBytes } from '../../../src/charset/latin1.ts';
 import type { Delivery, DeliveryKind } from '../../../src/listener/index.ts';
-import type { CheckDefinition } from '../../../src/runner/register.ts';
+import type { CheckDefinition } from '../../../src/checks/kernel.ts';
 import { inputRuleIds } from '../../../src/spec/catalogue.ts';
 import type { Service } from '../../../src/spec/types.ts';
 import { checkInputValue } from '../../../src/spec/values.ts';

@@ -5,7 +5,7 @@
  */
 import { percentDecode } from '../../../src/charset/latin1.ts';
 import type { Delivery } from '../../../src/listener/index.ts';
-import type { CheckDefinition } from '../../../src/runner/register.ts';
+import type { CheckDefinition } from '../../../src/checks/kernel.ts';
 import type { Service } from '../../../src/spec/types.ts';
 import {
   apiServices,

@@ -3,7 +3,7 @@
  * accepted in every USSD mode spelling; missing or out-of-limit elements are refused; long menus are paged,
  * not refused; GET is never executed. Elements and limits come from the service entries and protocol.yaml.
  */
-import type { CheckContext, CheckDefinition } from '../../../src/runner/register.ts';
+import type { CheckContext, CheckDefinition } from '../../../src/checks/kernel.ts';
 import { inputRuleIds, modeRuleId } from '../../../src/spec/catalogue.ts';
 import type { Service } from '../../../src/spec/types.ts';
 import { buildUssdRequest, type UssdCommandBody } from '../../../src/xml/ussd.ts';

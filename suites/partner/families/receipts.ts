@@ -5,7 +5,7 @@
  */
 
 import { sendReceipt } from '../../../src/partner/client.ts';
-import type { CheckDefinition } from '../../../src/runner/register.ts';
+import type { CheckDefinition } from '../../../src/checks/kernel.ts';
 import type { OutputParameter, Service } from '../../../src/spec/types.ts';
 import type { MseResponse } from '../../../src/xml/mse-response.ts';
 import {

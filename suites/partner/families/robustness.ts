@@ -16,7 +16,7 @@ import {
   sendSmsMo,
   sendUssdEvent,
 } from '../../../src/partner/client.ts';
-import type { CheckContext, CheckDefinition } from '../../../src/runner/register.ts';
+import type { CheckContext, CheckDefinition } from '../../../src/checks/kernel.ts';
 import {
   type Answer,
   define,

@@ -1,5 +1,5 @@
 /** Terminal output for the CLI: one line per check as it finishes, and the summary at the end. */
-import { type CheckResult, type RunReport, VERDICTS, type Verdict } from './model.ts';
+import { type CheckResult, type RunReport, VERDICTS, type Verdict } from '../src/core/model.ts';
 
 export interface ConsoleOptions {
   /** Colour the output; default: stdout is a TTY and NO_COLOR is unset (https://no-color.org). */

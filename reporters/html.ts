@@ -15,7 +15,7 @@ import {
   VERDICTS,
   type Verdict,
   type WireMessage,
-} from './model.ts';
+} from '../src/core/model.ts';
 import { bodyView, clip, hexDump, replaceControls, startLine } from './wire.ts';
 
 /** Worst first: the colour of a matrix cell is the worst verdict among its checks. */

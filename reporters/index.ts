@@ -3,16 +3,16 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UsageError } from '../src/cli/common.ts';
+import { UsageError } from '../src/core/errors.ts';
+import type { RunReport } from '../src/core/model.ts';
+import { normalizeSecrets } from '../src/core/secrets.ts';
 import { renderHtml } from './html.ts';
 import { renderJson } from './json.ts';
 import { renderJunit } from './junit.ts';
 import { renderMarkdown } from './markdown.ts';
-import type { RunReport } from './model.ts';
-import { maskReport, maskSerialized, normalizeSecrets, type SerializedFormat } from './secrets.ts';
+import { maskReport, maskSerialized, type SerializedFormat } from './secrets.ts';
 
 export { colorEnabled, formatCheckLine, formatSummaryLines } from './console.ts';
-export { SECRET_MASK } from './secrets.ts';
 
 export type ReportFormat = 'json' | 'junit' | 'html' | 'md';
 

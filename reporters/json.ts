@@ -2,7 +2,7 @@
  * The canonical result: the RunReport itself, pretty-printed. Its shape is described by
  * spec/schema/report.schema.json and versioned by `schemaVersion`.
  */
-import { REPORT_SCHEMA_VERSION, type RunReport } from './model.ts';
+import { REPORT_SCHEMA_VERSION, type RunReport } from '../src/core/model.ts';
 
 export function renderJson(report: RunReport): string {
   // schemaVersion first, whatever the producer set, so readers can dispatch on it.

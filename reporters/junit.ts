@@ -13,7 +13,7 @@
  * Every testcase carries properties verdict, rule, section, level (and service, mode when set).
  * Errors outside any check (RunReport.errors) become <error> testcases of a `<suite>.run` testsuite.
  */
-import type { CheckResult, RunReport } from './model.ts';
+import type { CheckResult, RunReport } from '../src/core/model.ts';
 import { exchangeText } from './wire.ts';
 
 /** Characters XML 1.0 cannot carry at all are shown as `\xNN` / `\uNNNN` so the evidence stays visible. */

@@ -2,7 +2,7 @@
  * A summary fit for a CI job summary (GitHub's $GITHUB_STEP_SUMMARY): counts, the conclusion, the
  * failures as a table (capped), and the families that were skipped with their reasons.
  */
-import { type CheckResult, type RunReport, VERDICTS } from './model.ts';
+import { type CheckResult, type RunReport, VERDICTS } from '../src/core/model.ts';
 import { replaceControls } from './wire.ts';
 
 /** Failures listed in the table before "and N more"; the full list is in the other reports. */

@@ -1,5 +1,5 @@
 /** Views of wire messages shared by the text reporters: body as text or hex, an exchange as plain text. */
-import type { Exchange, WireMessage } from './model.ts';
+import type { Exchange, WireMessage } from '../src/core/model.ts';
 
 /** Bodies longer than this are cut in the human-readable reports; report.json keeps every byte. */
 export const BODY_DISPLAY_LIMIT = 64 * 1024;

@@ -7,6 +7,7 @@
  */
 
 import { isUtf8 } from 'node:buffer';
+import { MseError } from '../core/errors.ts';
 
 export type CharsetErrorCode =
   | 'MSE_CHARSET_INVALID_UTF8'
@@ -15,14 +16,12 @@ export type CharsetErrorCode =
   | 'MSE_CHARSET_UNSUPPORTED';
 
 /** An encoding problem, with a stable code; the message says what is wrong and what to do. */
-export class CharsetError extends Error {
-  readonly code: CharsetErrorCode;
+export class CharsetError extends MseError {
+  declare readonly code: CharsetErrorCode;
   /** Offset of the first offending byte (or character, for UNMAPPABLE), when known. */
   readonly offset: number | undefined;
   constructor(code: CharsetErrorCode, message: string, offset?: number) {
-    super(message);
-    this.name = 'CharsetError';
-    this.code = code;
+    super(message, code);
     this.offset = offset;
   }
 }

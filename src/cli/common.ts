@@ -1,22 +1,7 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { UsageError } from '../core/errors.ts';
 
-/** Exit codes CI can rely on (PRODUCT.md). */
-export const ExitCode = {
-  Ok: 0,
-  Nonconformant: 1,
-  Usage: 2,
-  Unreachable: 3,
-} as const;
-
-/** A mistake in the command line or the config: exit code 2, with a stable code and what to do. */
-export class UsageError extends Error {
-  readonly code: string;
-  constructor(message: string, code = 'MSE_USAGE') {
-    super(message);
-    this.name = 'UsageError';
-    this.code = code;
-  }
-}
+export { ExitCode, UsageError } from '../core/errors.ts';
 
 /** node:util parseArgs, with its errors turned into UsageError. */
 export function parseOptions<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {

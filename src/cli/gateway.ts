@@ -5,10 +5,16 @@
  */
 
 import { resolve } from 'node:path';
-import type { RunReport } from '../../reporters/model.ts';
 import { verifyBundle, writeBundle } from '../bundle/index.ts';
+import type { RunConfig } from '../checks/config.ts';
+import type { RunContext } from '../checks/types.ts';
 import { send } from '../client/http.ts';
+import type { RunReport } from '../core/model.ts';
 import { defaultUssdAnswer, type Listener, startListener } from '../listener/index.ts';
+import { magicNumbers } from '../simulator/backends.ts';
+import type { ProfileConfig } from '../simulator/index.ts';
+import { loadSpec } from '../spec/load.ts';
+import { ExitCode, parseOptions, UsageError } from './common.ts';
 import {
   type CommonValues,
   checkTargetUrl,
@@ -17,13 +23,7 @@ import {
   filterPatterns,
   readConfig,
   secretsOf,
-} from '../runner/cli.ts';
-import type { RunConfig } from '../runner/config.ts';
-import type { RunContext } from '../runner/types.ts';
-import { magicNumbers } from '../simulator/backends.ts';
-import type { ProfileConfig } from '../simulator/index.ts';
-import { loadSpec } from '../spec/load.ts';
-import { ExitCode, parseOptions, UsageError } from './common.ts';
+} from './run.ts';
 
 export const GATEWAY_SUITE_DIR = 'suites/gateway';
 

@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { projectRoot } from '../spec/load.ts';
+import { version } from '../core/version.ts';
 import { ExitCode, UsageError } from './common.ts';
 
 type Command = (args: string[]) => Promise<number>;
@@ -36,10 +34,6 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     load: async () => (await import('./pact.ts')).pactCommand,
   },
 };
-
-export function version(): string {
-  return (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
-}
 
 export function usage(): string {
   const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);

@@ -7,9 +7,13 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { verifyBundle, writeBundle } from '../bundle/index.ts';
+import type { RunConfig } from '../checks/config.ts';
+import type { RunContext } from '../checks/types.ts';
 import { send } from '../client/http.ts';
 import { PARTNER_PATHS, type PartnerEndpoints } from '../partner/client.ts';
 import { type ReferencePartner, startReferencePartner } from '../partner/reference.ts';
+import { loadSpec } from '../spec/load.ts';
+import { ExitCode, parseOptions, UsageError } from './common.ts';
 import {
   type CommonValues,
   checkTargetUrl,
@@ -18,11 +22,7 @@ import {
   filterPatterns,
   readConfig,
   secretsOf,
-} from '../runner/cli.ts';
-import type { RunConfig } from '../runner/config.ts';
-import type { RunContext } from '../runner/types.ts';
-import { loadSpec } from '../spec/load.ts';
-import { ExitCode, parseOptions, UsageError } from './common.ts';
+} from './run.ts';
 
 export const PARTNER_SUITE_DIR = 'suites/partner';
 

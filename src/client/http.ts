@@ -4,8 +4,8 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import type { Exchange, WireMessage } from '../../reporters/model.ts';
-import { maskBytes, maskHeaders, maskSecrets } from '../secrets.ts';
+import type { Exchange, WireMessage } from '../core/model.ts';
+import { maskBytes, maskHeaders, maskSecrets } from '../core/secrets.ts';
 
 export interface RawRequest {
   method: string;

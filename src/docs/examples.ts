@@ -1,16 +1,27 @@
+/**
+ * Checks the document's examples against the contract, for the docs (which show every departure beside the
+ * example) and for the tests (which match each departure to the errata entry that explains it). Inputs and
+ * outputs are judged by the one judge (src/spec/judge.ts); this module only reads the examples' shapes.
+ */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { decodeQuery } from '../charset/latin1.ts';
+import { judgeInputs, judgeOutputs, type OutputItem } from '../spec/judge.ts';
 import type { Example, Service, Spec } from '../spec/types.ts';
-import { checkInputValue } from '../spec/values.ts';
-import { dtdForRoot, validateXml } from '../xml/validate.ts';
+import { childElements, isElement, textOf, type XmlElement } from '../xml/codec.ts';
+import { type DtdName, validateXml } from '../xml/validate.ts';
 
-/** What the docs say about one example of the document after checking it against the contract. */
+/** One departure from the contract: `control.mode.missing`, `input.format:msisdn10`, `output.echo`, ... */
+export interface Problem {
+  code: string;
+  detail: string;
+}
+
+/** What the docs say about one example after checking it: how it was read, and its departures. */
 export interface ExampleCheck {
-  /** How the example was checked: as a request URL, as an XML document, or not at all (MIME, WML, text). */
+  /** As a request URL, as an XML document, or not at all (MIME, WML, text). */
   as: 'url' | 'xml' | 'none';
-  /** Departures from the contract; empty when the example conforms. */
-  problems: string[];
+  problems: Problem[];
 }
 
 /** Reads a fixture as UTF-8 text; bytes that are not UTF-8 become U+FFFD. */
@@ -29,144 +40,246 @@ export function displayText(text: string): string {
   return out;
 }
 
-/** Checks one example against the service entry: URLs parameter by parameter, XML by its shape. */
-export function checkExample(spec: Spec, service: Service, example: Example, text: string): ExampleCheck {
-  const body = text.trim();
-  if (example.fixture.endsWith('.url') && /^https?:\/\//.test(body))
-    return { as: 'url', problems: checkRequestUrl(spec, service, body) };
-  // A DTD (6.5.1) is shown as the grammar it is; only documents are validated.
-  if (body.startsWith('<') && !example.fixture.endsWith('.dtd'))
-    return { as: 'xml', problems: checkXml(spec, service, example, body) };
-  return { as: 'none', problems: [] };
+/** Checks one example by its kind; payloads (MIME, WML, text, DTDs) are shown as they are. */
+export function checkExample(spec: Spec, service: Service, example: Example, bytes: Buffer): ExampleCheck {
+  switch (example.kind) {
+    case 'request':
+      return { as: 'url', problems: checkRequestUrl(spec, service, bytes.toString('latin1')) };
+    case 'ack':
+    case 'execution-response':
+    case 'receipt':
+    case 'failure':
+      return { as: 'xml', problems: checkMseResponse(spec, service, bytes, example.kind) };
+    case 'command':
+    case 'event':
+      return { as: 'xml', problems: checkUssd(spec, service, bytes) };
+    case 'mo':
+      return { as: 'xml', problems: checkMmsMo(spec, service, bytes) };
+    case 'payload':
+      return { as: 'none', problems: [] };
+  }
 }
 
-/** A request URL of 6.1: control parameters of 6.2, then the service's inputs (6.3) with their constraints. */
-export function checkRequestUrl(spec: Spec, service: Service, text: string): string[] {
-  const problems: string[] = [];
+/** The judge's verdict on a set of input values, as coded problems. */
+function inputProblems(
+  spec: Spec,
+  service: Service,
+  values: Map<string, string[]>,
+  inputs?: Service['inputs'],
+): Problem[] {
+  return judgeInputs(spec, service, values, inputs).map((j): Problem => {
+    if (j.kind === 'group') return { code: 'input.group', detail: `${j.rule}: ${j.message}` };
+    if (j.kind === 'payload')
+      return {
+        code: 'input.payload',
+        detail: `${j.limit.inputs.join('+')}: ${j.bytes} bytes, more than ${j.limit.maxBytes}`,
+      };
+    if (j.kind === 'missing')
+      return j.when
+        ? {
+            code: 'input.required-when',
+            detail: `${j.input.name} is missing although ${j.when.input} is ${j.when.value}`,
+          }
+        : { code: 'input.required', detail: `${j.input.name} is missing` };
+    const { constraint, message } = j.problem;
+    return {
+      code: `input.${constraint}${constraint === 'format' ? `:${j.input.format}` : ''}`,
+      detail: message,
+    };
+  });
+}
+
+/** A request URL of an `api` service (or the endpoint URL of a USSD command): control parameters, then inputs. */
+export function checkRequestUrl(spec: Spec, service: Service, text: string): Problem[] {
   let url: URL;
   try {
     url = new URL(text.replace(/\s+/g, ''));
   } catch {
-    return ['the URL cannot be parsed'];
+    return [{ code: 'url', detail: 'the URL cannot be parsed' }];
   }
+  const problems: Problem[] = [];
   const endpoint = service.endpoint ?? spec.protocol.endpoints.api;
-  if (url.pathname !== endpoint) problems.push(`the path is ${url.pathname}, not ${endpoint}`);
-  // USSD commands travel as an XML body to /MSE/ussd: their URL example is only the endpoint.
-  if (service.kind === 'ussd-command') return problems;
-  const params = url.searchParams;
+  if (url.pathname !== endpoint)
+    problems.push({ code: 'endpoint', detail: `the path is ${url.pathname}, not ${endpoint}` });
+  if (service.kind !== 'api') {
+    if (url.search) problems.push({ code: 'endpoint.query', detail: 'a USSD command carries no query' });
+    return problems;
+  }
+  // The document's URLs are ASCII except the MMS binary, whose bytes are not UTF-8: read them as Latin-1.
+  const pairs = decodeQuery(url.search, 'ISO-8859-1');
+  const values = new Map<string, string[]>();
+  for (const [name, value] of pairs) values.set(name, [...(values.get(name) ?? []), value]);
   for (const control of spec.protocol.controlParameters) {
     if (control.required !== true) continue;
-    const names = [control.name, ...(control.aliases ?? [])];
-    if (!names.some((n) => params.has(n)))
-      problems.push(`control parameter ${control.name} is missing (6.2)`);
+    if (![control.name, ...(control.aliases ?? [])].some((n) => values.has(n)))
+      problems.push({
+        code: `control.${control.name}.missing`,
+        detail: `control parameter ${control.name} is missing (6.2)`,
+      });
   }
-  const mode = params.get('mode');
-  if (mode !== null) {
-    const canonical = (Object.entries(spec.protocol.modes.spellings) as [string, string[]][]).find(([, s]) =>
-      s.includes(mode),
-    )?.[0];
-    if (!canonical) problems.push(`mode "${mode}" is not a spelling of any mode of 6.2`);
-    else if (!(service.modes.allowed as string[]).includes(canonical))
-      problems.push(`mode ${canonical} is not allowed for ${service.id}`);
+  const mode = values.get('mode')?.[0];
+  if (mode !== undefined) {
+    const canonical = Object.entries(spec.protocol.modes.spellings).find(([, s]) => s.includes(mode))?.[0];
+    if (!canonical)
+      problems.push({ code: 'control.mode.values', detail: `mode "${mode}" is not a mode of 6.2` });
+    else if ((service.modes.refused as string[]).includes(canonical))
+      problems.push({ code: 'mode.refused', detail: `${service.id} refuses mode ${canonical}` });
   }
-  for (const input of service.inputs) {
-    if (input.in && input.in !== 'query') continue;
-    const value = params.get(input.name);
-    if (value === null) {
-      if (input.required) problems.push(`input ${input.name} is required but missing`);
-      continue;
-    }
-    const problem = checkInputValue(input, value, spec.formats);
-    if (problem) problems.push(problem.message);
-  }
-  for (const group of service.groups ?? []) {
-    const present = group.members.filter((m) => params.has(m)).length;
-    if (group.kind === 'exactly-one' && present !== 1)
-      problems.push(`exactly one of ${group.members.join(', ')} is expected, found ${present}`);
-    if (group.kind === 'at-most-one' && present > 1)
-      problems.push(`at most one of ${group.members.join(', ')} is expected, found ${present}`);
-    if (group.kind === 'one-or-other' && present !== 1)
-      problems.push(`one of ${group.members.join(', ')} is expected, found ${present}`);
-  }
-  return problems;
+  if (service.billingCode === 'required' && !values.has('billingCode'))
+    problems.push({ code: 'control.billing-code.missing', detail: 'no billingCode' });
+  const known = new Set([
+    ...spec.protocol.controlParameters.flatMap((c) => [c.name, ...(c.aliases ?? [])]),
+    ...service.inputs.map((i) => i.name),
+  ]);
+  for (const name of values.keys())
+    if (!known.has(name))
+      problems.push({ code: 'input.unknown', detail: `${name} is no input of ${service.id}` });
+  return [...problems, ...inputProblems(spec, service, values)];
 }
 
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  processEntities: false,
-  parseTagValue: false,
-  trimValues: true,
-  isArray: (name) => name === 'param-item',
-});
-
-type XmlNode = Record<string, unknown>;
-
-/**
- * An XML example: validated by the project's codec against the DTD its root element names
- * (`validateXml`, which refuses DOCTYPEs and entities), then, for an mse-response, checked
- * against the service's outputs (6.3, 6.5.2).
- */
-export function checkXml(spec: Spec, service: Service, example: Example, text: string): string[] {
-  const root = /<([A-Za-z_][\w.-]*)[\s>/]/.exec(
-    text.replace(/<\?[\s\S]*?\?>/g, '').replace(/<!--[\s\S]*?-->/g, ''),
-  )?.[1];
-  const dtd = root ? dtdForRoot(root) : undefined;
-  if (dtd) {
-    const result = validateXml(text, dtd);
-    if (!result.ok) return result.errors.map((e) => `${dtd}.dtd: ${e}`);
-  } else {
-    const valid = XMLValidator.validate(text);
-    if (valid !== true) return [`not well-formed XML: ${valid.err.msg} (line ${valid.err.line})`];
-  }
-  const doc = parser.parse(text) as XmlNode;
-  const response = doc['mse-response'] as XmlNode | undefined;
-  if (!response) return [];
-  return checkMseResponse(spec, service, example, response);
+function xmlProblems(bytes: Buffer, dtd: DtdName): { problems: Problem[]; root?: XmlElement } {
+  const result = validateXml(bytes, dtd);
+  if (!result.ok) return { problems: [{ code: 'xml.invalid', detail: result.errors.join('; ') }] };
+  return { problems: [], root: result.document.root };
 }
 
-function checkMseResponse(spec: Spec, service: Service, example: Example, response: XmlNode): string[] {
-  const problems: string[] = [];
-  const text = (name: string) => {
-    const v = response[name];
-    return typeof v === 'string' ? v : undefined;
+function whitespaceProblems(root: XmlElement): Problem[] {
+  const out: Problem[] = [];
+  const walk = (el: XmlElement) => {
+    const kids = childElements(el);
+    if (kids.length > 0) return kids.forEach(walk);
+    const text = textOf(el);
+    if (text !== text.trim())
+      out.push({
+        code: 'value.whitespace',
+        detail: `<${el.name}> holds "${text}" with whitespace around it`,
+      });
   };
-  const status = text('status-code');
-  if (status === undefined) problems.push('status-code is missing (6.5.2)');
-  else if (!/^[0-9]+$/.test(status)) problems.push(`status-code "${status}" is not a number`);
-  if (text('profile') === undefined) problems.push('profile is missing (6.5.2)');
-  if (status !== undefined && status !== '0' && text('error-message') === undefined)
-    problems.push('error-message is missing although status-code is not 0 (6.5.2)');
-  const executed = example.kind === 'receipt' || example.kind === 'execution-response';
-  if (status !== '0' || !executed) return problems;
-  const parameters = response.parameters as XmlNode | undefined;
-  const items = ((parameters?.['param-item'] as XmlNode[] | undefined) ?? []).map((i) => ({
-    name: String(i['param-name'] ?? ''),
-    value: String(i['param-value'] ?? ''),
-  }));
-  const values = new Map(items.map((i) => [i.name, i.value]));
+  walk(root);
+  return out;
+}
+
+/** The code of an output judgement: the kind of rule it breaks, from the rule id's last part. */
+function outputCode(spec: Spec, service: Service, rule: string): string {
+  const output = service.outputs.find((o) =>
+    rule.startsWith(`${service.slug}.output.${o.name.toLowerCase().replace(/_/g, '-')}.`),
+  );
+  const kind = rule.slice(rule.lastIndexOf('.') + 1);
+  if (!output) return 'output.group';
+  if (kind === 'present') return 'output.missing';
+  if (kind === 'format') return `output.format:${spec.formats.get(output.format ?? '')?.id ?? output.format}`;
+  return `output.${kind}`;
+}
+
+/** An mse-response example (ack, execution response, receipt, failure), judged by the envelope rules. */
+export function checkMseResponse(
+  spec: Spec,
+  service: Service,
+  bytes: Buffer,
+  kind: Example['kind'],
+): Problem[] {
+  const { problems, root } = xmlProblems(bytes, 'mse-response');
+  if (!root) return problems;
+  problems.push(...whitespaceProblems(root));
+  const child = (name: string) => childElements(root).find((c) => c.name === name);
+  const value = (name: string) => {
+    const el = child(name);
+    return el ? textOf(el).trim() : undefined;
+  };
+  const status = value('status-code');
+  if (status === undefined || !/^[0-9]+$/.test(status))
+    problems.push({ code: 'envelope.status-code', detail: `status-code ${status}` });
+  if (!value('profile')) problems.push({ code: 'envelope.profile', detail: 'no profile' });
+  const parameters = child('parameters');
+  if (status === '0') {
+    if (!value('transaction-id'))
+      problems.push({ code: 'envelope.transaction-id', detail: 'no transaction-id' });
+    if (kind === 'failure') problems.push({ code: 'kind', detail: 'a failure example with status-code 0' });
+  } else {
+    if (!value('error-message'))
+      problems.push({ code: 'envelope.error-message', detail: 'no error-message' });
+    if (kind !== 'failure')
+      problems.push({ code: 'kind', detail: `a ${kind} example with status-code ${status}` });
+    if (!(service.failures ?? []).some((f) => String(f.statusCode) === status))
+      problems.push({ code: 'failure.unknown', detail: `${service.id} lists no failure ${status}` });
+  }
+  if (kind === 'ack' && parameters)
+    problems.push({ code: 'envelope.parameters.ack', detail: 'an ack with parameters' });
+  if ((kind !== 'execution-response' && kind !== 'receipt') || status !== '0') return problems;
+  const items: OutputItem[] = [];
+  for (const item of parameters ? childElements(parameters) : []) {
+    const [name, val] = childElements(item).map((e) => textOf(e).trim());
+    if (name === undefined || val === undefined) continue;
+    if (items.some((i) => i.name === name))
+      problems.push({ code: 'envelope.parameters.unique', detail: `${name} twice` });
+    else items.push({ name, value: val });
+  }
+  if (service.outputs.some((o) => o.required) && !parameters)
+    problems.push({ code: 'envelope.parameters.missing', detail: 'no parameters' });
+  for (const { name } of items)
+    if (!service.outputs.some((o) => o.name === name))
+      problems.push({ code: 'output.unknown', detail: `${name} is no output of ${service.id}` });
+  // Without the request at hand, an echo is judged by the format of the input it echoes.
   for (const output of service.outputs) {
-    const value = values.get(output.name);
-    if (value === undefined) {
-      if (output.required) problems.push(`output ${output.name} is missing (${service.section})`);
-      continue;
-    }
-    if (output.format) {
-      const format = spec.formats.get(output.format);
-      if (format && !new RegExp(format.pattern, 'u').test(value))
-        problems.push(`output ${output.name} "${value}" is not ${format.id}`);
-    }
-    if (output.enum && !output.enum.includes(value))
-      problems.push(`output ${output.name} "${value}" is not one of ${output.enum.join(', ')}`);
-    if (output.notBefore) {
-      const other = values.get(output.notBefore);
-      if (other !== undefined && value < other)
-        problems.push(`output ${output.name} is earlier than ${output.notBefore}`);
-    }
+    const got = items.find((i) => i.name === output.name)?.value;
+    const echoed = service.inputs.find((i) => i.name === output.echoes);
+    const echoFormat = echoed?.format ? spec.formats.get(echoed.format) : undefined;
+    if (got !== undefined && echoFormat && !new RegExp(echoFormat.pattern, 'u').test(got))
+      problems.push({
+        code: 'output.echo',
+        detail: `${output.name} "${got}" cannot be the request's ${echoed?.name} (${echoFormat.id})`,
+      });
   }
-  for (const group of service.outputGroups ?? []) {
-    const present = group.members.filter((m) => values.has(m)).length;
-    if (group.kind === 'exactly-one' && present !== 1)
-      problems.push(`exactly one of ${group.members.join(', ')} is expected, found ${present}`);
-  }
+  for (const j of judgeOutputs(spec, service, items))
+    if (!j.rule.endsWith('.echoes'))
+      problems.push({ code: outputCode(spec, service, j.rule), detail: j.message });
   return problems;
+}
+
+function collect(root: XmlElement, names: Set<string>): Map<string, string[]> {
+  const values = new Map<string, string[]>();
+  const walk = (el: XmlElement) => {
+    for (const kid of el.children) {
+      if (!isElement(kid)) continue;
+      if (names.has(kid.name) && childElements(kid).length === 0)
+        values.set(kid.name, [...(values.get(kid.name) ?? []), textOf(kid).trim()]);
+      walk(kid);
+    }
+  };
+  walk(root);
+  return values;
+}
+
+/** A ussd_message_request command or ussd_message_response event. */
+export function checkUssd(spec: Spec, service: Service, bytes: Buffer): Problem[] {
+  const dtd: DtdName = service.kind === 'ussd-command' ? 'ussd_message_request' : 'ussd_message_response';
+  const { problems, root } = xmlProblems(bytes, dtd);
+  if (!root) return problems;
+  const values = collect(
+    root,
+    new Set([...service.inputs.map((i) => i.name), 'mode', 'profile', 'password']),
+  );
+  if (service.kind === 'ussd-command') {
+    for (const name of ['profile', 'password'])
+      if (!values.get(name)?.length) problems.push({ code: `control.${name}.missing`, detail: `no ${name}` });
+    const mode = values.get('mode')?.[0];
+    if (mode === undefined || !(mode in spec.protocol.modes.ussd))
+      problems.push({ code: 'control.mode.values', detail: `USSD mode ${mode}` });
+    const command = childElements(childElements(root).find((c) => c.name === 'command') ?? root)[0]?.name;
+    if (command !== service.ussdCommand)
+      problems.push({ code: 'ussd.command', detail: `command ${command}` });
+  }
+  return [...problems, ...inputProblems(spec, service, values, service.inputs)];
+}
+
+/** The REQUEST document of an MMS MO (6.4.7.1). */
+export function checkMmsMo(spec: Spec, service: Service, bytes: Buffer): Problem[] {
+  const { problems, root } = xmlProblems(bytes, 'mms-mo-request');
+  if (!root) return problems;
+  if (root.attributes.REQ_TYPE !== 'Rcv_MMS_MO')
+    problems.push({ code: 'mo.req-type', detail: `REQ_TYPE ${root.attributes.REQ_TYPE}` });
+  const values = collect(root, new Set(service.inputs.map((i) => i.name)));
+  const msgId = childElements(root).find((c) => c.name === 'MSG')?.attributes.MSG_ID;
+  if (msgId !== undefined) values.set('MSG_ID', [msgId]);
+  return [...problems, ...inputProblems(spec, service, values, service.inputs)];
 }

@@ -137,7 +137,7 @@ function errataFor(spec: Spec, s: Service): ErrataEntry[] {
 
 function exampleBlock(ctx: SiteContext, path: string, s: Service, e: Example): string {
   const text = readFixture(ctx.fixturesDir, e);
-  const check = checkExample(ctx.spec, s, e, text);
+  const check = checkExample(ctx.spec, s, e, readFileSync(join(ctx.fixturesDir, e.fixture)));
   const errata = (e.errata ?? []).map((id) => errataLink(path, id)).join(', ');
   let badge: string;
   if (!e.conforms)
@@ -153,7 +153,7 @@ function exampleBlock(ctx: SiteContext, path: string, s: Service, e: Example): s
   else
     badge = `<span class="badge valid">valid</span> checked as ${check.as === 'url' ? 'a request URL' : 'XML'}`;
   const problems = check.problems.length
-    ? `<ul class="problems">${check.problems.map((p) => `<li>${esc(p)}</li>`).join('')}</ul>`
+    ? `<ul class="problems">${check.problems.map((p) => `<li>${esc(p.detail)}</li>`).join('')}</ul>`
     : '';
   const label = check.as === 'url' ? 'Request URL' : check.as === 'xml' ? 'XML' : 'Content';
   return `<div class="example" id="${anchor(e.fixture)}"><h3>${esc(e.kind)}: <code>fixtures/${esc(e.fixture)}</code></h3>

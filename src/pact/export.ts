@@ -59,12 +59,13 @@ export interface PactExportOptions {
 /** Header that marks an interaction whose query holds ISO-8859-1 percent-encoding as literal text. */
 export const latin1Header = 'X-Mse-Query-Charset';
 
-/** Where the partner receives each delivery, relative to its base URL (as the reference partner and simulator use). */
+/** Where the partner receives each delivery, relative to its base URL (spec/protocol.yaml `deliveries`). */
+const deliveries = loadSpec().protocol.deliveries;
 export const partnerPaths = {
-  receipt: '/receipt',
-  smsMo: '/mo/sms',
-  mmsMo: '/mo/mms',
-  ussd: '/ussd',
+  receipt: deliveries.receipt.path,
+  smsMo: deliveries['sms-mo'].path,
+  mmsMo: deliveries['mms-mo'].path,
+  ussd: deliveries['ussd-event'].path,
 } as const;
 
 /** Text of the SMS MO interaction: Portuguese letters with no ASCII form, so the Latin-1 bytes matter. */

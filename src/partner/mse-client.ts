@@ -5,6 +5,7 @@
  */
 import { encodeQuery } from '../charset/latin1.ts';
 import { send } from '../client/http.ts';
+import { MseError } from '../core/errors.ts';
 import { type MseResponse, readMseResponse } from '../xml/mse-response.ts';
 import { buildUssdRequest, type UssdCommandBody } from '../xml/ussd.ts';
 
@@ -20,12 +21,10 @@ export interface MseClientOptions {
 
 export type MseErrorCode = 'MSE_CLIENT_UNREACHABLE' | 'MSE_CLIENT_HTTP' | 'MSE_CLIENT_RESPONSE';
 
-export class MseClientError extends Error {
-  readonly code: MseErrorCode;
+export class MseClientError extends MseError {
+  declare readonly code: MseErrorCode;
   constructor(code: MseErrorCode, message: string) {
-    super(message);
-    this.name = 'MseClientError';
-    this.code = code;
+    super(message, code);
   }
 }
 

@@ -3,11 +3,11 @@
  * the metadata the check registered and the outcome it recorded, and prints progress (one line per family).
  */
 import type { TestCase, TestModule } from 'vitest/node';
-import type { CheckResult, Verdict } from '../../reporters/model.ts';
-import { maskSecrets } from '../secrets.ts';
-import { expectationFor } from './config.ts';
-import type { CheckMeta, CheckRecord } from './types.ts';
-import { decideVerdict } from './verdict.ts';
+import { expectationFor } from '../checks/config.ts';
+import type { CheckMeta, CheckRecord } from '../checks/types.ts';
+import { decideVerdict } from '../checks/verdict.ts';
+import type { CheckResult, Verdict } from '../core/model.ts';
+import { maskSecrets } from '../core/secrets.ts';
 
 export interface CollectorOptions {
   strict: boolean;

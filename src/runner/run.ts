@@ -3,10 +3,10 @@
  * for either role, and returns the CheckResults. The run context reaches the workers through `provide`.
  */
 import { createVitest } from 'vitest/node';
-import type { CheckResult } from '../../reporters/model.ts';
+import type { CheckMeta, RunContext } from '../checks/types.ts';
+import type { CheckResult } from '../core/model.ts';
 import { projectRoot } from '../spec/load.ts';
 import { CheckCollector } from './reporter.ts';
-import type { CheckMeta, RunContext } from './types.ts';
 
 export interface RunOptions {
   /** Folder of the suite, relative to the project root (`suites/gateway`). */

@@ -1,110 +1,47 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CharsetError, mediaType } from '../charset/encoding.ts';
 import { decodeQuery, parseFormBody } from '../charset/latin1.ts';
+import { judgeInputs } from '../spec/judge.ts';
 import type { Mode, Service } from '../spec/types.ts';
-import { checkInputValue } from '../spec/values.ts';
 import { buildMseResponse } from '../xml/mse-response.ts';
 import { logTransaction, newTransaction, type SimContext } from './context.ts';
 import { execute } from './execute.ts';
 import { BodyTooLarge, clipText, readBody, sendMse } from './http-util.ts';
-import type { ProfileConfig } from './index.ts';
+import { canonicalMode, checkMode, Refusal } from './pipeline.ts';
 import { Status } from './status.ts';
 import { maskParams, type TransactionTimeline } from './transactions.ts';
+import type { ProfileConfig } from './types.ts';
 
-/** A refusal of the pipeline: the status code and the error-message of the mse-response. */
-export class Refusal {
-  constructor(
-    readonly statusCode: number,
-    readonly errorMessage: string,
-    readonly httpStatus = 200,
-  ) {}
-}
-
-/** Canonical mode for any accepted spelling (`assync-delivery` → async-delivery), or undefined. */
-export function canonicalMode(ctx: SimContext, spelling: string): Mode | undefined {
-  for (const [mode, spellings] of Object.entries(ctx.spec.protocol.modes.spellings))
-    if (spellings.includes(spelling)) return mode as Mode;
-  return undefined;
-}
-
-/**
- * Whether a profile may use a mode for its service: modes the service refuses are refused; modes it
- * allows are allowed unless the profile narrows them; modes the entry does not mention only when the
- * profile lists them.
- */
-export function checkMode(
-  service: Service,
-  profile: ProfileConfig,
-  mode: Mode,
-  spelled: string,
-): Refusal | undefined {
-  if (service.modes.refused.includes(mode))
-    return new Refusal(
-      Status.mode,
-      `Mode ${spelled} is refused by ${service.id} (${service.modes.section ?? service.section})${service.modes.note ? `: ${service.modes.note.replace(/\.$/, '')}` : ''}; use ${service.modes.allowed.join(' or ')}`,
-    );
-  const allowedByService = service.modes.allowed.includes(mode);
-  if (profile.modes ? !profile.modes.includes(mode) : !allowedByService)
-    return new Refusal(
-      Status.mode,
-      `Mode ${spelled} is not enabled for profile ${profile.id}; it allows ${(profile.modes ?? service.modes.allowed).join(', ')}`,
-    );
-  return undefined;
-}
-
-/** Checks every input of the service that travels as a query or form parameter, and the groups. */
+/** The first breach of the service's input rules (the judge's, in entry order), as the refusal it earns. */
 export function checkInputs(
   ctx: SimContext,
   service: Service,
   params: Record<string, string>,
 ): Refusal | undefined {
-  for (const input of service.inputs) {
-    if (input.in && input.in !== 'query') continue;
-    const value = params[input.name];
-    if (value === undefined || value === '') {
-      const when = input.requiredWhen;
-      const trigger = when ? params[when.input] : undefined;
-      if (when && trigger !== undefined && trigger !== '' && (!when.equals || when.equals.includes(trigger)))
-        return new Refusal(
-          Status.parameter,
-          `Missing parameter [${input.name}]: ${service.id} requires it when ${when.input} is ${clipText(trigger, 20)} (${input.section ?? service.section})`,
-        );
-      if (input.required)
-        return new Refusal(
-          Status.parameter,
-          `Missing parameter [${input.name}]: ${service.id} requires it (${input.section ?? service.section})`,
-        );
-      continue;
-    }
-    const problem = checkInputValue(input, value, ctx.spec.formats);
-    if (problem)
-      return new Refusal(
-        Status.parameter,
-        `Invalid parameter [${input.name}]: ${clipText(problem.message, 160)} (${input.section ?? service.section})`,
-      );
-  }
-  for (const group of service.groups ?? []) {
-    const present = group.members.filter((m) => params[m] !== undefined && params[m] !== '');
-    const broken =
-      (group.kind === 'exactly-one' && present.length !== 1) ||
-      (group.kind === 'at-most-one' && present.length > 1) ||
-      (group.kind === 'one-or-other' && present.length < 1);
-    if (broken)
-      return new Refusal(
-        Status.parameter,
-        `Invalid parameter [${group.members.join('|')}]: ${group.text} (got ${present.length ? present.join(', ') : 'none'})`,
-      );
-  }
-  const limit = service.payloadLimit;
-  if (limit) {
-    const bytes = limit.inputs.reduce((n, name) => n + Buffer.byteLength(params[name] ?? '', 'utf8'), 0);
-    if (bytes > limit.maxBytes)
-      return new Refusal(
-        Status.parameter,
-        `Invalid parameter [${limit.inputs.join('+')}]: ${bytes} bytes together, more than the ${limit.maxBytes} that fit (${service.section})`,
-      );
-  }
-  return undefined;
+  const first = judgeInputs(ctx.spec, service, params)[0];
+  if (!first) return undefined;
+  if (first.kind === 'payload')
+    return new Refusal(
+      Status.parameter,
+      `Invalid parameter [${first.limit.inputs.join('+')}]: ${first.bytes} bytes together, more than the ${first.limit.maxBytes} that fit (${service.section})`,
+    );
+  if (first.kind === 'group')
+    return new Refusal(
+      Status.parameter,
+      `Invalid parameter [${first.group.members.join('|')}]: ${first.group.text} (got ${first.present.length ? first.present.join(', ') : 'none'})`,
+    );
+  const section = first.input.section ?? service.section;
+  if (first.kind === 'invalid')
+    return new Refusal(
+      Status.parameter,
+      `Invalid parameter [${first.input.name}]: ${clipText(first.problem.message, 160)} (${section})`,
+    );
+  return new Refusal(
+    Status.parameter,
+    first.when
+      ? `Missing parameter [${first.input.name}]: ${service.id} requires it when ${first.when.input} is ${clipText(first.when.value, 20)} (${section})`
+      : `Missing parameter [${first.input.name}]: ${service.id} requires it (${section})`,
+  );
 }
 
 /**

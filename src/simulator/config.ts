@@ -5,8 +5,8 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse as parseYaml } from 'yaml';
 import { loadSpec } from '../spec/load.ts';
 import type { Scenario } from './backends.ts';
-import type { ProfileConfig, SimulatorOptions } from './index.ts';
 import { SimulatorError } from './status.ts';
+import type { ProfileConfig, SimulatorOptions } from './types.ts';
 
 /** The configuration file's contents (spec/schema/simulator-config.schema.json). */
 export interface SimulatorConfigFile {

@@ -2,10 +2,10 @@ import type { Service, Spec } from '../spec/types.ts';
 import type { Backends } from './backends.ts';
 import type { Clock } from './clock.ts';
 import type { Deliverer } from './delivery.ts';
-import type { ProfileConfig } from './index.ts';
 import type { RateLimiter } from './rate.ts';
 import type { TransactionIds, TransactionStore, TransactionTimeline } from './transactions.ts';
-import type { UssdSessions } from './ussd.ts';
+import type { ProfileConfig } from './types.ts';
+import type { UssdSessions } from './ussd-sessions.ts';
 
 /** Everything one running simulator shares between its request handlers. */
 export interface SimContext {

@@ -1,62 +1,15 @@
-import type { Service } from '../spec/types.ts';
+import type { Backend, Service } from '../spec/types.ts';
 import { type Backends, cellKey, decodeCgiBytes, positionOf, tacTable, zeroCheckDigit } from './backends.ts';
 import { yyMMddHHmm } from './clock.ts';
 import { Status } from './status.ts';
 
 /**
- * Which back-end answers a service. Keyed by the document's service ids; a service the table does not
- * name falls back on its group. The back-end produces facts by output name; the service entry of spec/
- * decides which of them appear in the execution response (and in which order).
+ * Which back-end answers a service: its entry names it (`backend`). The back-end produces facts by output
+ * name; the service entry decides which of them appear in the execution response (and in which order).
  */
-type Backend =
-  | 'smsc'
-  | 'handset-push'
-  | 'directory'
-  | 'billing'
-  | 'cell'
-  | 'cell-bytes'
-  | 'lbs-torpedo'
-  | 'tac'
-  | 'imei-torpedo'
-  | 'offer-insert'
-  | 'offer-delete'
-  | 'protocol';
-
-const backendById: Record<string, Backend> = {
-  SMS_TEXT: 'smsc',
-  SMS_EMS: 'smsc',
-  SMS_HEX_RING: 'smsc',
-  SMS_HEX_RING_UDH: 'smsc',
-  SMS_WAP_PUSH: 'smsc',
-  MMS_MT: 'handset-push',
-  WIB_PUSH: 'handset-push',
-  EAI_CHECK_CREDIT: 'directory',
-  SYS_CTN_INFO: 'directory',
-  SYS_CTN_INFO_TYPE: 'directory',
-  SYS_CHARGE_SUBSCRIB: 'billing',
-  LBS_TRANSLATOR: 'cell',
-  LBS_TRANSLATOR_BYTES: 'cell-bytes',
-  LBS_TORPEDO: 'lbs-torpedo',
-  IMEI_TRANSLATOR: 'tac',
-  IMEI_TORPEDO: 'imei-torpedo',
-  OFFER_INSERT: 'offer-insert',
-  OFFER_DELETE: 'offer-delete',
-  GERAR_PROTOCOLO: 'protocol',
-};
-
-const backendByGroup: Partial<Record<Service['group'], Backend>> = {
-  sms: 'smsc',
-  mms: 'handset-push',
-  'wap-wib': 'handset-push',
-  subscriber: 'directory',
-  billing: 'billing',
-  location: 'cell',
-  imei: 'tac',
-  protocol: 'protocol',
-};
-
 export function backendOf(service: Service): Backend {
-  return backendById[service.id] ?? backendByGroup[service.group] ?? 'handset-push';
+  if (!service.backend) throw new Error(`${service.id} names no backend in its spec entry`);
+  return service.backend;
 }
 
 export interface Execution {

@@ -5,8 +5,9 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { deliveryOf } from '../spec/deliveries.ts';
 import { loadSpec } from '../spec/load.ts';
-import type { Mode, Service } from '../spec/types.ts';
+import type { Service, Spec } from '../spec/types.ts';
 import { handleApi } from './api.ts';
 import { Backends, type Scenario } from './backends.ts';
 import { type Clock, realClock, virtualClock } from './clock.ts';
@@ -17,7 +18,8 @@ import { sendMse } from './http-util.ts';
 import { RateLimiter } from './rate.ts';
 import { type SmtpHandle, startSmtp } from './smtp.ts';
 import { checkStatusCodes, SimulatorError, Status } from './status.ts';
-import { TransactionIds, TransactionStore, type TransactionTimeline } from './transactions.ts';
+import { TransactionIds, TransactionStore } from './transactions.ts';
+import type { ProfileConfig, Simulator, SimulatorOptions } from './types.ts';
 import { handleUssdCommand, UssdSessions } from './ussd.ts';
 
 export type { Mode } from '../spec/types.ts';
@@ -25,70 +27,8 @@ export type { SmscOutcome } from './backends.ts';
 export { cellTable, magicNumbers, tacTable } from './backends.ts';
 export { SimulatorError } from './status.ts';
 export type { DeliveryAttempt, TransactionTimeline } from './transactions.ts';
+export type { ProfileConfig, Simulator, SimulatorOptions } from './types.ts';
 export type { Scenario };
-
-export interface ProfileConfig {
-  id: string;
-  /** Service id of spec/services (SMS_TEXT, ...). */
-  service: string;
-  password: string;
-  /** When set, billingCode is required and must match. */
-  billingCode?: string;
-  /** Modes the profile allows (default: the service's allowed modes). */
-  modes?: Mode[];
-  /** Where async-delivery receipts go. */
-  delivery?: { url: string; userid?: string; pwd?: string };
-  /** Where MO deliveries go (SMS MO GET, MMS MO POST, WIB MO, USSD events). */
-  mo?: { url: string; user?: string; pwd?: string };
-  /** 33NN / 2NNN for SMS MO routing; the USSD short code for USSD events. */
-  shortNumber?: string;
-  /** 9.3 token bucket. */
-  rate?: { perSecond: number; burst: number };
-}
-
-export interface SimulatorOptions {
-  /** Default 127.0.0.1 and port 0 (an ephemeral port). */
-  host?: string;
-  port?: number;
-  /** Default: defaultProfiles(callback). */
-  profiles?: ProfileConfig[];
-  /** Base URL every default profile delivers to (receipts, MO, USSD events). */
-  callback?: string;
-  seed?: number;
-  /** PEM certificate and key (contents, not paths); HTTPS when given. */
-  tls?: { cert: string; key: string };
-  /** SMTP AUTD listener (chapter 10); default an ephemeral port on 127.0.0.1, `false` for none. */
-  smtp?: { port: number; domains?: { domain: string; profile?: string }[] } | false;
-  clock?: 'real' | 'virtual';
-  /** Delay before a receipt or MO is delivered (default 20 ms). */
-  receiptDelayMs?: number;
-  /** Delays before each redelivery after a non-200; the delivery is given up after the last. */
-  retry?: { delaysMs: number[] };
-  /** Default: spec protocol.syncTimeoutSeconds. */
-  syncTimeoutMs?: number;
-  /** Request body cap in bytes (default 1 MiB). */
-  maxBodyBytes?: number;
-  /** One line per transaction; default console.log. Passwords are never in it. */
-  log?: (line: string) => void;
-  /** Timelines kept in memory (oldest dropped first; default 20000). */
-  maxTransactions?: number;
-  /** Initial SMSC scenario and extra subscribers (also POST /__control/scenario). */
-  scenario?: Scenario;
-}
-
-export interface Simulator {
-  /** http(s)://HOST:PORT; the API is at `${url}/MSE/api` and `${url}/MSE/ussd`. */
-  url: string;
-  controlUrl: string;
-  smtp?: { host: string; port: number };
-  profiles: ProfileConfig[];
-  transactions(): TransactionTimeline[];
-  /** Virtual clock: moves time, runs what falls due (deliveries, retries, sync timeouts) and waits for it. */
-  advance(ms: number): Promise<void>;
-  /** Resolves when no delivery is in flight (and, with the real clock, none is scheduled). */
-  idle(): Promise<void>;
-  close(): Promise<void>;
-}
 
 export const defaultPassword = 'senha';
 export const defaultDeliveryUser = { userid: 'mse', pwd: 'mse-secret' };
@@ -99,10 +39,10 @@ const defaultShortNumbers: Record<string, string> = { sms: '3301', mms: '3302', 
 /** The USSD short code of the document's examples (6.4.18). */
 const defaultUssdShortCode = '100';
 
-/** The path under the callback URL where each kind of delivery goes. */
-export function moPath(service: Service): string {
-  if (service.kind === 'ussd-event' || service.kind === 'ussd-command') return '/ussd';
-  return service.group === 'mms' ? '/mo/mms' : service.group === 'wap-wib' ? '/mo/wib' : '/mo/sms';
+/** The path under the callback URL where a service's MO deliveries go (USSD commands: their sessions' events). */
+function moPath(spec: Spec, service: Service): string {
+  if (service.kind === 'ussd-command') return spec.protocol.deliveries['ussd-event'].path;
+  return deliveryOf(spec, service).route.path;
 }
 
 /**
@@ -113,12 +53,13 @@ export function moPath(service: Service): string {
 export function defaultProfiles(callback?: string): ProfileConfig[] {
   const base = callback?.replace(/\/+$/, '');
   const profiles: ProfileConfig[] = [];
-  for (const service of loadSpec().services) {
+  const spec = loadSpec();
+  for (const service of spec.services) {
     if (service.kind === 'smtp') continue;
     const profile: ProfileConfig = { id: service.id, service: service.id, password: defaultPassword };
     if (service.billingCode === 'required') profile.billingCode = '000000';
     if (base && service.direction === 'partner-to-mse' && service.kind === 'api')
-      profile.delivery = { url: `${base}/receipt`, ...defaultDeliveryUser };
+      profile.delivery = { url: `${base}${spec.protocol.deliveries.receipt.path}`, ...defaultDeliveryUser };
     if (service.kind === 'mo-delivery' || service.kind.startsWith('ussd')) {
       profile.shortNumber =
         service.kind === 'mo-delivery'
@@ -126,7 +67,7 @@ export function defaultProfiles(callback?: string): ProfileConfig[] {
           : defaultUssdShortCode;
       if (base)
         profile.mo = {
-          url: `${base}${moPath(service)}`,
+          url: `${base}${moPath(spec, service)}`,
           user: defaultDeliveryUser.userid,
           pwd: defaultDeliveryUser.pwd,
         };

@@ -5,8 +5,8 @@ import { checkInputValue } from '../spec/values.ts';
 import { buildMmsMoRequest, encodeMms } from '../xml/mms-mo.ts';
 import { decodeImeiBytes, tacTable, zeroCheckDigit } from './backends.ts';
 import { logTransaction, newTransaction, type SimContext } from './context.ts';
-import type { ProfileConfig } from './index.ts';
 import { maskUrl } from './transactions.ts';
+import type { ProfileConfig } from './types.ts';
 
 type MoKind = 'sms' | 'mms' | 'wib';
 type Result = { httpStatus: number; body: unknown };

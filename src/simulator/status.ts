@@ -1,3 +1,4 @@
+import { MseError } from '../core/errors.ts';
 import { loadSpec } from '../spec/load.ts';
 
 /**
@@ -22,12 +23,9 @@ export const Status = {
 
 export type StatusName = keyof typeof Status;
 
-export class SimulatorError extends Error {
-  readonly code: string;
+export class SimulatorError extends MseError {
   constructor(code: string, message: string) {
-    super(message);
-    this.name = 'SimulatorError';
-    this.code = code;
+    super(message, code);
   }
 }
 

@@ -1,55 +1,24 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { maskSecrets } from '../secrets.ts';
+import { maskSecrets } from '../core/secrets.ts';
 import type { Service } from '../spec/types.ts';
 import { charLength, checkInputValue } from '../spec/values.ts';
 import { childElements, findChild, findChildren, textOf, type XmlElement } from '../xml/codec.ts';
 import { buildUssdResponse } from '../xml/ussd.ts';
 import { validateXml } from '../xml/validate.ts';
-import { checkMode, Refusal } from './api.ts';
 import { logTransaction, newTransaction, type SimContext } from './context.ts';
 import { BodyTooLarge, clipText, readBody, sendMse } from './http-util.ts';
-import type { ProfileConfig } from './index.ts';
+import { checkMode, Refusal } from './pipeline.ts';
 import { Status } from './status.ts';
 import type { TransactionTimeline } from './transactions.ts';
+import { type UssdCommand, type UssdCommandType, type UssdSession, UssdSessions } from './ussd-sessions.ts';
 
-export type UssdCommandType = 'menu' | 'input' | 'notify';
+export { UssdSessions };
 
-export interface UssdCommand {
-  head: Record<string, string>;
-  type: UssdCommandType;
-  title?: string;
-  options: { index: string; subtitle: string }[];
-  content?: string;
-}
-
-export interface UssdSession {
-  msisdn: string;
-  shortCode: string;
-  owner: string;
-  profileId: string;
-  openedBy: 'user' | 'partner';
-  open: boolean;
-  /** What the handset shows now and what the subscriber may answer. */
-  awaiting: 'menu' | 'input' | 'nothing';
-  pages: string[];
-  page: number;
-  indexes: string[];
-}
-
-/** Open USSD sessions by subscriber. */
-export class UssdSessions {
-  readonly byMsisdn = new Map<string, UssdSession>();
-  private owners = 0;
-  newOwner(): string {
-    this.owners++;
-    return `10.0.0.${(this.owners % 250) + 1}`;
-  }
-}
+import type { ProfileConfig } from './types.ts';
 
 /** The ussd-command service for a command element: USSD_MENU for <menu>, and so on. */
 export function commandService(ctx: SimContext, type: UssdCommandType): Service | undefined {
-  const suffix = type === 'notify' ? ['_NOTIFY', '_NOTIFICATION'] : [`_${type.toUpperCase()}`];
-  return ctx.spec.services.find((s) => s.kind === 'ussd-command' && suffix.some((x) => s.id.endsWith(x)));
+  return ctx.spec.services.find((s) => s.ussdCommand === type);
 }
 
 /** The ussd-event service whose response element is `element` (user_init, index, input). */

@@ -1,11 +1,9 @@
+import { MseError } from '../core/errors.ts';
 /** An error in the spec files, with a stable code and the file it comes from. */
-export class SpecError extends Error {
-  readonly code: string;
+export class SpecError extends MseError {
   readonly file: string;
   constructor(code: string, file: string, message: string) {
-    super(`${file}: ${message}`);
-    this.name = 'SpecError';
-    this.code = code;
+    super(`${file}: ${message}`, code);
     this.file = file;
   }
 }

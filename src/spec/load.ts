@@ -117,6 +117,7 @@ function readSpec(specDir: string, fixturesDir: string): Spec {
     for (const rule of deriveServiceRules(service, formats, `spec/services/${name}`)) addRule(rule, where);
   }
   services.sort((a, b) => compareSections(a.section, b.section) || a.id.localeCompare(b.id));
+  checkDeliveries(protocol, services, rel(specDir, protocolFile));
 
   return { root: specDir, protocol, formats, services, statusCodes, rules, errata, hash: hashTree(specDir) };
 }
@@ -284,4 +285,28 @@ function readJson(file: string, specDir: string): object {
 
 function rel(specDir: string, file: string): string {
   return join('spec', relative(specDir, file));
+}
+
+/** Every MO and USSD event service is delivered by exactly one route of protocol.deliveries, and only those. */
+function checkDeliveries(protocol: Protocol, services: Service[], where: string): void {
+  const routed = Object.values(protocol.deliveries).flatMap((d) => d.services);
+  for (const id of routed) {
+    const service = services.find((s) => s.id === id);
+    if (!service || (service.kind !== 'mo-delivery' && service.kind !== 'ussd-event'))
+      throw new SpecError(
+        'MSE_SPEC_INCONSISTENT',
+        where,
+        `deliveries name ${id}, which is no MO or USSD event service`,
+      );
+  }
+  for (const s of services)
+    if (
+      (s.kind === 'mo-delivery' || s.kind === 'ussd-event') &&
+      routed.filter((id) => id === s.id).length !== 1
+    )
+      throw new SpecError(
+        'MSE_SPEC_INCONSISTENT',
+        where,
+        `${s.id} must be named by exactly one route of deliveries`,
+      );
 }

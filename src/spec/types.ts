@@ -3,7 +3,9 @@
  * these types describe it and `load.ts` reads it once.
  */
 
-export type Level = 'MUST' | 'SHOULD' | 'MAY';
+export type { Level } from '../core/model.ts';
+
+import type { Level } from '../core/model.ts';
 
 /** The three execution modes of 6.2, by their canonical (example) spelling. */
 export type Mode = 'async-oneway' | 'async-delivery' | 'sync';
@@ -119,6 +121,21 @@ export interface Example {
   conforms: boolean;
 }
 
+/** The simulated platforms behind the api services (SMSC, handset push, directory, ...). */
+export type Backend =
+  | 'smsc'
+  | 'handset-push'
+  | 'directory'
+  | 'billing'
+  | 'cell'
+  | 'cell-bytes'
+  | 'lbs-torpedo'
+  | 'tac'
+  | 'imei-torpedo'
+  | 'offer-insert'
+  | 'offer-delete'
+  | 'protocol';
+
 export interface Service {
   id: string;
   /** Prefix of the service's rule ids (`sms-text`). */
@@ -142,6 +159,10 @@ export interface Service {
     | 'protocol'
     | 'smtp';
   endpoint?: string;
+  /** For an api service: which back-end of the reference simulator executes it. */
+  backend?: Backend;
+  /** For a ussd-command service: the command element it sends (6.4.18–6.4.20). */
+  ussdCommand?: 'menu' | 'input' | 'notify';
   methods: string[];
   modes: {
     allowed: Mode[];
@@ -248,6 +269,19 @@ export interface Protocol {
   };
   smtp: { domainChars: number };
   encodings: { response: string; receipt: string; smsMo: string; mmsMo: string; ussd: string };
+  /** Where each kind of delivery goes under a partner's base URL, and which services it carries. */
+  deliveries: Record<DeliveryKind, DeliveryRoute>;
+}
+
+/** What the MSE sends to a partner: receipts, the three MO kinds and USSD events. */
+export type DeliveryKind = 'receipt' | 'sms-mo' | 'mms-mo' | 'wib-mo' | 'ussd-event';
+
+export interface DeliveryRoute {
+  path: string;
+  method: 'GET' | 'POST';
+  section: string;
+  /** The MO or USSD event services delivered this way (receipts: every service with a receipt). */
+  services: string[];
 }
 
 export interface Spec {

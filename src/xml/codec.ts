@@ -10,6 +10,7 @@
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { CharsetError, clip, decodeXmlBytes } from '../charset/encoding.ts';
+import { MseError } from '../core/errors.ts';
 
 export type XmlErrorCode =
   | 'MSE_XML_MALFORMED'
@@ -20,12 +21,10 @@ export type XmlErrorCode =
   | 'MSE_XML_INVALID';
 
 /** A refused XML document. The message says what is wrong and what to do, quoting little of the input. */
-export class XmlError extends Error {
-  readonly code: XmlErrorCode;
+export class XmlError extends MseError {
+  declare readonly code: XmlErrorCode;
   constructor(code: XmlErrorCode, message: string) {
-    super(message);
-    this.name = 'XmlError';
-    this.code = code;
+    super(message, code);
   }
 }
 

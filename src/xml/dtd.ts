@@ -7,15 +7,14 @@
  * documents, they never expand anything.
  */
 import { readFileSync } from 'node:fs';
+import { MseError } from '../core/errors.ts';
 
 export type DtdErrorCode = 'MSE_DTD_SYNTAX' | 'MSE_DTD_ENTITY' | 'MSE_DTD_UNSUPPORTED';
 
-export class DtdError extends Error {
-  readonly code: DtdErrorCode;
+export class DtdError extends MseError {
+  declare readonly code: DtdErrorCode;
   constructor(code: DtdErrorCode, message: string) {
-    super(message);
-    this.name = 'DtdError';
-    this.code = code;
+    super(message, code);
   }
 }
 

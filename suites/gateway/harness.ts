@@ -4,21 +4,21 @@
  * mse-response with the shared XML codec, and fail with a message that says what was expected and what came.
  */
 import { threadId } from 'node:worker_threads';
-import type { Exchange } from '../../reporters/model.ts';
 import { firstInvalidUtf8, mediaType } from '../../src/charset/encoding.ts';
 import { encodeQuery } from '../../src/charset/latin1.ts';
-import { type SendResult, send, toExchange } from '../../src/client/http.ts';
-import type { Delivery, DeliveryKind } from '../../src/listener/index.ts';
-import { type ListenerClient, listenerClient } from '../../src/listener/remote.ts';
-import type { ProfileEntry } from '../../src/runner/config.ts';
+import type { ProfileEntry } from '../../src/checks/config.ts';
 import {
   type CheckContext,
   type CheckDefinition,
   CheckFailure,
   runContext,
   SkipCheck,
-} from '../../src/runner/register.ts';
-import type { CheckMeta, RunContext } from '../../src/runner/types.ts';
+} from '../../src/checks/kernel.ts';
+import type { CheckMeta, RunContext } from '../../src/checks/types.ts';
+import { type SendResult, send, toExchange } from '../../src/client/http.ts';
+import type { Exchange } from '../../src/core/model.ts';
+import type { Delivery, DeliveryKind } from '../../src/listener/index.ts';
+import { type ListenerClient, listenerClient } from '../../src/listener/remote.ts';
 import { loadSpec } from '../../src/spec/load.ts';
 import type { Mode, Service, Spec } from '../../src/spec/types.ts';
 import { childElements, parseXml, textOf, type XmlDocument } from '../../src/xml/codec.ts';

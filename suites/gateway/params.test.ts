@@ -1,4 +1,4 @@
-import { registerChecks } from '../../src/runner/register.ts';
+import { registerChecks } from '../../src/checks/kernel.ts';
 import { families } from './families/index.ts';
 
 registerChecks(families.params!());

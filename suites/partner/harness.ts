@@ -4,11 +4,11 @@
  * exchange (secrets masked) on the running check, and fail with what was expected and what came.
  */
 import { randomInt } from 'node:crypto';
+import type { CheckContext, CheckDefinition } from '../../src/checks/kernel.ts';
+import type { CheckMeta, RunContext } from '../../src/checks/types.ts';
 import type { SendResult } from '../../src/client/http.ts';
 import { toExchange } from '../../src/client/http.ts';
 import { type DeliveryCredentials, PARTNER_PATHS, type PartnerEndpoints } from '../../src/partner/client.ts';
-import type { CheckContext, CheckDefinition } from '../../src/runner/register.ts';
-import type { CheckMeta, RunContext } from '../../src/runner/types.ts';
 import { loadSpec } from '../../src/spec/load.ts';
 import type { Service, Spec } from '../../src/spec/types.ts';
 

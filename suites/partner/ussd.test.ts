@@ -1,4 +1,4 @@
-import { registerChecks, runContext } from '../../src/runner/register.ts';
+import { registerChecks, runContext } from '../../src/checks/kernel.ts';
 import { definitions } from './families/ussd.ts';
 import { partnerEnv } from './harness.ts';
 

@@ -47,7 +47,7 @@ describe('what the pages show', () => {
       spec,
       sms,
       `http://h/MSE/api?profile=p&mode=sync&BNUM=119100000&TEXT=${'x'.repeat(161)}`,
-    );
+    ).map((p) => p.detail);
     expect(bad.some((p) => p.includes('pwd'))).toBe(true);
     expect(bad.some((p) => p.includes('sync'))).toBe(true);
     expect(bad.some((p) => p.includes('BNUM'))).toBe(true);

@@ -3,12 +3,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/cli/common.ts';
-import { expectationFor, validateConfig } from '../../src/runner/config.ts';
-import { matchesPattern, selected } from '../../src/runner/filters.ts';
-import type { CheckMeta } from '../../src/runner/types.ts';
-import { decideVerdict } from '../../src/runner/verdict.ts';
-import { maskBytes, maskSecrets, redactConfig } from '../../src/secrets.ts';
+import { expectationFor, validateConfig } from '../../src/checks/config.ts';
+import { matchesPattern, selected } from '../../src/checks/filters.ts';
+import type { CheckMeta } from '../../src/checks/types.ts';
+import { decideVerdict } from '../../src/checks/verdict.ts';
+import { UsageError } from '../../src/core/errors.ts';
+import { maskBytes, maskSecrets, redactConfig } from '../../src/core/secrets.ts';
 import { projectRoot } from '../../src/spec/load.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'mse-runner-'));

@@ -2,9 +2,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { UsageError } from '../../src/cli/common.ts';
 import { docsCommand } from '../../src/cli/docs.ts';
 import { pactCommand } from '../../src/cli/pact.ts';
+import { UsageError } from '../../src/core/errors.ts';
 import type { PactFile } from '../../src/pact/export.ts';
 import { loadSpec } from '../../src/spec/load.ts';
 

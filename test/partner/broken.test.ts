@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Verdict } from '../../reporters/model.ts';
+import type { Verdict } from '../../src/core/model.ts';
 import { type BrokenPartner, type Fault, startBrokenPartner } from './broken.ts';
 import { executeChecks, partnerRun } from './execute.ts';
 

@@ -2,9 +2,9 @@ import { mkdtemp, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CheckResult, type RunReport, summarize } from '../../reporters/model.ts';
 import { coverageMatrix, verifyBundle, writeBundle } from '../../src/bundle/index.ts';
 import { readTar, writeTar } from '../../src/bundle/tar.ts';
+import { type CheckResult, type RunReport, summarize } from '../../src/core/model.ts';
 
 const PASSWORD = 'Tr0ub4dor&3';
 const PROFILE_PWD = 'bae2000xyz';

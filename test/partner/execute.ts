@@ -3,12 +3,13 @@
  * target, so that the same suite runs against the reference partner and every broken partner in seconds.
  * The verdicts come from the runner's own decideVerdict; the CLI test covers the real vitest runner.
  */
-import type { Exchange, Verdict } from '../../reporters/model.ts';
-import { emptyConfig } from '../../src/runner/cli.ts';
-import type { RunConfig } from '../../src/runner/config.ts';
-import { type CheckDefinition, executeCheck } from '../../src/runner/register.ts';
-import type { RunContext } from '../../src/runner/types.ts';
-import { decideVerdict } from '../../src/runner/verdict.ts';
+
+import type { RunConfig } from '../../src/checks/config.ts';
+import { type CheckDefinition, executeCheck } from '../../src/checks/kernel.ts';
+import type { RunContext } from '../../src/checks/types.ts';
+import { decideVerdict } from '../../src/checks/verdict.ts';
+import { emptyConfig } from '../../src/cli/run.ts';
+import type { Exchange, Verdict } from '../../src/core/model.ts';
 import { definitions as mo } from '../../suites/partner/families/mo.ts';
 import { definitions as receipts } from '../../suites/partner/families/receipts.ts';
 import { definitions as robustness } from '../../suites/partner/families/robustness.ts';

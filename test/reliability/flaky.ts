@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import type { RunReport } from '../../reporters/model.ts';
+import type { RunReport } from '../../src/core/model.ts';
 import { projectRoot } from '../../src/spec/load.ts';
 import { runCli } from './secrets.ts';
 

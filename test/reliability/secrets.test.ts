@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { configFromSimulator } from '../../src/cli/gateway.ts';
-import { emptyConfig } from '../../src/runner/cli.ts';
+import { emptyConfig } from '../../src/cli/run.ts';
 import { defaultProfiles, defaultSmtpDomain, startSimulator } from '../../src/simulator/index.ts';
 import { findLeaks, findLeaksInFiles, runCli } from './secrets.ts';
 

@@ -9,7 +9,7 @@ import {
   type RunReport,
   summarize,
   type WireMessage,
-} from '../../reporters/model.ts';
+} from '../../src/core/model.ts';
 
 export const PASSWORD = 'S3cr3t pw!';
 /** A password with a Latin-1 letter, so it can appear as UTF-8 or as ISO-8859-1 bytes. */

@@ -12,8 +12,8 @@ import {
   writeReports,
 } from '../../reporters/index.ts';
 import { renderMarkdown } from '../../reporters/markdown.ts';
-import { REPORT_SCHEMA_VERSION, type RunReport, summarize } from '../../reporters/model.ts';
-import { maskBytes, SECRET_MASK, secretForms } from '../../reporters/secrets.ts';
+import { REPORT_SCHEMA_VERSION, type RunReport, summarize } from '../../src/core/model.ts';
+import { maskSecretBytes as maskBytes, MASK as SECRET_MASK, secretForms } from '../../src/core/secrets.ts';
 import { projectRoot } from '../../src/spec/load.ts';
 import { buildFixtureReport, LATIN1_PASSWORD, PASSWORD, SECRETS } from './fixture.ts';
 

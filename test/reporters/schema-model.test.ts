@@ -12,8 +12,8 @@ import type {
   RunSummary,
   Verdict,
   WireMessage,
-} from '../../reporters/model.ts';
-import { FAILING_VERDICTS } from '../../reporters/model.ts';
+} from '../../src/core/model.ts';
+import { FAILING_VERDICTS } from '../../src/core/model.ts';
 import { projectRoot } from '../../src/spec/load.ts';
 
 /** Compiles only when `Keys` names every key of `T` (and nothing else). */

@@ -2,20 +2,38 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeQuery } from '../../src/charset/latin1.ts';
-import { defaultFixturesDir, defaultSpecDir, loadSpec } from '../../src/spec/load.ts';
-import type { Example, Service } from '../../src/spec/types.ts';
-import { checkInputValue } from '../../src/spec/values.ts';
-import { formatContentModel, loadDtd, parseDtd } from '../../src/xml/dtd.ts';
 import {
   checkMmsMo,
   checkMseResponse,
   checkRequestUrl,
   checkUssd,
-  explainedBy,
   type Problem,
-} from './example-check.ts';
+} from '../../src/docs/examples.ts';
+import { defaultFixturesDir, defaultSpecDir, loadSpec } from '../../src/spec/load.ts';
+import type { Example, Service } from '../../src/spec/types.ts';
+import { checkInputValue } from '../../src/spec/values.ts';
+import { formatContentModel, loadDtd, parseDtd } from '../../src/xml/dtd.ts';
 
 const spec = loadSpec();
+
+/** Which errata entry explains each kind of departure the document's examples show. */
+const explainedBy: Record<string, string> = {
+  'control.pwd.missing': 'errata.example-omits-pwd',
+  'control.mode.missing': 'errata.example-omits-mode',
+  'mode.refused': 'errata.sms-sync-example',
+  'input.format:msisdn10': 'errata.example-number-length',
+  'input.format:short-number': 'errata.mms-mo-bnum-not-short-number',
+  'input.required-when': 'errata.gerar-protocolo-conditional-required',
+  'output.echo': 'errata.sms-receipt-numbers-not-swapped',
+  'output.format:boolean-text': 'errata.param-value-gt',
+  'value.whitespace': 'errata.profile-whitespace',
+  'xml.invalid': 'errata.imei-torpedo-receipt-page-break',
+  'mime.boundary': 'errata.mms-mt-boundary',
+  'wml.spacing': 'errata.wib-mo-wml-spacing',
+  'mms-mo.decoding': 'errata.mms-mo-example-inconsistent',
+  'ussd.display': 'errata.ussd-notify-display',
+};
+
 const documentDir = join(defaultFixturesDir, 'document');
 const read = (example: Example) => readFileSync(join(defaultFixturesDir, example.fixture));
 const fixtureText = (name: string) => readFileSync(join(documentDir, name), 'latin1');
@@ -129,17 +147,17 @@ function problemsOf(service: Service, example: Example): Problem[] {
   const bytes = read(example);
   switch (example.kind) {
     case 'request':
-      return checkRequestUrl(service, spec, bytes.toString('latin1'));
+      return checkRequestUrl(spec, service, bytes.toString('latin1'));
     case 'ack':
     case 'execution-response':
     case 'receipt':
     case 'failure':
-      return checkMseResponse(service, spec, bytes, example.kind);
+      return checkMseResponse(spec, service, bytes, example.kind);
     case 'command':
     case 'event':
-      return checkUssd(service, spec, bytes);
+      return checkUssd(spec, service, bytes);
     case 'mo':
-      return checkMmsMo(service, spec, bytes);
+      return checkMmsMo(spec, service, bytes);
     case 'payload':
       return checkPayload(service, example);
   }
@@ -199,11 +217,11 @@ describe('the example checker catches departures (so the tests above can fail)',
   const base = 'http://retail.mds.claro.com.br/MSE/api?profile=p&pwd=s&mode=async-delivery';
 
   it('a request within every constraint has no problem', () => {
-    expect(checkRequestUrl(service('SMS_TEXT'), spec, `${base}&BNUM=1191000000&TEXT=ok`)).toEqual([]);
+    expect(checkRequestUrl(spec, service('SMS_TEXT'), `${base}&BNUM=1191000000&TEXT=ok`)).toEqual([]);
   });
   it('a TEXT of 161 characters, a missing BNUM and an unknown parameter are caught', () => {
     const text = encodeURIComponent('ç'.repeat(161));
-    expect(codes(checkRequestUrl(service('SMS_TEXT'), spec, `${base}&TEXT=${text}&FOO=1`))).toEqual([
+    expect(codes(checkRequestUrl(spec, service('SMS_TEXT'), `${base}&TEXT=${text}&FOO=1`))).toEqual([
       'input.max-length',
       'input.required',
       'input.unknown',
@@ -211,14 +229,14 @@ describe('the example checker catches departures (so the tests above can fail)',
   });
   it('CATEGORIA and OFFERS together break the exactly-one group', () => {
     const url = `${base.replace('async-delivery', 'sync')}&CTN=1191000000&CATEGORIA=A&OFFERS=1`;
-    expect(codes(checkRequestUrl(service('OFFER_INSERT'), spec, url))).toEqual(['input.group']);
+    expect(codes(checkRequestUrl(spec, service('OFFER_INSERT'), url))).toEqual(['input.group']);
   });
   it('a refused mode, an unknown mode and a missing billingCode are caught', () => {
     expect(
       codes(
         checkRequestUrl(
-          service('LBS_TORPEDO'),
           spec,
+          service('LBS_TORPEDO'),
           `${base.replace('async-delivery', 'sync')}&CTN=1191000000`,
         ),
       ),
@@ -226,8 +244,8 @@ describe('the example checker catches departures (so the tests above can fail)',
     expect(
       codes(
         checkRequestUrl(
-          service('SYS_CHARGE_SUBSCRIB'),
           spec,
+          service('SYS_CHARGE_SUBSCRIB'),
           `${base.replace('async-delivery', 'synch')}&CTN=1191000000`,
         ),
       ),
@@ -242,8 +260,8 @@ describe('the example checker catches departures (so the tests above can fail)',
     expect(
       codes(
         checkMseResponse(
-          lbs,
           spec,
+          lbs,
           envelope(
             `<status-code>0</status-code><profile>p</profile><transaction-id>1</transaction-id>${parameters}`,
           ),
@@ -253,14 +271,14 @@ describe('the example checker catches departures (so the tests above can fail)',
     ).toEqual(['envelope.parameters.ack']);
     expect(
       codes(
-        checkMseResponse(lbs, spec, envelope('<status-code>12</status-code><profile>p</profile>'), 'failure'),
+        checkMseResponse(spec, lbs, envelope('<status-code>12</status-code><profile>p</profile>'), 'failure'),
       ),
     ).toEqual(['envelope.error-message', 'failure.unknown']);
     expect(
       codes(
         checkMseResponse(
-          lbs,
           spec,
+          lbs,
           envelope(
             `<status-code>0</status-code><profile>p</profile><transaction-id>1</transaction-id>${parameters}`,
           ),
@@ -273,6 +291,6 @@ describe('the example checker catches departures (so the tests above can fail)',
     const xml = readFileSync(join(documentDir, '6.4.18-command.xml'), 'utf8')
       .replace('<msisdn>119998888</msisdn>', '<msisdn>1199998888</msisdn>')
       .replace('<index>2</index>', '<index>9</index>');
-    expect(codes(checkUssd(service('USSD_MENU'), spec, Buffer.from(xml)))).toEqual(['input.not-in']);
+    expect(codes(checkUssd(spec, service('USSD_MENU'), Buffer.from(xml)))).toEqual(['input.not-in']);
   });
 });

@@ -1,7 +1,7 @@
 /** Control parameters (6.2): profile, pwd/password, mode, billingCode, lower-case names, for every API service. */
 
 import { encodeQuery } from '../../../src/charset/latin1.ts';
-import type { CheckDefinition } from '../../../src/runner/register.ts';
+import type { CheckDefinition } from '../../../src/checks/kernel.ts';
 import {
   apiServices,
   callApi,

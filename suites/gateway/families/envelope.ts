@@ -3,7 +3,7 @@
  * success and once for a failure (a wrong password), and the document is judged against the DTD of 6.5.1
  * and the specifications of 6.5.2.
  */
-import type { CheckContext, CheckDefinition } from '../../../src/runner/register.ts';
+import type { CheckContext, CheckDefinition } from '../../../src/checks/kernel.ts';
 import type { Mode, Service } from '../../../src/spec/types.ts';
 import {
   type Answer,

@@ -7,9 +7,10 @@
  * - What status-code 0 promises: a refused request is not executed (no receipt), and a service with no outputs
  *   answers its executions without parameters.
  */
+
+import type { RunConfig } from '../../../src/checks/config.ts';
+import type { CheckContext, CheckDefinition } from '../../../src/checks/kernel.ts';
 import type { Delivery } from '../../../src/listener/index.ts';
-import type { RunConfig } from '../../../src/runner/config.ts';
-import type { CheckContext, CheckDefinition } from '../../../src/runner/register.ts';
 import { failureRuleId } from '../../../src/spec/catalogue.ts';
 import type { Service } from '../../../src/spec/types.ts';
 import {

@@ -3,7 +3,7 @@
  * definitions over the spec data; this index collects them). One vitest file per family registers it, so
  * families run in parallel workers and report their progress one line each.
  */
-import type { CheckDefinition } from '../../../src/runner/register.ts';
+import type { CheckDefinition } from '../../../src/checks/kernel.ts';
 import * as control from './control.ts';
 import * as envelope from './envelope.ts';
 import * as failures from './failures.ts';

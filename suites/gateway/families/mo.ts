@@ -4,8 +4,8 @@
  * simulator's control API); without one, these checks are skipped with the reason.
  */
 import { percentDecode, percentDecodeBytes } from '../../../src/charset/latin1.ts';
+import type { CheckDefinition } from '../../../src/checks/kernel.ts';
 import type { Delivery, DeliveryKind } from '../../../src/listener/index.ts';
-import type { CheckDefinition } from '../../../src/runner/register.ts';
 import { inputRuleIds } from '../../../src/spec/catalogue.ts';
 import type { Service } from '../../../src/spec/types.ts';
 import { checkInputValue } from '../../../src/spec/values.ts';

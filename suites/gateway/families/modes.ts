@@ -3,7 +3,7 @@
  * refused; asynchronous acknowledgements and sync answers as chapter 7 describes. Modes a service neither
  * allows nor refuses are not checked.
  */
-import type { CheckDefinition } from '../../../src/runner/register.ts';
+import type { CheckDefinition } from '../../../src/checks/kernel.ts';
 import { modeRuleId } from '../../../src/spec/catalogue.ts';
 import {
   apiServices,

@@ -3,7 +3,7 @@
  * inside (accepted) and just outside (refused); lengths counted in characters (Portuguese text); groups.
  * Everything comes from the service entries: a new service or limit in spec/ is new checks here.
  */
-import type { CheckDefinition } from '../../../src/runner/register.ts';
+import type { CheckDefinition } from '../../../src/checks/kernel.ts';
 import { inputRuleIds } from '../../../src/spec/catalogue.ts';
 import type { InputParameter, Service } from '../../../src/spec/types.ts';
 import { checkInputValue, invalidSamples } from '../../../src/spec/values.ts';

@@ -4,8 +4,8 @@
  * an HTTP 200, again after anything else; never in async-oneway.
  */
 import { percentDecode } from '../../../src/charset/latin1.ts';
+import type { CheckDefinition } from '../../../src/checks/kernel.ts';
 import type { Delivery } from '../../../src/listener/index.ts';
-import type { CheckDefinition } from '../../../src/runner/register.ts';
 import type { Service } from '../../../src/spec/types.ts';
 import {
   apiServices,

@@ -2,7 +2,7 @@
  * Execution results (6.3, 6.5.2, 7.1.3): a sync execution response carries the service's output parameters
  * with their formats and values. One sync request per service; each output rule is its own check.
  */
-import type { CheckDefinition } from '../../../src/runner/register.ts';
+import type { CheckDefinition } from '../../../src/checks/kernel.ts';
 import {
   apiServices,
   callApi,

@@ -4,7 +4,7 @@
  * an oversized body is refused without taking the gateway down, no wrong password ever succeeds, and no
  * answer ever carries the password it was sent.
  */
-import type { CheckDefinition } from '../../../src/runner/register.ts';
+import type { CheckDefinition } from '../../../src/checks/kernel.ts';
 import {
   apiServices,
   callApi,

@@ -2,9 +2,10 @@
  * SMTP AUTD (chapter 10): the partner's mail server notifies a handset by mail; the sender's domain is the
  * partner, the Received "for <NUMBER@domain>" clause the handset. Skipped without an SMTP address.
  */
-import type { Exchange } from '../../../reporters/model.ts';
+
+import type { CheckDefinition } from '../../../src/checks/kernel.ts';
 import { sendMail } from '../../../src/client/smtp.ts';
-import type { CheckDefinition } from '../../../src/runner/register.ts';
+import type { Exchange } from '../../../src/core/model.ts';
 import { inputRuleIds } from '../../../src/spec/catalogue.ts';
 import type { Service } from '../../../src/spec/types.ts';
 import { checkInputValue, invalidSamples } from '../../../src/spec/values.ts';

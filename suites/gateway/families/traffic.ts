@@ -3,8 +3,8 @@
  * a burst beyond the quota is refused with a non-zero status-code and an error-message, and once the quota
  * has refilled at the configured rate a request is accepted again.
  */
-import type { ProfileEntry } from '../../../src/runner/config.ts';
-import type { CheckDefinition } from '../../../src/runner/register.ts';
+import type { ProfileEntry } from '../../../src/checks/config.ts';
+import type { CheckDefinition } from '../../../src/checks/kernel.ts';
 import type { Service } from '../../../src/spec/types.ts';
 import {
   type Answer,

@@ -1,5 +1,5 @@
 /** Transport (6.1, 6.5): methods, media type, HTTP status, XML declaration, UTF-8 bytes. One set per API service. */
-import type { CheckDefinition } from '../../../src/runner/register.ts';
+import type { CheckDefinition } from '../../../src/checks/kernel.ts';
 import {
   apiServices,
   callApi,

@@ -3,7 +3,7 @@
  * user event carrying session_owner, and a command the partner sends back with that session_owner, while the
  * session is in progress, is accepted. Needs the MO trigger to open the session.
  */
-import type { CheckDefinition } from '../../../src/runner/register.ts';
+import type { CheckDefinition } from '../../../src/checks/kernel.ts';
 import type { Service } from '../../../src/spec/types.ts';
 import { childElements, findChild, parseXml, textOf } from '../../../src/xml/codec.ts';
 import {

@@ -3,7 +3,7 @@
  * accepted in every USSD mode spelling; missing or out-of-limit elements are refused; long menus are paged,
  * not refused; GET is never executed. Elements and limits come from the service entries and protocol.yaml.
  */
-import type { CheckContext, CheckDefinition } from '../../../src/runner/register.ts';
+import type { CheckContext, CheckDefinition } from '../../../src/checks/kernel.ts';
 import { inputRuleIds, modeRuleId } from '../../../src/spec/catalogue.ts';
 import type { Service } from '../../../src/spec/types.ts';
 import { buildUssdRequest, type UssdCommandBody } from '../../../src/xml/ussd.ts';
@@ -37,10 +37,9 @@ export interface UssdCall {
   method?: 'POST' | 'GET';
 }
 
-/** The command element a service sends: USSD_MENU → menu, USSD_INPUT → input, USSD_NOTIFY → notify. */
+/** The command element a service sends, as its entry says (`ussdCommand`). */
 export function commandType(service: Service): 'menu' | 'input' | 'notify' | undefined {
-  const t = service.id.replace(/^USSD_/, '').toLowerCase();
-  return t === 'menu' || t === 'input' || t === 'notify' ? t : undefined;
+  return service.ussdCommand;
 }
 
 export function defaultValues(service: Service): Record<string, string> {

@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { CheckDefinition } from '../../../src/checks/kernel.ts';
 import { buildMmsMoRequest, sendMmsMo, sendSmsMo } from '../../../src/partner/client.ts';
-import type { CheckDefinition } from '../../../src/runner/register.ts';
 import { inputRuleIds } from '../../../src/spec/catalogue.ts';
 import type { Service } from '../../../src/spec/types.ts';
 import {

@@ -4,8 +4,8 @@
  * the document shows), POSTed to the partner as the MSE does; the partner must answer exactly HTTP 200.
  */
 
+import type { CheckDefinition } from '../../../src/checks/kernel.ts';
 import { sendReceipt } from '../../../src/partner/client.ts';
-import type { CheckDefinition } from '../../../src/runner/register.ts';
 import type { OutputParameter, Service } from '../../../src/spec/types.ts';
 import type { MseResponse } from '../../../src/xml/mse-response.ts';
 import {

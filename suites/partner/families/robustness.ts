@@ -4,6 +4,7 @@
  * deliveries with wrong ones. One check per endpoint for each.
  */
 
+import type { CheckContext, CheckDefinition } from '../../../src/checks/kernel.ts';
 import type { SendResult } from '../../../src/client/http.ts';
 import {
   buildMmsMoRequest,
@@ -16,7 +17,6 @@ import {
   sendSmsMo,
   sendUssdEvent,
 } from '../../../src/partner/client.ts';
-import type { CheckContext, CheckDefinition } from '../../../src/runner/register.ts';
 import {
   type Answer,
   define,

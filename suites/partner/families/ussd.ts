@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { firstInvalidUtf8 } from '../../../src/charset/encoding.ts';
+import type { CheckContext, CheckDefinition } from '../../../src/checks/kernel.ts';
 import { buildUssdEvent, sendUssdEvent } from '../../../src/partner/client.ts';
-import type { CheckContext, CheckDefinition } from '../../../src/runner/register.ts';
 import { inputRuleIds } from '../../../src/spec/catalogue.ts';
 import type { Service } from '../../../src/spec/types.ts';
 import { charLength } from '../../../src/spec/values.ts';

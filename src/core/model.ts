@@ -2,7 +2,8 @@
  * The result of a conformance run, as every reporter reads it. The JSON report is this object
  * (schema: spec/schema/report.schema.json); JUnit, HTML and Markdown are views of it.
  */
-import type { Level } from '../src/spec/types.ts';
+/** The requirement level of a rule, in RFC 2119's words: MUST fails, SHOULD is non-strict, MAY informs. */
+export type Level = 'MUST' | 'SHOULD' | 'MAY';
 
 export const REPORT_SCHEMA_VERSION = '1.0.0';
 

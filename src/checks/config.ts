@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
-import { UsageError } from '../cli/common.ts';
+import { UsageError } from '../core/errors.ts';
 import { projectRoot } from '../spec/load.ts';
 
 export interface ProfileEntry {

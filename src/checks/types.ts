@@ -2,7 +2,7 @@
  * What the runner shares between the CLI process and the vitest workers that run the checks, for both roles
  * (gateway and partner). Everything here crosses a thread boundary, so it is plain JSON.
  */
-import type { Exchange } from '../../reporters/model.ts';
+import type { Exchange } from '../core/model.ts';
 import type { Level } from '../spec/types.ts';
 import type { RunConfig } from './config.ts';
 

@@ -4,8 +4,8 @@
  * the vitest test only when the verdict will be a failure, so vitest's view and the report agree.
  */
 import { inject, test } from 'vitest';
-import type { Exchange } from '../../reporters/model.ts';
-import { maskSecrets } from '../secrets.ts';
+import type { Exchange } from '../core/model.ts';
+import { maskSecrets } from '../core/secrets.ts';
 import { selected } from './filters.ts';
 import type { CheckMeta, CheckRecord, RunContext } from './types.ts';
 import { failsTest } from './verdict.ts';

@@ -3,7 +3,7 @@
  * non-strict unless the run is strict; MAY failures are informational; the expectations file turns a listed
  * failure into known-failure, and a listed check that passes into unexpected-pass (which fails the run).
  */
-import type { Verdict } from '../../reporters/model.ts';
+import type { Verdict } from '../core/model.ts';
 import type { Level } from '../spec/types.ts';
 import type { Outcome } from './types.ts';
 

@@ -3,11 +3,6 @@
  * config and expectations files, the run itself (or `--list`), the reports and the exit code.
  */
 import { resolve } from 'node:path';
-import { FAILING_VERDICTS, REPORT_SCHEMA_VERSION, type RunReport, summarize } from '../../reporters/model.ts';
-import { ExitCode, UsageError } from '../cli/common.ts';
-import { version } from '../cli/main.ts';
-import { collectSecrets, redactConfig } from '../secrets.ts';
-import { loadSpec } from '../spec/load.ts';
 import {
   DEFAULT_SUBSCRIBERS,
   DEFAULT_TIMEOUTS,
@@ -15,10 +10,15 @@ import {
   loadConfig,
   loadExpectations,
   type RunConfig,
-} from './config.ts';
-import { splitPatterns, validatePattern } from './filters.ts';
-import { listSuite, runSuite } from './run.ts';
-import type { Role, RunContext } from './types.ts';
+} from '../checks/config.ts';
+import { splitPatterns, validatePattern } from '../checks/filters.ts';
+import type { Role, RunContext } from '../checks/types.ts';
+import { FAILING_VERDICTS, REPORT_SCHEMA_VERSION, type RunReport, summarize } from '../core/model.ts';
+import { collectSecrets, redactConfig } from '../core/secrets.ts';
+import { version } from '../core/version.ts';
+import { listSuite, runSuite } from '../runner/run.ts';
+import { loadSpec } from '../spec/load.ts';
+import { ExitCode, UsageError } from './common.ts';
 
 /** Options every role's command accepts (node:util parseArgs form). */
 export const commonOptions = {

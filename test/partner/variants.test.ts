@@ -5,6 +5,8 @@
  * either: that would mean the suite could not judge a conforming answer.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { buildUssdEvent } from '../../src/partner/client.ts';
+import { startReferencePartner } from '../../src/partner/reference.ts';
 import { executeChecks, partnerRun } from './execute.ts';
 import {
   startVariantPartner,
@@ -44,4 +46,52 @@ describe('partner suite against variant partners (allowed differences only)', ()
       }
       expect(results.size).toBeGreaterThan(60);
     });
+});
+
+/** What a partner answers to a USSD event, an SMS MO and a receipt with a wrong password, as seen on the wire. */
+async function probe(url: string): Promise<string[]> {
+  const event = buildUssdEvent({
+    msisdn: '1199998888',
+    shortCode: '100',
+    sessionOwner: '172.1.1.1',
+    response: ['user_init', '1'],
+  });
+  const answers = await Promise.all([
+    fetch(`${url}/ussd`, { method: 'POST', body: event }),
+    fetch(`${url}/mo/sms?TEXT=Oi&ID=1&ANUM=1199998888&BNUM=3301&USER=mse&PWD=partner-secret`),
+    fetch(`${url}/receipt?userid=mse&pwd=wrong`, { method: 'POST', body: '<mse-response/>' }),
+  ]);
+  return Promise.all(
+    answers.map(async (r) => {
+      const framing = ['content-type', 'transfer-encoding', 'connection', 'server'].map(
+        (k) => `${k}=${r.headers.get(k)}`,
+      );
+      const body = Buffer.from(await r.arrayBuffer()).toString('latin1');
+      return `${r.status} ${r.statusText} ${framing.join(' ')}\n${body}`;
+    }),
+  );
+}
+
+describe('variant partners', () => {
+  it('each differs from the reference partner where it says it does', async () => {
+    const reference = await startReferencePartner({
+      credentials: CREDENTIALS,
+      ussdProfile: { profile: 'VARIANT_USSD', password: 'variant-ussd-pwd' },
+    });
+    try {
+      const expected = await probe(reference.url);
+      for (const name of Object.keys(VARIANTS) as Variant[]) {
+        const def: VariantDef = VARIANTS[name];
+        if (def.answer?.({ status: 200, headers: {}, body: Buffer.alloc(0) }, '/ussd').delayMs) continue;
+        const variant = await startVariantPartner(name, CREDENTIALS);
+        try {
+          expect(await probe(variant.url), name).not.toEqual(expected);
+        } finally {
+          await variant.close();
+        }
+      }
+    } finally {
+      await reference.close();
+    }
+  });
 });

@@ -17,7 +17,7 @@ import { readUssdRequest, type UssdRequest, type UssdRequestHead } from '../../s
 import { escapeText } from '../../src/xml/write.ts';
 
 /** What the reference app answered, before a variant rewrites it. */
-interface Answer {
+export interface Answer {
   status: number;
   statusMessage?: string;
   headers: Record<string, string>;
@@ -43,7 +43,7 @@ export interface ReplyStyle {
   bom?: boolean;
   /** Text as CDATA sections instead of escaped text. */
   cdata?: boolean;
-  /** Every non-ASCII character as a numeric character reference. */
+  /** Non-ASCII characters and vowels as numeric character references. */
   charRefs?: boolean;
   /** A comment before the root and inside the command. */
   comments?: boolean;
@@ -85,14 +85,25 @@ const HEAD_KEYS: Record<string, keyof UssdRequestHead> = {
   session_owner: 'sessionOwner',
 };
 
-const accented = (text: string) => text.replace(/[^\x20-\x7e]/g, (c) => `&#${c.codePointAt(0)};`);
+/**
+ * Escaped text with non-ASCII characters as decimal references and vowels as hexadecimal ones (both forms
+ * XML 1.0 4.1 allows), in one pass so that no reference is escaped again.
+ */
+const withCharRefs = (text: string) =>
+  text.replace(/[^\x20-\x7e]|[aeiou&<>\r]/gu, (c) =>
+    /[aeiou]/.test(c)
+      ? `&#x${c.codePointAt(0)!.toString(16)};`
+      : c === '&' || c === '<' || c === '>' || c === '\r'
+        ? escapeText(c)
+        : `&#${c.codePointAt(0)};`,
+  );
 
 /** Writes a ussd_message_request per style: the one writer of every variant, so only the style differs. */
 export function writeReply(request: UssdRequest, style: ReplyStyle): string {
   const nl = style.newline;
   const pad = (depth: number) => style.indent.repeat(depth);
   const text = (value: string) =>
-    style.cdata ? `<![CDATA[${value}]]>` : style.charRefs ? accented(escapeText(value)) : escapeText(value);
+    style.cdata ? `<![CDATA[${value}]]>` : style.charRefs ? withCharRefs(value) : escapeText(value);
   const leaf = (name: string, value: string, depth: number) =>
     `${pad(depth)}<${name}>${text(value)}</${name}>`;
   const lines: string[] = [];
@@ -221,6 +232,31 @@ export const VARIANTS = {
       command: (r) => ({ ...r, command: { type: 'notify', content: 'Obrigado! Volte sempre.' } }),
     },
   },
+  'input-to-every-event': {
+    description: 'an input prompt in answer to every event: any of the three commands answers any event',
+    reply: {
+      command: (r) => ({ ...r, command: { type: 'input', content: 'Digite o número do pedido:' } }),
+    },
+  },
+  'text-with-markup-characters': {
+    description: 'texts holding & < > \' " (escaped as XML 1.0 2.4 requires)',
+    reply: {
+      command: (r) =>
+        r.command.type === 'menu'
+          ? {
+              ...r,
+              command: {
+                type: 'menu',
+                title: 'Saldo & extrato <novo>',
+                options: [
+                  { index: '1', subtitle: `"Saldo" d'agora` },
+                  { index: '2', subtitle: 'Pedidos > 10' },
+                ],
+              },
+            }
+          : { ...r, command: { type: r.command.type, content: `R$ 37,90 & "troco" <0> d'agora` } },
+    },
+  },
   'xml-compact': {
     description: 'no whitespace between elements and no final newline',
     reply: { indent: '', newline: '' },
@@ -250,7 +286,7 @@ export const VARIANTS = {
     reply: { cdata: true },
   },
   'xml-char-refs': {
-    description: 'non-ASCII characters as numeric character references',
+    description: 'non-ASCII characters and vowels as numeric character references, decimal and hexadecimal',
     reply: { charRefs: true },
   },
   'xml-comments': {
@@ -285,6 +321,22 @@ export const VARIANTS = {
   'reason-phrase': {
     description: 'a reason phrase other than "OK" (RFC 9112 4: clients ignore it)',
     answer: (a) => (a.status === 200 ? { ...a, statusMessage: 'Recebido' } : a),
+  },
+  'header-spellings': {
+    description: 'header names in other cases and extra headers (RFC 9110 5.1: names are case-insensitive)',
+    answer: (a) => {
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(a.headers)) headers[k.toUpperCase()] = v;
+      return {
+        ...a,
+        headers: {
+          ...headers,
+          'Cache-Control': 'no-store',
+          'X-Powered-By': 'variant',
+          Server: 'variant/1.0',
+        },
+      };
+    },
   },
   chunked: {
     description: 'every answer with Transfer-Encoding: chunked instead of Content-Length',
@@ -340,8 +392,8 @@ function rewriteReply(answer: Answer, def: VariantDef): Answer {
 
 async function write(res: ServerResponse, a: Answer): Promise<void> {
   if (a.delayMs) await new Promise((r) => setTimeout(r, a.delayMs));
-  const headers = { ...a.headers };
-  delete headers['content-length'];
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(a.headers)) if (k.toLowerCase() !== 'content-length') headers[k] = v;
   if (a.chunked) {
     headers['transfer-encoding'] = 'chunked';
     if (a.statusMessage) res.writeHead(a.status, a.statusMessage, headers);

@@ -229,11 +229,11 @@ export class UssdReplyView {
     return parts.head;
   }
 
-  /** One head element's value, when the head has it readable; otherwise `rule` (which requires it) judges. */
+  /** One head element's value, trimmed, when the head has it readable and not empty; otherwise `rule` judges. */
   headValue(name: string, rule: string): string {
     const head = this.head();
-    const value = head.values[name];
-    if (value === undefined)
+    const value = head.values[name]?.trim();
+    if (!value)
       this.ctx.cannotJudge(
         `the reply's head has no readable <${name}> (${head.problems[name] ?? 'absent'}); ${rule} judges that`,
       );

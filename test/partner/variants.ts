@@ -65,6 +65,8 @@ export interface VariantDef {
   reply?: Partial<ReplyStyle> & { command?: (request: UssdRequest) => UssdRequest };
   /** Rewrites the answer to every delivery (after the USSD reply is written). */
   answer?: (answer: Answer, path: string) => Answer;
+  /** False when the partner's URL is provisioned without credentials (the suite's config then has none either). */
+  credentials?: false;
   /**
    * Checks (globs) expected to report non-strict on this variant, because the document recommends what the
    * variant leaves out (each with an errata entry). Everything else must pass or be skipped.
@@ -350,6 +352,11 @@ export const VARIANTS = {
     description: 'every answer 300 ms later than the reference, well within the time budget',
     answer: (a) => ({ ...a, delayMs: 300 }),
   },
+  'no-credentials': {
+    description:
+      'a URL provisioned without user and password: receipts and MO carry credentials only when the URL has them (6.4.1.1, 6.4.5.1)',
+    credentials: false,
+  },
   'refuses-with-403': {
     description:
       'wrong credentials refused with 403 instead of 401: the document names no status for a refusal',
@@ -420,7 +427,7 @@ export async function startVariantPartner(
 ): Promise<VariantPartner> {
   const def: VariantDef = VARIANTS[variant];
   const app = createPartnerApp({
-    ...(credentials ? { credentials } : {}),
+    ...(credentials && def.credentials !== false ? { credentials } : {}),
     ussdProfile: { profile: 'VARIANT_USSD', password: 'variant-ussd-pwd' },
   });
   const server = createServer((req, res) => {

@@ -236,7 +236,7 @@ export function definitions(env: PartnerEnv): CheckDefinition[] {
     }
     // The document's own example of the event, byte for byte: answered 200, with a command.
     for (const example of service.examples.filter((e) => e.kind === 'event'))
-      for (const j of judges.slice(0, 2)) {
+      for (const j of judges.filter((x) => x.rule === ANSWER_RULE || x.rule === 'reply')) {
         const rule = j.rule === 'reply' ? 'ussd.event.reply-command' : j.rule;
         defs.push(
           define(

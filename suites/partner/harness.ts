@@ -2,6 +2,11 @@
  * The partner suite's harness: the suite plays the MSE and delivers to the partner's endpoints. Every check
  * is a thin body over these helpers, which send what the MSE sends (src/partner/client.ts), record every
  * exchange (secrets masked) on the running check, and fail with what was expected and what came.
+ *
+ * Isolation is the harness's, not each check's: a check reaches what it judges only through helpers that
+ * report "cannot judge" (informational) when a precondition governed by another rule did not hold, naming
+ * that rule. So a departure fails the checks of its own rule only, and the other checks still judge what
+ * they can see (a USSD reply with a wrong head still has its menu judged).
  */
 import { randomInt } from 'node:crypto';
 import type { CheckContext, CheckDefinition } from '../../src/checks/kernel.ts';
@@ -11,6 +16,12 @@ import { toExchange } from '../../src/client/http.ts';
 import { type DeliveryCredentials, PARTNER_PATHS, type PartnerEndpoints } from '../../src/partner/client.ts';
 import { loadSpec } from '../../src/spec/load.ts';
 import type { Service, Spec } from '../../src/spec/types.ts';
+import {
+  readUssdReply,
+  type UssdCommandBody,
+  type UssdReplyHead,
+  type UssdReplyRead,
+} from '../../src/xml/ussd.ts';
 
 export const DEFAULT_ANSWER_BUDGET_MS = 5_000;
 
@@ -158,4 +169,91 @@ export function expect200(ctx: CheckContext, a: Answer, what: string): void {
     a.status === 200,
     `the partner answered the ${what} with ${describeAnswer(a)}; the MSE counts only HTTP 200 as delivered, anything else (204 included) means not delivered and it delivers again`,
   );
+}
+
+/**
+ * Precondition: the delivery was taken (HTTP 200). When it was not, the check cannot judge its own rule, since
+ * `rule` (the one that judges acknowledgements) already covers the refusal.
+ */
+export function needTaken(ctx: CheckContext, a: Answer, what: string, rule: string): void {
+  if (a.status !== 200)
+    ctx.cannotJudge(
+      `the partner answered ${what} with ${describeAnswer(a)}, so this check has nothing of its own to judge; ${rule} judges that`,
+    );
+}
+
+export type UssdCommandType = UssdCommandBody['type'];
+
+/**
+ * A partner's answer to a USSD event, read once and exposed in parts. Each accessor returns its part or
+ * reports that the check cannot judge, naming the rule whose departure hides the part: the status is
+ * partner.ussd.answer-200's, the XML envelope and the command's structure the reply rule's. A check takes the
+ * parts it needs and judges its own rule on them only.
+ */
+export class UssdReplyView {
+  private parts?: UssdReplyRead;
+
+  constructor(
+    private readonly ctx: CheckContext,
+    readonly answer: Answer,
+    /** The rules that judge the answer's status and the reply's structure. */
+    private readonly rules: { answer: string; reply: string },
+  ) {}
+
+  /** The body of an HTTP 200 answer. */
+  body(): Buffer {
+    if (this.answer.status !== 200)
+      this.ctx.cannotJudge(
+        `the partner answered the event with ${describeAnswer(this.answer)}; ${this.rules.answer} judges that`,
+      );
+    return this.answer.body;
+  }
+
+  /** The reply read in parts (not XML, envelope, head, command), for the check of the reply's structure. */
+  read(): UssdReplyRead {
+    this.parts ??= readUssdReply(this.body());
+    return this.parts;
+  }
+
+  /** The head of a reply that is XML with one head. */
+  head(): UssdReplyHead {
+    const parts = this.read();
+    if (parts.notXml)
+      this.ctx.cannotJudge(
+        `the reply is no XML (${parts.notXml.slice(0, 120)}); ${this.rules.reply} judges that`,
+      );
+    if (!parts.head)
+      this.ctx.cannotJudge(
+        `the reply has no single head (${parts.envelope.join('; ').slice(0, 160)}); ${this.rules.reply} judges that`,
+      );
+    return parts.head;
+  }
+
+  /** One head element's value, trimmed, when the head has it readable and not empty; otherwise `rule` judges. */
+  headValue(name: string, rule: string): string {
+    const head = this.head();
+    const value = head.values[name]?.trim();
+    if (!value)
+      this.ctx.cannotJudge(
+        `the reply's head has no readable <${name}> (${head.problems[name] ?? 'absent'}); ${rule} judges that`,
+      );
+    return value;
+  }
+
+  /** The command, when it is one of `types`; a command of another type leaves the check nothing to judge (skip). */
+  command<T extends UssdCommandType>(types: T[]): Extract<UssdCommandBody, { type: T }> {
+    const parts = this.read();
+    if (parts.notXml)
+      this.ctx.cannotJudge(
+        `the reply is no XML (${parts.notXml.slice(0, 120)}); ${this.rules.reply} judges that`,
+      );
+    if (!parts.command)
+      this.ctx.cannotJudge(
+        `the reply holds no single menu, input or notify (${[...parts.envelope, ...parts.commandProblems].join('; ').slice(0, 160)}); ${this.rules.reply} judges that`,
+      );
+    const command = parts.command;
+    if (!(types as string[]).includes(command.type))
+      this.ctx.skip(`the partner answered with ${command.type}, not ${types.join(' or ')}`);
+    return command as Extract<UssdCommandBody, { type: T }>;
+  }
 }

@@ -11,7 +11,8 @@ import {
   nextCommand,
   type PartnerCredentials,
 } from '../../src/partner/reference.ts';
-import { buildUssdCommand, readUssdEvent, type UssdCommand } from '../../src/partner/xml.ts';
+import { buildUssdCommand, readUssdEvent, type UssdCommand, type UssdEvent } from '../../src/partner/xml.ts';
+import { writeReply } from './variants.ts';
 
 export type Fault =
   | 'answers-500'
@@ -26,7 +27,14 @@ export type Fault =
   | 'accepts-wrong-credentials'
   | 'rejects-unknown-parameters'
   | 'ussd-drops-session-owner'
-  | 'ussd-latin1-reply';
+  | 'ussd-latin1-reply'
+  | 'ussd-truncated-xml'
+  | 'ussd-reserved-index-head-off'
+  | 'ussd-over-long-head-off'
+  | 'ussd-misordered-menu-reserved'
+  | 'ussd-two-commands'
+  | 'ussd-no-head'
+  | 'ussd-other-subscriber';
 
 export interface BrokenPartner {
   url: string;
@@ -65,6 +73,86 @@ function spoiledCommand(fault: Fault, good: UssdCommand): UssdCommand {
       ? { type: 'menu', title: 'T'.repeat(160), options: [{ index: '1', subtitle: 'S'.repeat(60) }] }
       : { type: good.type, content: 'C'.repeat(200) };
   return good;
+}
+
+const xmlDeclaration = '<?xml version="1.0" encoding="UTF-8"?>';
+
+/** A head with only what the event carried, or less: the faults below spoil it further. */
+function headOf(event: UssdEvent, drop: string[] = []): string {
+  const fields: [string, string | undefined][] = [
+    ['msisdn', event.msisdn],
+    ['short_code', event.shortCode],
+    ['session_owner', event.sessionOwner],
+  ];
+  return fields
+    .filter(([name, value]) => value !== undefined && !drop.includes(name))
+    .map(([name, value]) => `<${name}>${value}</${name}>`)
+    .join('');
+}
+
+/**
+ * The USSD replies whose structure or head is off (none of them valid per the command DTD), each with a defect
+ * of another rule in the command where the fault says so: the command's checks must still catch it.
+ */
+function structuralReply(fault: Fault, event: UssdEvent): string | undefined {
+  const good = nextCommand(event);
+  const menu = (options: string, title = '<title>Menu</title>') =>
+    `<menu>${title}<options>${options}</options></menu>`;
+  const option = (index: string, subtitle: string) =>
+    `<option><index>${index}</index><subtitle>${subtitle}</subtitle></option>`;
+  switch (fault) {
+    case 'ussd-truncated-xml':
+      // Cut mid-element, as a partner that streams its reply and fails halfway would send it.
+      return `${xmlDeclaration}<ussd_message_request><head>${headOf(event)}</head><command><menu><title>Me`;
+    case 'ussd-reserved-index-head-off':
+      // No msisdn in the head, and a reserved index in the menu.
+      return `${xmlDeclaration}<ussd_message_request><head>${headOf(event, ['msisdn'])}</head><command>${menu(
+        option('1', 'Saldo') + option('0', 'Voltar'),
+      )}</command></ussd_message_request>`;
+    case 'ussd-over-long-head-off': {
+      const body =
+        good.type === 'menu'
+          ? menu(option('1', 'S'.repeat(60)), `<title>${'T'.repeat(160)}</title>`)
+          : `<${good.type}><content>${'C'.repeat(200)}</content></${good.type}>`;
+      return `${xmlDeclaration}<ussd_message_request><head>${headOf(event, ['short_code'])}</head><command>${body}</command></ussd_message_request>`;
+    }
+    case 'ussd-misordered-menu-reserved':
+      // The title after the options (the DTD's menu is (title?, options)), and index 8.
+      return `${xmlDeclaration}<ussd_message_request><head>${headOf(event)}</head><command><menu><options>${option(
+        '8',
+        'Reservado',
+      )}</options><title>Menu</title></menu></command></ussd_message_request>`;
+    case 'ussd-two-commands':
+      return `${xmlDeclaration}<ussd_message_request><head>${headOf(event)}</head><command>${menu(
+        option('1', 'Saldo'),
+      )}<notify><content>Obrigado</content></notify></command></ussd_message_request>`;
+    case 'ussd-no-head':
+      return `${xmlDeclaration}<ussd_message_request><command>${menu(
+        option('1', 'Saldo') + option('9', 'Mais'),
+      )}</command></ussd_message_request>`;
+    case 'ussd-other-subscriber':
+      return writeReply(
+        {
+          head: {
+            profile: PROFILE.profile,
+            password: PROFILE.password,
+            msisdn: '1100000000',
+            shortCode: event.shortCode,
+            mode: 'async',
+            ...(event.sessionOwner !== undefined ? { sessionOwner: event.sessionOwner } : {}),
+          },
+          command: good,
+        },
+        {
+          head: ['profile', 'password', 'msisdn', 'short_code', 'mode', 'session_owner'],
+          indent: '  ',
+          newline: '\n',
+          declaration: xmlDeclaration,
+        },
+      );
+    default:
+      return undefined;
+  }
 }
 
 /**
@@ -153,6 +241,19 @@ export async function startBrokenPartner(
         }
         break;
       }
+      case 'ussd-truncated-xml':
+      case 'ussd-reserved-index-head-off':
+      case 'ussd-over-long-head-off':
+      case 'ussd-misordered-menu-reserved':
+      case 'ussd-two-commands':
+      case 'ussd-no-head':
+      case 'ussd-other-subscriber':
+        if (path === '/ussd') {
+          const event = readUssdEvent(await readAll(req));
+          if (!event.ok) return answer(res, 400, event.error);
+          return answer(res, 200, structuralReply(fault, event.value) ?? '', 'text/xml; charset=UTF-8');
+        }
+        break;
       case 'ussd-drops-session-owner':
       case 'ussd-latin1-reply':
         if (path === '/ussd') {

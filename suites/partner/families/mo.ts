@@ -14,6 +14,7 @@ import {
   expect200,
   meta,
   missingEndpoint,
+  needTaken,
   type PartnerEnv,
   record,
   sampleOf,
@@ -139,6 +140,15 @@ function smsDefinitions(env: PartnerEnv, service: Service): CheckDefinition[] {
       define(
         meta(env, 'mo', rule, { service, variant: sample.variant }),
         async (ctx) => {
+          // A plain MO first: when the partner refuses that too, the refusal is mo.partner.answers-200's to judge.
+          if (rule !== 'mo.partner.answers-200') {
+            const plain = await send(
+              ctx,
+              'MSE → partner: SMS MO (plain, to compare)',
+              sampleOf(env, service, 'TEXT'),
+            );
+            needTaken(ctx, plain, 'a plain SMS MO', 'mo.partner.answers-200');
+          }
           const a = await send(ctx, `MSE → partner: SMS MO (${sample.variant}, ISO-8859-1)`, sample.text);
           expect200(
             ctx,

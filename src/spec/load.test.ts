@@ -45,6 +45,22 @@ describe('loadSpec', () => {
     expect(() => loadSpec(dir, defaultFixturesDir)).toThrowError(/also stated in/);
   });
 
+  it('refuses a MUST rule resting on a strict-only reading, or any rule resting on an informational one', () => {
+    const dir = copyOfSpec();
+    const rule = (level: string, errata: string) =>
+      `- {id: x.reading, section: "6.4.1", level: ${level}, text: "A rule resting on a reading.", tags: [x], errata: [${errata}]}\n`;
+    writeFileSync(join(dir, 'rules.yaml'), rule('MUST', 'errata.receipt-method-post-get'));
+    expect(() => loadSpec(dir, defaultFixturesDir)).toThrowError(/strict-only reading: SHOULD at most/);
+    const again = copyOfSpec();
+    writeFileSync(join(again, 'rules.yaml'), rule('SHOULD', 'errata.synch-spelling'));
+    expect(() => loadSpec(again, defaultFixturesDir)).toThrowError(/informational/);
+    const fine = copyOfSpec();
+    writeFileSync(join(fine, 'rules.yaml'), rule('SHOULD', 'errata.receipt-method-post-get'));
+    expect(loadSpec(fine, defaultFixturesDir).rules.get('x.reading')?.errata).toEqual([
+      'errata.receipt-method-post-get',
+    ]);
+  });
+
   it('refuses YAML that does not parse, with the file name', () => {
     const dir = copyOfSpec();
     writeFileSync(join(dir, 'formats.yaml'), 'a: [unclosed\n');

@@ -401,10 +401,18 @@ describe('gateway suite', { timeout: 180_000 }, () => {
     expect(code).toBe(1);
   });
 
-  it('catches a gateway that goes down after an oversized body', async () => {
-    const { code, report } = await runBroken(
+  it('catches a gateway that goes down after an oversized body (SHOULD: non-strict, a failure under --strict)', async () => {
+    const lenient = await runBroken(
       [{ name: 'crash-on-big-body' }],
       ['--only', 'gateway.security.*.availability.*'],
+    );
+    expect(verdictOf(lenient.report, 'gateway.security.sms-text.availability.after-bad-input')).toBe(
+      'non-strict',
+    );
+    expect(lenient.code).toBe(0);
+    const { code, report } = await runBroken(
+      [{ name: 'crash-on-big-body' }],
+      ['--strict', '--only', 'gateway.security.*.availability.*'],
     );
     expect(verdictOf(report, 'gateway.security.sms-text.availability.after-bad-input')).toBe('fail');
     expect(code).toBe(1);

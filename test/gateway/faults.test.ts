@@ -179,6 +179,7 @@ const FAULTS: { fault: Fault; catches: string[] }[] = [
     catches: [
       'gateway.params.offer-insert.ctn.format.outside-1',
       'gateway.control.offer-insert.auth.refused.wrong-password',
+      'gateway.control.offer-insert.mode.required-single-mode',
     ],
   },
   {

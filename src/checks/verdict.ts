@@ -2,6 +2,8 @@
  * How an observed outcome becomes a verdict (spec/INTERPRETING.md): MUST failures fail; SHOULD failures are
  * non-strict unless the run is strict; MAY failures are informational; the expectations file turns a listed
  * failure into known-failure, and a listed check that passes into unexpected-pass (which fails the run).
+ * The level alone decides: an errata entry's strictness reaches a verdict through the level of the rules that
+ * rest on it, which the spec loader holds to it (a strict-only reading is SHOULD at most; `checkReadings`).
  */
 import type { Verdict } from '../core/model.ts';
 import type { Level } from '../spec/types.ts';

@@ -30,7 +30,7 @@ export const magicNumbers: { suffix: string; smsc?: SmscOutcome; subscriber?: st
     suffix: '0005',
     smsc: 'NO_ANSWER',
     effect:
-      'the SMSC sends no delivery receipt: the execution response ends at the hand-off and carries SMPP_COMMAND_STATUS 0 only',
+      'the SMSC sends no delivery receipt: the execution response ends at the hand-off and carries SMPP_COMMAND_STATUS 0, and MSGSTATUS 7 (not known delivered)',
   },
   {
     suffix: '0006',

@@ -167,8 +167,10 @@ function outputs(input: ExecutionInput, facts: Record<string, string>): { name: 
   for (const output of input.service.outputs) {
     if (!output.derivedFrom) continue;
     const from = values.get(output.derivedFrom.output);
-    if (from === undefined) continue;
-    const mapped = output.derivedFrom.map[from] ?? output.derivedFrom.map['*'];
+    // A required output is sent even without its source (MSGSTATUS after a hand-off only: not known delivered).
+    if (from === undefined && !output.required) continue;
+    const mapped =
+      (from !== undefined ? output.derivedFrom.map[from] : undefined) ?? output.derivedFrom.map['*'];
     if (mapped !== undefined) values.set(output.name, mapped);
   }
   return input.service.outputs

@@ -1,4 +1,4 @@
-import type { Format, InputParameter, OutputParameter, Rule, Service } from './types.ts';
+import type { Format, InputParameter, Obligation, OutputParameter, Rule, Service } from './types.ts';
 
 /** `short_code` → `short-code`, `MOTIVO_01` → `motivo-01`: the parameter's part of a rule id. */
 export function paramSlug(name: string): string {
@@ -52,12 +52,14 @@ export function deriveServiceRules(service: Service, formats: Map<string, Format
   const rules: Rule[] = [];
   const add = (
     id: string,
-    level: Rule['level'],
+    obligation: Rule['level'] | Obligation,
     text: string,
     tags: string[],
     section = service.section,
     unobservable?: string,
-  ) =>
+  ) => {
+    const { level, errata } =
+      typeof obligation === 'string' ? { level: obligation, errata: undefined } : obligation;
     rules.push({
       id,
       section,
@@ -67,11 +69,17 @@ export function deriveServiceRules(service: Service, formats: Map<string, Format
       tags: [service.kind, ...tags],
       ...(unobservable ? { unobservable } : {}),
       origin,
+      ...(errata?.length ? { errata } : {}),
     });
+  };
 
   for (const input of service.inputs) {
     const ids = inputRuleIds(service, input);
-    const level = input.level ?? 'MUST';
+    const base: Obligation = {
+      level: input.level ?? 'MUST',
+      ...(input.errata ? { errata: input.errata } : {}),
+    };
+    const level = (kind: keyof NonNullable<InputParameter['levels']>) => input.levels?.[kind] ?? base;
     const section = input.section ?? service.section;
     const where = `${service.id} ${describeCarrier(service, input)}`;
     if (input.required)
@@ -89,7 +97,7 @@ export function deriveServiceRules(service: Service, formats: Map<string, Format
         : `${when.input} is present`;
       add(
         ids.requiredWhen,
-        when.level,
+        { level: when.level, ...(when.errata ? { errata: when.errata } : {}) },
         `${input.name} is required in a ${where} when ${condition}.`,
         ['input', 'required'],
         section,
@@ -98,7 +106,7 @@ export function deriveServiceRules(service: Service, formats: Map<string, Format
     if (input.type === 'integer' && !input.format)
       add(
         ids.type,
-        level,
+        level('type'),
         `${input.name} in a ${where} is an integer written in decimal digits.`,
         ['input', 'format'],
         section,
@@ -106,7 +114,7 @@ export function deriveServiceRules(service: Service, formats: Map<string, Format
     if (input.maxLength !== undefined)
       add(
         ids.maxLength,
-        level,
+        level('maxLength'),
         `${input.name} in a ${where} holds at most ${input.maxLength} characters (characters, not bytes).`,
         ['input', 'length'],
         section,
@@ -114,7 +122,7 @@ export function deriveServiceRules(service: Service, formats: Map<string, Format
     if (input.minLength !== undefined)
       add(
         ids.minLength,
-        level,
+        level('minLength'),
         `${input.name} in a ${where} holds at least ${input.minLength} characters.`,
         ['input', 'length'],
         section,
@@ -124,7 +132,7 @@ export function deriveServiceRules(service: Service, formats: Map<string, Format
       const each = input.listSeparator ? `each "${input.listSeparator}"-separated item of ` : '';
       add(
         ids.format,
-        level,
+        level('format'),
         `${each}${input.name} in a ${where} is ${lowerFirst(format?.description ?? input.format)}`,
         ['input', 'format'],
         section,
@@ -133,7 +141,7 @@ export function deriveServiceRules(service: Service, formats: Map<string, Format
     if (input.enum)
       add(
         ids.enum,
-        level,
+        level('enum'),
         `${input.name} in a ${where} is one of ${input.enum.join(', ')}.`,
         ['input', 'enum'],
         section,
@@ -141,19 +149,24 @@ export function deriveServiceRules(service: Service, formats: Map<string, Format
     if (input.notIn)
       add(
         ids.notIn,
-        level,
+        level('notIn'),
         `${input.name} in a ${where} is never ${input.notIn.join(', ')}.`,
         ['input', 'enum'],
         section,
       );
   }
-  for (const group of service.groups ?? []) add(group.rule, group.level, group.text, ['input', 'group']);
+  const ofGroup = (group: NonNullable<Service['groups']>[number]): Obligation => ({
+    level: group.level,
+    ...(group.errata ? { errata: group.errata } : {}),
+  });
+  for (const group of service.groups ?? []) add(group.rule, ofGroup(group), group.text, ['input', 'group']);
 
   const modeSection = service.modes.section ?? service.section;
+  const modeLevel = (mode: (typeof service.modes.allowed)[number]) => service.modes.levels?.[mode] ?? 'MUST';
   for (const mode of service.modes.allowed)
     add(
       modeRuleId(service, mode, 'allowed'),
-      'MUST',
+      modeLevel(mode),
       `${service.id} accepts mode ${mode}.`,
       ['mode'],
       modeSection,
@@ -161,7 +174,7 @@ export function deriveServiceRules(service: Service, formats: Map<string, Format
   for (const mode of service.modes.refused)
     add(
       modeRuleId(service, mode, 'refused'),
-      'MUST',
+      modeLevel(mode),
       `${service.id} refuses mode ${mode}${service.modes.note ? `: ${service.modes.note}` : '.'}`,
       ['mode'],
       modeSection,
@@ -169,15 +182,19 @@ export function deriveServiceRules(service: Service, formats: Map<string, Format
 
   for (const output of service.outputs) {
     const ids = outputRuleIds(service, output);
+    const level = (kind: keyof NonNullable<OutputParameter['levels']>) => output.levels?.[kind] ?? 'MUST';
     if (output.required)
-      add(ids.present, 'MUST', `Every successful ${service.id} execution response carries ${output.name}.`, [
-        'output',
-      ]);
+      add(
+        ids.present,
+        level('present'),
+        `Every successful ${service.id} execution response carries ${output.name}.`,
+        ['output'],
+      );
     if (output.format) {
       const format = formats.get(output.format);
       add(
         ids.format,
-        'MUST',
+        level('format'),
         `${output.name} in a ${service.id} execution response is ${lowerFirst(format?.description ?? output.format)}`,
         ['output', 'format'],
       );
@@ -185,21 +202,21 @@ export function deriveServiceRules(service: Service, formats: Map<string, Format
     if (output.enum)
       add(
         ids.enum,
-        'MUST',
+        level('enum'),
         `${output.name} in a ${service.id} execution response is one of ${output.enum.map((v) => JSON.stringify(v)).join(', ')}.`,
         ['output', 'enum'],
       );
     if (output.echoes)
       add(
         ids.echoes,
-        'MUST',
+        level('echoes'),
         `${output.name} in a ${service.id} execution response carries the request's ${output.echoes}.`,
         ['output', 'echo'],
       );
     if (output.notBefore)
       add(
         ids.notBefore,
-        'MUST',
+        level('notBefore'),
         `${output.name} in a ${service.id} execution response is not earlier than ${output.notBefore}.`,
         ['output', 'date'],
       );
@@ -209,19 +226,23 @@ export function deriveServiceRules(service: Service, formats: Map<string, Format
         .join(', ');
       add(
         ids.derived,
-        'MUST',
+        level('derived'),
         `${output.name} in a ${service.id} execution response agrees with ${output.derivedFrom.output}: ${pairs}.`,
         ['output', 'consistency'],
       );
     }
   }
   for (const group of service.outputGroups ?? [])
-    add(group.rule, group.level, group.text, ['output', 'group']);
+    add(group.rule, ofGroup(group), group.text, ['output', 'group']);
 
+  const smppLevel: Obligation = {
+    level: service.smpp?.level ?? 'MUST',
+    ...(service.smpp?.errata ? { errata: service.smpp.errata } : {}),
+  };
   if (service.smpp?.dataCoding !== undefined)
     add(
       smppRuleId(service, 'data-coding'),
-      'MUST',
+      smppLevel,
       `${service.id} submits to the SMSC with data_coding ${service.smpp.dataCoding}.`,
       ['smpp', 'unobservable'],
       service.section,
@@ -230,7 +251,7 @@ export function deriveServiceRules(service: Service, formats: Map<string, Format
   if (service.smpp?.esmClass !== undefined)
     add(
       smppRuleId(service, 'esm-class'),
-      'MUST',
+      smppLevel,
       `${service.id} submits to the SMSC with esm_class ${service.smpp.esmClass}.`,
       ['smpp', 'unobservable'],
       service.section,
@@ -239,7 +260,7 @@ export function deriveServiceRules(service: Service, formats: Map<string, Format
   for (const failure of service.failures ?? [])
     add(
       failureRuleId(service, failure.statusCode),
-      failure.level ?? 'MUST',
+      { level: failure.level ?? 'MUST', ...(failure.errata ? { errata: failure.errata } : {}) },
       `${service.id} answers status-code ${failure.statusCode}${failure.errorMessage ? ` with "${failure.errorMessage}"` : ''} when ${failure.when}`,
       ['failure'],
       failure.section ?? service.section,
@@ -254,6 +275,7 @@ export function deriveServiceRules(service: Service, formats: Map<string, Format
       tags: [service.kind, ...(rule.tags ?? [])],
       ...(rule.unobservable ? { unobservable: rule.unobservable } : {}),
       origin,
+      ...(rule.errata ? { errata: rule.errata } : {}),
     });
   return rules;
 }

@@ -27,6 +27,34 @@ describe('loadSpec', () => {
     expect(spec.hash).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it('takes the level of every derived rule from the entry, with the errata entries it rests on', () => {
+    const spec = loadSpec();
+    const at = (id: string) => {
+      const r = spec.rules.get(id);
+      return r && { level: r.level, errata: r.errata };
+    };
+    // Output (`levels`), input (`level` and one constraint's `levels`), mode, failure, group, requiredWhen.
+    expect(at('sms-text.output.msgstatus.present')).toEqual({
+      level: 'MUST',
+      errata: ['errata.msgstatus-kept'],
+    });
+    expect(at('sms-text.output.msgstatus.derived')).toEqual({
+      level: 'SHOULD',
+      errata: ['errata.msgstatus-mapping'],
+    });
+    expect(at('sms-text.output.msgstatus.enum')).toEqual({ level: 'MUST', errata: undefined });
+    expect(at('mms-mt.ctn.format')?.level).toBe('SHOULD');
+    expect(at('mms-mt.ctn.required')?.level).toBe('MUST');
+    expect(at('eai-check-credit.amount.max-length')?.level).toBe('MUST');
+    expect(at('eai-check-credit.amount.format')?.level).toBe('SHOULD');
+    expect(at('wib-push.mode.sync.allowed')).toEqual({ level: 'SHOULD', errata: ['errata.wib-push-modes'] });
+    expect(at('lbs-torpedo.mode.sync.refused')?.level).toBe('MUST');
+    expect(at('lbs-torpedo.failure.110')?.level).toBe('SHOULD');
+    expect(at('sms-text.output.smpp-status.one-of')?.level).toBe('SHOULD');
+    expect(at('gerar-protocolo.tipo-retorno.required-when')?.level).toBe('MUST');
+    expect(at('sms-hex-ring.smpp.data-coding')?.level).toBe('MUST');
+  });
+
   it('names the file and the problem when an entry breaks its schema', () => {
     const dir = copyOfSpec();
     writeFileSync(join(dir, 'services', 'broken.yaml'), 'id: BROKEN\nslug: broken\n');
@@ -43,6 +71,22 @@ describe('loadSpec', () => {
     );
     expect(() => loadSpec(dir, defaultFixturesDir)).toThrowError(SpecError);
     expect(() => loadSpec(dir, defaultFixturesDir)).toThrowError(/also stated in/);
+  });
+
+  it('refuses a MUST rule resting on a strict-only reading, or any rule resting on an informational one', () => {
+    const dir = copyOfSpec();
+    const rule = (level: string, errata: string) =>
+      `- {id: x.reading, section: "6.4.1", level: ${level}, text: "A rule resting on a reading.", tags: [x], errata: [${errata}]}\n`;
+    writeFileSync(join(dir, 'rules.yaml'), rule('MUST', 'errata.receipt-method-post-get'));
+    expect(() => loadSpec(dir, defaultFixturesDir)).toThrowError(/strict-only reading: SHOULD at most/);
+    const again = copyOfSpec();
+    writeFileSync(join(again, 'rules.yaml'), rule('SHOULD', 'errata.synch-spelling'));
+    expect(() => loadSpec(again, defaultFixturesDir)).toThrowError(/informational/);
+    const fine = copyOfSpec();
+    writeFileSync(join(fine, 'rules.yaml'), rule('SHOULD', 'errata.receipt-method-post-get'));
+    expect(loadSpec(fine, defaultFixturesDir).rules.get('x.reading')?.errata).toEqual([
+      'errata.receipt-method-post-get',
+    ]);
   });
 
   it('refuses YAML that does not parse, with the file name', () => {

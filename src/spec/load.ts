@@ -118,6 +118,7 @@ function readSpec(specDir: string, fixturesDir: string): Spec {
   }
   services.sort((a, b) => compareSections(a.section, b.section) || a.id.localeCompare(b.id));
   checkDeliveries(protocol, services, rel(specDir, protocolFile));
+  checkReadings(rules, errata);
 
   return { root: specDir, protocol, formats, services, statusCodes, rules, errata, hash: hashTree(specDir) };
 }
@@ -168,6 +169,28 @@ function checkServiceReferences(
     if (!example.conforms && !example.errata?.length)
       fail(`example ${example.fixture} does not conform but names no errata entry saying why`);
   }
+}
+
+/**
+ * The one place where an errata entry's strictness meets a verdict: a rule names the entries its reading rests
+ * on, and its level must agree with them. A `strict-only` reading may be read otherwise by a reasonable target,
+ * so a rule resting on one is SHOULD at most (non-strict unless --strict); an `informational` entry states
+ * nothing to check, so no rule rests on it. Verdicts then follow from the level alone (src/runner/verdict.ts).
+ */
+export function checkReadings(rules: Map<string, Rule>, errata: ErrataEntry[]): void {
+  const byId = new Map(errata.map((e) => [e.id, e]));
+  for (const rule of rules.values())
+    for (const id of rule.errata ?? []) {
+      const entry = byId.get(id);
+      const fail = (message: string) => {
+        throw new SpecError('MSE_SPEC_INCONSISTENT', rule.origin, `rule ${rule.id} ${message}`);
+      };
+      if (!entry) fail(`rests on errata entry ${id}, which ERRATA.md does not have`);
+      else if (entry.strictness === 'informational')
+        fail(`rests on ${id}, whose strictness is informational (nothing to check)`);
+      else if (entry.strictness === 'strict-only' && rule.level === 'MUST')
+        fail(`is MUST but rests on ${id}, a strict-only reading: SHOULD at most`);
+    }
 }
 
 /**

@@ -7,6 +7,16 @@ export type { Level } from '../core/model.ts';
 
 import type { Level } from '../core/model.ts';
 
+/**
+ * The level of one derived rule, and the errata entries its reading rests on. A reading the document does not
+ * state in words (an inference from examples or silence) rests on an entry, and a `strict-only` entry allows
+ * SHOULD at most: the loader refuses a MUST that rests on one.
+ */
+export interface Obligation {
+  level: Level;
+  errata?: string[];
+}
+
 /** The three execution modes of 6.2, by their canonical (example) spelling. */
 export type Mode = 'async-oneway' | 'async-delivery' | 'sync';
 
@@ -57,13 +67,17 @@ export interface InputParameter extends Constraint {
   sample: string;
   /** Level of the constraint rules derived from this parameter (default MUST). */
   level?: Level;
+  /** Errata entries the constraint rules of this parameter rest on. */
+  errata?: string[];
+  /** Level of one constraint rule when it differs from `level` (AMOUNT: at most 6 is stated, digits only is not). */
+  levels?: Partial<Record<'type' | 'maxLength' | 'minLength' | 'format' | 'enum' | 'notIn', Obligation>>;
   /** Where the document states the parameter, when not the service's own section. */
   section?: string;
   /**
    * The parameter becomes required when another input is present (no `equals`) or has one of the
    * `equals` values (GERAR_PROTOCOLO: TIPO_RETORNO when SITUACAO is PROCEDENTE or FECHADO).
    */
-  requiredWhen?: { input: string; equals?: string[]; level: Level };
+  requiredWhen?: { input: string; equals?: string[]; level: Level; errata?: string[] };
 }
 
 export interface Group {
@@ -73,7 +87,11 @@ export interface Group {
   members: string[];
   level: Level;
   text: string;
+  errata?: string[];
 }
+
+/** The rules derived from an output parameter, by the key of their level in `OutputParameter.levels`. */
+export type OutputRuleKind = 'present' | 'format' | 'enum' | 'echoes' | 'notBefore' | 'derived';
 
 export interface OutputParameter {
   name: string;
@@ -90,6 +108,8 @@ export interface OutputParameter {
   /** The value is the first `length` characters of another output of the same response (TAC of IMEI). */
   prefixOf?: { output: string; length: number };
   deprecated?: boolean;
+  /** Level of each derived rule; MUST where the entry gives none (6.3: outputs are always present). */
+  levels?: Partial<Record<OutputRuleKind, Obligation>>;
 }
 
 export interface ServiceRule {
@@ -100,6 +120,7 @@ export interface ServiceRule {
   tags?: string[];
   /** Why no run can observe the rule (see Rule.unobservable). */
   unobservable?: string;
+  errata?: string[];
 }
 
 export interface Example {
@@ -171,6 +192,8 @@ export interface Service {
     /** Sentence of the document that states the mode restriction, in English. */
     note?: string;
     section?: string;
+    /** Level of the rule of each mode, allowed or refused; MUST where none is given. */
+    levels?: Partial<Record<Mode, Obligation>>;
   };
   /** `required` when profiles of the service usually demand billingCode (6.4.9). */
   billingCode?: 'profile' | 'required';
@@ -180,7 +203,7 @@ export interface Service {
   outputGroups?: Group[];
   /** Shape of the receipt POSTed in async-delivery; `none` when the service has no receipt. */
   receipt: 'sms' | 'execution-response' | 'none';
-  smpp?: { dataCoding?: number; esmClass?: number };
+  smpp?: { dataCoding?: number; esmClass?: number; level?: Level; errata?: string[] };
   /** Failure responses the document shows for the service. */
   failures?: {
     statusCode: number;
@@ -191,6 +214,7 @@ export interface Service {
     level?: Level;
     /** The request that provokes it: the valid request with `input` left out, or set to `value`. */
     stimulus?: { input: string; value?: string };
+    errata?: string[];
   }[];
   /**
    * The bytes of several inputs together may not exceed `maxBytes` (their UTF-8 bytes; what the platform adds,
@@ -227,6 +251,8 @@ export interface Rule {
   unobservable?: string;
   /** Where the rule was written: `rules.yaml` or the service file it was derived from. */
   origin: string;
+  /** Errata entries the rule's reading rests on (a `strict-only` one allows SHOULD at most). */
+  errata?: string[];
 }
 
 export interface ErrataEntry {
@@ -235,7 +261,11 @@ export interface ErrataEntry {
   sections: string[];
   /** The reading this project chose. */
   reading: string;
-  /** Whether a target may reasonably differ: such points are SHOULD-level or strictness-dependent. */
+  /**
+   * How far the reading binds a target: `always` (at the level of the rules resting on it), `strict-only` (a
+   * target may reasonably read otherwise, so every rule resting on it is SHOULD at most: non-strict unless
+   * --strict) or `informational` (no rule rests on it; it explains fixtures and docs).
+   */
   strictness: 'strict-only' | 'always' | 'informational';
   body: string;
 }

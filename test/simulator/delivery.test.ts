@@ -105,7 +105,7 @@ describe('receipt delivery (6.4.1.1, 7.1.2)', () => {
       ['1191000002', { SMPP_MESSAGE_STATUS: 'UNDELIV', MSGSTATUS: '7' }],
       ['1191000003', { SMPP_MESSAGE_STATUS: 'UNKNOWN', MSGSTATUS: '7' }],
       ['1191000004', { SMPP_MESSAGE_STATUS: 'REJECTD', MSGSTATUS: '7' }],
-      ['1191000005', { SMPP_COMMAND_STATUS: '0', SMPP_MESSAGE_STATUS: undefined, MSGSTATUS: undefined }],
+      ['1191000005', { SMPP_COMMAND_STATUS: '0', SMPP_MESSAGE_STATUS: undefined, MSGSTATUS: '7' }],
     ];
     for (const [bnum] of cases) await submit(sim, sms(bnum));
     await sim.advance(1000);

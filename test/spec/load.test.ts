@@ -172,9 +172,10 @@ describe('the spec loads and holds every service of the document', () => {
       readFileSync(join(defaultSpecDir, 'rules.yaml'), 'utf8'),
       readFileSync(join(defaultSpecDir, 'INTERPRETING.md'), 'utf8'),
     ].join('\n');
-    const named = new Set(
-      spec.services.flatMap((s) => [...(s.errata ?? []), ...s.examples.flatMap((e) => e.errata ?? [])]),
-    );
+    const named = new Set([
+      ...spec.services.flatMap((s) => [...(s.errata ?? []), ...s.examples.flatMap((e) => e.errata ?? [])]),
+      ...[...spec.rules.values()].flatMap((r) => r.errata ?? []),
+    ]);
     const orphans = spec.errata.filter((e) => !named.has(e.id) && !text.includes(e.id)).map((e) => e.id);
     // Entries about the document as a whole (support chapter) need no service.
     expect(orphans).toEqual(['errata.support-chapter-reference']);

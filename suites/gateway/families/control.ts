@@ -75,7 +75,14 @@ export function definitions(): CheckDefinition[] {
         o,
       ),
       define(
-        meta(F, 'control.mode.required', { service }),
+        // errata.example-omits-mode: assuming the only mode a service allows is a departure from a strict reading.
+        meta(
+          F,
+          service.modes.allowed.length === 1 ? 'control.mode.required-single-mode' : 'control.mode.required',
+          {
+            service,
+          },
+        ),
         async (ctx) =>
           expectRefused(ctx, await callApi(ctx, { service, mode: null }), 'a request without mode'),
         o,

@@ -303,9 +303,11 @@ export function definitions(): CheckDefinition[] {
       add('mo.sms.get', (ctx, f) =>
         ensure(ctx, f.delivery.method === 'GET', `the SMS MO came by ${f.delivery.method}, not GET`),
       );
+      // Required or optional as the entry says (ANUM is optional there: errata.delivery-sms-anum-optional).
+      const required = service.inputs.filter((i) => i.required).map((i) => i.name);
       add('mo.sms.parameters', (ctx, f) => {
         const got = rawParams(f.delivery.rawQuery);
-        const missing = ['TEXT', 'ID', 'ANUM', 'BNUM'].filter((n) => !got.has(n));
+        const missing = required.filter((n) => !got.has(n));
         ensure(ctx, !missing.length, `the SMS MO query lacks ${missing.join(', ')}`);
       });
       add('mo.sms.iso-8859-1', (ctx, f) => {
@@ -361,11 +363,13 @@ export function definitions(): CheckDefinition[] {
           got.get('BNUM') === f.sent.BNUM,
           `the MO sent to ${f.sent.BNUM} arrived with BNUM "${got.get('BNUM')}"`,
         );
-        ensure(
-          ctx,
-          got.get('ANUM') === f.sent.ANUM,
-          `the MO from ${f.sent.ANUM} arrived with ANUM "${got.get('ANUM')}"`,
-        );
+        // ANUM is optional (6.4.5); its absence is judged by delivery-sms.anum.always-sent, not here.
+        if (got.has('ANUM'))
+          ensure(
+            ctx,
+            got.get('ANUM') === f.sent.ANUM,
+            `the MO from ${f.sent.ANUM} arrived with ANUM "${got.get('ANUM')}"`,
+          );
       });
       defs.push(...inputChecks(service, flow, latin1Values, skipReason));
     } else if (service.kind === 'mo-delivery' && service.group === 'mms') {

@@ -1,7 +1,8 @@
 /**
  * The USSD session owner (6.4.18): a session the subscriber opens from the handset reaches the partner as a
- * user event carrying session_owner, and a command the partner sends back with that session_owner, while the
- * session is in progress, is accepted. Needs the MO trigger to open the session.
+ * user event that should carry session_owner (optional in the event tables of 6.4.21 to 6.4.23, so SHOULD:
+ * errata.ussd-event-session-owner-optional), and a command the partner sends back with that session_owner, while
+ * the session is in progress, is accepted. Needs the MO trigger to open the session.
  */
 import type { CheckDefinition } from '../../../src/checks/kernel.ts';
 import type { Service } from '../../../src/spec/types.ts';
@@ -26,6 +27,7 @@ import { callUssd } from './ussd.ts';
 
 const F = 'ussd';
 const RULE = 'ussd.session-owner.forwarded';
+const IN_EVENT = 'ussd.session-owner.in-event';
 
 interface Opened {
   msisdn: string;
@@ -87,22 +89,25 @@ export function definitions(): CheckDefinition[] {
   );
   if (!event) return [];
   const eventSkip = noTrigger() ?? notProvisioned(event);
-  const defs: CheckDefinition[] = [
-    define(
-      meta(F, RULE, { service: event, variant: 'in-event' }),
-      async (ctx) => {
-        const o = await open(ctx, event, 'event');
-        ensure(ctx, o.sessionOwner, `the USSD event for ${o.msisdn} carries no session_owner to forward`);
-      },
-      { skipReason: eventSkip },
-    ),
-  ];
+  const defs: CheckDefinition[] = [];
+  if (spec.rules.has(IN_EVENT))
+    defs.push(
+      define(
+        meta(F, IN_EVENT, { service: event }),
+        async (ctx) => {
+          const o = await open(ctx, event, 'event');
+          ensure(ctx, o.sessionOwner, `the USSD event for ${o.msisdn} carries no session_owner to forward`);
+        },
+        { skipReason: eventSkip },
+      ),
+    );
   for (const service of ussdCommandServices())
     defs.push(
       define(
         meta(F, RULE, { service, variant: 'accepted' }),
         async (ctx) => {
           const o = await open(ctx, event, service.id);
+          // Optional in the event (6.4.21): without one there is nothing to forward, and the MSE balances.
           if (!o.sessionOwner) return ctx.skip(`the USSD event for ${o.msisdn} carries no session_owner`);
           const a = await callUssd(
             ctx,

@@ -45,7 +45,9 @@ export type FaultName =
   | 'garble-status-12'
   | 'receipt-for-refused'
   | 'accept-any-ussd-root'
-  | 'mo-accept-204';
+  | 'mo-accept-204'
+  | 'drop-sms-status'
+  | 'mo-drop-id';
 
 export interface Fault {
   name: FaultName;
@@ -217,6 +219,27 @@ export async function startFaultProxy(options: {
           path = `${path.slice(0, q)}?${params.join('&')}`;
         }
         if (path.startsWith('/mo/sms') && has('mo-post', undefined)) m = { ...m, method: 'POST' };
+        if (path.startsWith('/mo/sms') && has('mo-drop-id', undefined)) {
+          const q = path.indexOf('?');
+          const kept = path
+            .slice(q + 1)
+            .split('&')
+            .filter((kv) => !kv.startsWith('ID='));
+          path = `${path.slice(0, q)}?${kept.join('&')}`;
+        }
+        // drop-sms-status: a receipt with none of the SMS status outputs (MSGSTATUS, SMPP_*_STATUS).
+        if (path.startsWith('/receipt') && has('drop-sms-status', profile))
+          m = {
+            ...m,
+            body: Buffer.from(
+              m.body
+                .toString('utf8')
+                .replace(
+                  /\s*<param-item>\s*<param-name>(MSGSTATUS|SMPP_MESSAGE_STATUS|SMPP_COMMAND_STATUS)<\/param-name>\s*<param-value>[^<]*<\/param-value>\s*<\/param-item>/g,
+                  '',
+                ),
+            ),
+          };
         const target = `${options.listener}${path}`;
         const first = await forward(target, m.method, m.headers, m.body);
         if (path.startsWith('/receipt') && has('double-receipt', profile))

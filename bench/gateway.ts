@@ -65,9 +65,9 @@ async function freePort(): Promise<number> {
  * One whole run at the default timeouts of the config, through the fault proxy in
  * front of the simulator, with `faults` applied to every profile (none: the conforming reference).
  */
-async function receiptsRun(
+export async function receiptsRun(
   faults: FaultName[],
-): Promise<{ seconds: number; failing: number; checks: number }> {
+): Promise<{ seconds: number; failing: number; checks: number; failed?: string[] }> {
   const port = await freePort();
   let upstream = '';
   const proxy = await startFaultProxy({
@@ -96,6 +96,7 @@ async function receiptsRun(
       seconds: (performance.now() - started) / 1000,
       failing: checks.filter((c) => c.verdict === 'fail').length,
       checks: checks.length,
+      failed: checks.filter((c) => c.verdict === 'fail').map((c) => `${c.id}: ${c.message}`),
     };
   } finally {
     await sim.close();

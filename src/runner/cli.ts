@@ -2,6 +2,7 @@
  * CLI plumbing shared by `mse-conformance gateway` and `mse-conformance partner`: the common options, the
  * config and expectations files, the run itself (or `--list`), the reports and the exit code.
  */
+import { connect } from 'node:net';
 import { resolve } from 'node:path';
 import { FAILING_VERDICTS, REPORT_SCHEMA_VERSION, type RunReport, summarize } from '../../reporters/model.ts';
 import { ExitCode, UsageError } from '../cli/common.ts';
@@ -85,6 +86,39 @@ export function checkTargetUrl(target: string): string {
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new UsageError(`--target ${target} must be an http:// or https:// URL`, 'MSE_USAGE');
   return target.replace(/\/+$/, '');
+}
+
+/**
+ * The reachability probe's own budget: how long a connection may take to open. It is not the request timeout,
+ * which bounds an answer: a slow target is reachable, and its slowness is for the checks to judge.
+ */
+export const PROBE_BUDGET_MS = 5_000;
+
+/**
+ * Whether a TCP connection to the URL's host and port opens within `budgetMs`: undefined when it does, else why
+ * not (refused, unknown host, no route, timed out). Only this is "unreachable" (exit 3); an HTTP answer that is
+ * slow, or no HTTP at all, is left to the checks, which then run and say so.
+ */
+export function probeReachable(url: string, budgetMs = PROBE_BUDGET_MS): Promise<string | undefined> {
+  const u = new URL(url);
+  const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
+  const host = u.hostname.replace(/^\[|\]$/g, '');
+  return new Promise((done) => {
+    const socket = connect({ host, port });
+    const finish = (problem: string | undefined) => {
+      clearTimeout(timer);
+      socket.destroy();
+      done(problem);
+    };
+    const timer = setTimeout(
+      () => finish(`no connection to ${u.host} within ${budgetMs} ms (timeout)`),
+      budgetMs,
+    );
+    socket.once('connect', () => finish(undefined));
+    socket.once('error', (e: NodeJS.ErrnoException) =>
+      finish(`no connection to ${u.host} (${e.code ?? e.message})`),
+    );
+  });
 }
 
 export interface ExecuteOptions {

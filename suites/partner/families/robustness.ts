@@ -183,6 +183,11 @@ export function definitions(env: PartnerEnv): CheckDefinition[] {
         async (ctx: CheckContext) => {
           const deliver = ep.delivery();
           const a = await go(ctx, `MSE → partner: ${ep.name} (timed)`, () => deliver({}));
+          // No answer within the request timeout is slowness too: the probe found the partner reachable.
+          if (a.status === undefined && /timeout/i.test(a.sent.error ?? ''))
+            ctx.fail(
+              `the partner did not answer a ${ep.name} within ${env.timeoutMs} ms (timeouts.requestMs): it is slow, not unreachable; the budget is ${env.budgetMs} ms (config partner.answerBudgetMs)`,
+            );
           ctx.check(a.status !== undefined, `no answer to a ${ep.name}: ${describeAnswer(a)}`);
           ctx.check(
             a.durationMs <= env.budgetMs,

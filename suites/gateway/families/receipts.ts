@@ -101,8 +101,8 @@ async function whatArrived(f: Flow): Promise<string> {
     ? (await listener.deliveries()).filter(
         (d) =>
           d.at >= f.sinceAt &&
-          (d.kind === 'other' ||
-            (d.kind === 'receipt' && (d.profile === f.profile || d.profile === undefined))),
+          (d.kind === 'other' || d.kind === 'receipt') &&
+          (d.profile === f.profile || d.profile === undefined),
       )
     : [];
   if (!others.length) return 'nothing else arrived at the listener for this profile';

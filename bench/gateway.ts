@@ -106,7 +106,7 @@ export async function receiptsRun(
 }
 
 export interface TimeToVerdictResult {
-  conforming: { seconds: number; failing: number; checks: number };
+  conforming: { seconds: number; failing: number; checks: number; failed?: string[] };
   broken: { fault: FaultName; seconds: number; failing: number; checks: number }[];
   /** The slowest broken run over the conforming one (goal <= 2, issue 12). */
   ratio: number;
@@ -128,6 +128,8 @@ export function formatTimeToVerdict(r: TimeToVerdictResult): string {
     ...r.broken.map(
       (b) => `  ${b.fault.padEnd(17)} ${b.seconds.toFixed(1)} s (${b.checks} checks, ${b.failing} failing)`,
     ),
+    // A conforming run with failures makes the ratio meaningless: say which, so the figure is not trusted blindly.
+    ...(r.conforming.failed ?? []).slice(0, 3).map((f) => `  conforming run failed ${f.slice(0, 160)}`),
     `  time to verdict broken / conforming ${r.ratio.toFixed(2)} (goal <= 2)${r.ratio <= 2 ? '' : '  ABOVE GOAL'}`,
   ].join('\n');
 }

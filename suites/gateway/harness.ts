@@ -423,12 +423,14 @@ export async function waitReceipts(
   query: { key: string; profile: string; sinceAt: number; count?: number; timeoutMs: number },
 ): Promise<{ found: Delivery[]; evidence: Delivery[] }> {
   if (!listener) ctx.skip('the run has no listener for deliveries (listener section of the config)');
+  // The grace covers a check that got its ack a moment before the receipt came and has yet to ask for it; a
+  // loaded machine can take a second or two, so never less than 2 s.
   const result = await listener.waitWithEvidence({
     kind: 'receipt',
     key: query.key,
     ...(query.count !== undefined ? { count: query.count } : {}),
     timeoutMs: query.timeoutMs,
-    evidence: { profile: query.profile, sinceAt: query.sinceAt, graceMs: Math.min(timeouts.quietMs, 2_000) },
+    evidence: { profile: query.profile, sinceAt: query.sinceAt, graceMs: Math.max(timeouts.quietMs, 2_000) },
   });
   for (const d of [...result.found, ...result.evidence]) ctx.record(deliveryExchange(d));
   return result;

@@ -136,7 +136,8 @@ function profileNamed(ctx: SimContext, params: Record<string, string>, rawQuery:
 
 /** Records in the timeline how a part of the request was read, and why when it was not UTF-8. */
 function noteReading(t: TransactionTimeline, part: 'query' | 'body', reading: LenientReading): void {
-  t.request!.charset = { ...t.request!.charset, [part]: reading.charset };
+  t.request!.charset ??= {};
+  t.request!.charset[part] = reading.charset;
   if (reading.charset === 'ISO-8859-1' && reading.declared === undefined)
     t.notes.push(`${part} read as ISO-8859-1: not valid UTF-8 and no charset declared`);
 }

@@ -3,7 +3,8 @@
  * the ratio against its goal, then a summary of the goals.
  *
  *   simulator   submit throughput vs bare node:http (goal >= 0.5), receipts delivered with none lost
- *   gateway     the full suite against the embedded simulator (goal >= 500 checks in < 20 s)
+ *   gateway     the full suite against the embedded simulator (goal >= 500 checks in < 20 s); time to
+ *               verdict on a target whose receipts all come wrong vs a conforming one (goal <= 2)
  *   pact        Pact Verifier time per interaction; the gateway suite's time per check must be <= half of it
  *   xml         parse+validate vs parse of mse-response documents (goal <= 1.3)
  *   reliability fuzzing, 10,000 receipts, simulator delivery under load, 20 runs for flakiness (goal 0)
@@ -11,7 +12,14 @@
 
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { benchGateway, formatGatewayBench, type GatewayBenchResult } from './gateway.ts';
+import {
+  benchGateway,
+  benchTimeToVerdict,
+  formatGatewayBench,
+  formatTimeToVerdict,
+  type GatewayBenchResult,
+  type TimeToVerdictResult,
+} from './gateway.ts';
 import { benchPact, type PactBenchResult } from './pact.ts';
 import { benchReliability, formatReliabilityBench, type ReliabilityBenchResult } from './reliability.ts';
 import { benchSimulator, formatSimulatorBench, type SimulatorBenchResult } from './simulator.ts';
@@ -106,6 +114,18 @@ if (gateway) {
     figure: `${gateway.checks} checks in ${gateway.seconds.toFixed(1)} s`,
     goal: '>= 500 in < 20 s',
     met: gateway.checks >= 500 && gateway.seconds < 20,
+  });
+}
+
+t = performance.now();
+const verdict = await timed<TimeToVerdictResult>('time to verdict', () => benchTimeToVerdict());
+if (verdict) {
+  block('Time to verdict on a broken target', formatTimeToVerdict(verdict), (performance.now() - t) / 1000);
+  goals.push({
+    name: 'time to verdict broken / conforming',
+    figure: verdict.ratio.toFixed(2),
+    goal: '<= 2',
+    met: verdict.ratio <= 2,
   });
 }
 

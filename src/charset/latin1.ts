@@ -181,6 +181,39 @@ export function parseFormBody(body: Uint8Array, contentType?: string): Array<[st
 }
 
 /**
+ * How a query or form body without a declared charset was read: UTF-8 when its bytes are valid UTF-8, else
+ * ISO-8859-1 (which every byte string is). The document never states the charset of requests to /MSE/api;
+ * 6.4.15's WML example declares ISO-8859-1 and callers in the field percent-encode in it (`%E7%E3`).
+ */
+export interface LenientReading {
+  pairs: Array<[string, string]>;
+  charset: Charset;
+  /** The charset the sender declared (Content-Type `charset=`), when it did. */
+  declared?: string;
+}
+
+/** Decodes a query as UTF-8, or as ISO-8859-1 when it is not valid UTF-8 (a GET cannot declare a charset). */
+export function decodeQueryLenient(raw: string): LenientReading {
+  try {
+    return { pairs: decodeQuery(raw, 'UTF-8'), charset: 'UTF-8' };
+  } catch (e) {
+    if (!(e instanceof CharsetError) || e.code !== 'MSE_CHARSET_INVALID_UTF8') throw e;
+    return { pairs: decodeQuery(raw, 'ISO-8859-1'), charset: 'ISO-8859-1' };
+  }
+}
+
+/**
+ * Parses a form body by its declared charset; without one, as decodeQueryLenient does. A declared charset is
+ * held to: bytes invalid in it throw CharsetError.
+ */
+export function parseFormBodyLenient(body: Uint8Array, contentType?: string): LenientReading {
+  const label = contentTypeCharset(contentType);
+  const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('latin1');
+  if (label === undefined) return decodeQueryLenient(text);
+  return { pairs: decodeQuery(text, toCharset(label)), charset: toCharset(label), declared: label };
+}
+
+/**
  * Says how a percent-encoded query contradicts the charset it should be in, or undefined when it
  * is consistent. Under ISO-8859-1 (SMS MO, 6.4.5.1) every byte string decodes, so the lie is found
  * by a heuristic: a value whose bytes are valid UTF-8 with multi-byte sequences was almost surely

@@ -8,7 +8,6 @@ import { resolve } from 'node:path';
 import { verifyBundle, writeBundle } from '../bundle/index.ts';
 import type { RunConfig } from '../checks/config.ts';
 import type { RunContext } from '../checks/types.ts';
-import { send } from '../client/http.ts';
 import type { RunReport } from '../core/model.ts';
 import { defaultUssdAnswer, type Listener, startListener } from '../listener/index.ts';
 import { magicNumbers } from '../simulator/backends.ts';
@@ -21,6 +20,7 @@ import {
   commonOptions,
   execute,
   filterPatterns,
+  probeReachable,
   readConfig,
   secretsOf,
 } from './run.ts';
@@ -141,14 +141,12 @@ const EMBEDDED_TIMEOUTS: RunConfig['timeouts'] = {
   redeliveryMs: 15_000,
 };
 
-/** Is anything answering HTTP at the target? A connection error means exit code 3. */
-export async function probeTarget(target: string, timeoutMs: number): Promise<string | undefined> {
-  const result = await send({
-    method: 'GET',
-    url: `${target}${loadSpec().protocol.endpoints.api}`,
-    timeoutMs,
-  });
-  return result.response ? undefined : result.error;
+/**
+ * Can a connection to the target be opened, within the probe's own budget (not the request timeout)? Only
+ * when it cannot is the target unreachable (exit code 3); a slow gateway runs its checks.
+ */
+export async function probeTarget(target: string): Promise<string | undefined> {
+  return probeReachable(`${target}${loadSpec().protocol.endpoints.api}`);
 }
 
 export const gatewayOptions = { ...commonOptions, bundle: { type: 'string' } } as const;
@@ -270,7 +268,7 @@ export async function gatewayRun(
       );
     } else {
       runTarget = target;
-      const problem = await probeTarget(target, config.timeouts.requestMs);
+      const problem = await probeTarget(target);
       if (problem) {
         console.error(
           `mse-conformance gateway: the target ${target} is unreachable: ${problem} (MSE_TARGET_UNREACHABLE). Check --target and that the gateway is running.`,

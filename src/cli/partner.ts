@@ -9,7 +9,6 @@ import { resolve } from 'node:path';
 import { verifyBundle, writeBundle } from '../bundle/index.ts';
 import type { RunConfig } from '../checks/config.ts';
 import type { RunContext } from '../checks/types.ts';
-import { send } from '../client/http.ts';
 import { PARTNER_PATHS, type PartnerEndpoints } from '../partner/client.ts';
 import { type ReferencePartner, startReferencePartner } from '../partner/reference.ts';
 import { loadSpec } from '../spec/load.ts';
@@ -20,6 +19,7 @@ import {
   commonOptions,
   execute,
   filterPatterns,
+  probeReachable,
   readConfig,
   secretsOf,
 } from './run.ts';
@@ -139,13 +139,17 @@ export async function servePartner(
   return ExitCode.Ok;
 }
 
-/** Is anything answering HTTP at each endpoint? Any HTTP status will do; a connection error means exit 3. */
-async function probeEndpoints(endpoints: PartnerEndpoints, timeoutMs: number): Promise<string | undefined> {
+/**
+ * Can a connection be opened to each endpoint, within the probe's own short budget? Only a connection that
+ * cannot be opened means exit 3: a partner that answers slowly is reachable, runs its checks, and
+ * partner.answer.time-budget says how slow it is.
+ */
+async function probeEndpoints(endpoints: PartnerEndpoints): Promise<string | undefined> {
   const problems: string[] = [];
   await Promise.all(
     Object.entries(endpoints).map(async ([name, url]) => {
-      const result = await send({ method: 'HEAD', url: url as string, timeoutMs });
-      if (!result.response) problems.push(`${name} ${url}: ${result.error}`);
+      const problem = await probeReachable(url as string);
+      if (problem) problems.push(`${name} ${url}: ${problem}`);
     }),
   );
   return problems.length ? problems.join('; ') : undefined;
@@ -211,7 +215,7 @@ export async function runPartner(
           (target ? `${target}${PARTNER_PATHS[key]}` : undefined);
         if (url) endpoints[key] = url;
       }
-      const problem = await probeEndpoints(endpoints, runConfig.timeouts.requestMs);
+      const problem = await probeEndpoints(endpoints);
       if (problem) {
         console.error(
           `mse-conformance partner: the partner is unreachable: ${problem} (MSE_TARGET_UNREACHABLE). Check the URLs and that the partner application is running.`,

@@ -2,6 +2,7 @@
  * CLI plumbing shared by `mse-conformance gateway` and `mse-conformance partner`: the common options, the
  * config and expectations files, the run itself (or `--list`), the reports and the exit code.
  */
+import { connect } from 'node:net';
 import { resolve } from 'node:path';
 import {
   DEFAULT_SUBSCRIBERS,
@@ -13,9 +14,12 @@ import {
 } from '../checks/config.ts';
 import { splitPatterns, validatePattern } from '../checks/filters.ts';
 import type { Role, RunContext } from '../checks/types.ts';
+import { toExchange } from '../client/http.ts';
 import { FAILING_VERDICTS, REPORT_SCHEMA_VERSION, type RunReport, summarize } from '../core/model.ts';
-import { collectSecrets, redactConfig } from '../core/secrets.ts';
+import { collectSecrets, maskSecrets, redactConfig } from '../core/secrets.ts';
 import { version } from '../core/version.ts';
+import type { Delivery } from '../listener/index.ts';
+import { listenerClient } from '../listener/remote.ts';
 import { listSuite, runSuite } from '../runner/run.ts';
 import { loadSpec } from '../spec/load.ts';
 import { ExitCode, UsageError } from './common.ts';
@@ -84,6 +88,39 @@ export function checkTargetUrl(target: string): string {
   return target.replace(/\/+$/, '');
 }
 
+/**
+ * The reachability probe's own budget: how long a connection may take to open. It is not the request timeout,
+ * which bounds an answer: a slow target is reachable, and its slowness is for the checks to judge.
+ */
+export const PROBE_BUDGET_MS = 5_000;
+
+/**
+ * Whether a TCP connection to the URL's host and port opens within `budgetMs`: undefined when it does, else why
+ * not (refused, unknown host, no route, timed out). Only this is "unreachable" (exit 3); an HTTP answer that is
+ * slow, or no HTTP at all, is left to the checks, which then run and say so.
+ */
+export function probeReachable(url: string, budgetMs = PROBE_BUDGET_MS): Promise<string | undefined> {
+  const u = new URL(url);
+  const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
+  const host = u.hostname.replace(/^\[|\]$/g, '');
+  return new Promise((done) => {
+    const socket = connect({ host, port });
+    const finish = (problem: string | undefined) => {
+      clearTimeout(timer);
+      socket.destroy();
+      done(problem);
+    };
+    const timer = setTimeout(
+      () => finish(`no connection to ${u.host} within ${budgetMs} ms (timeout)`),
+      budgetMs,
+    );
+    socket.once('connect', () => finish(undefined));
+    socket.once('error', (e: NodeJS.ErrnoException) =>
+      finish(`no connection to ${u.host} (${e.code ?? e.message})`),
+    );
+  });
+}
+
 export interface ExecuteOptions {
   role: Role;
   suiteDir: string;
@@ -125,6 +162,7 @@ export async function execute(options: ExecuteOptions): Promise<{ code: number; 
     ...(context.config.concurrency ? { concurrency: context.config.concurrency } : {}),
     ...(values.quiet ? {} : { progress: out }),
   });
+  await completeUnmatched(outcome.checks, context);
   // A run that judged nothing must not read as conformant: a mistyped --only would pass CI silently.
   if (outcome.checks.length === 0 && outcome.errors.length === 0)
     throw new UsageError(
@@ -164,6 +202,61 @@ export async function execute(options: ExecuteOptions): Promise<{ code: number; 
   const failing =
     outcome.checks.some((c) => FAILING_VERDICTS.includes(c.verdict)) || outcome.errors.length > 0;
   return { code: failing ? ExitCode.Nonconformant : ExitCode.Ok, report };
+}
+
+/** The rule of the check that lists, when the run ends, the deliveries that matched nothing (INTERPRETING 3). */
+const UNMATCHED_RULE = 'deliveries.unmatched';
+const UNMATCHED_SHOWN = 10;
+
+/**
+ * Completes the unmatched-deliveries check once every other check is done: only then is a delivery no check
+ * matched, and whose key no acknowledgement gave, known to belong to no request of the run. Informational
+ * with the deliveries (their exchanges recorded) when there are some; skip otherwise.
+ */
+async function completeUnmatched(checks: RunReport['checks'], context: RunContext): Promise<void> {
+  const check = checks.find((c) => c.rule === UNMATCHED_RULE);
+  if (!check || !context.listenerSuiteUrl) return;
+  let unmatched: Delivery[];
+  try {
+    unmatched = await listenerClient(context.listenerSuiteUrl).unmatched();
+  } catch (error) {
+    check.verdict = 'skip';
+    check.message = `the listener could not list its deliveries (${(error as Error).message})`;
+    return;
+  }
+  if (!unmatched.length) {
+    check.verdict = 'skip';
+    check.message = 'every delivery the listener received matched a request of the run';
+    check.exchanges = [];
+    return;
+  }
+  const describe = (d: Delivery) =>
+    `a ${d.kind === 'other' ? 'delivery' : d.kind} by ${d.method} to ${maskSecrets(d.url, context.secrets).slice(0, 120)}${
+      d.key !== undefined ? ` (key ${d.key})` : ''
+    }${d.profile !== undefined ? ` naming profile ${d.profile}` : ''}`;
+  const shown = unmatched.slice(0, UNMATCHED_SHOWN);
+  check.verdict = 'informational';
+  check.message = `${unmatched.length} deliver${unmatched.length === 1 ? 'y' : 'ies'} matched no request of the run: ${shown
+    .map(describe)
+    .join('; ')}${unmatched.length > shown.length ? `; and ${unmatched.length - shown.length} more` : ''}`;
+  check.exchanges = shown.map((d) =>
+    toExchange(
+      `target → listener ${d.kind} (unmatched)`,
+      {
+        request: {
+          method: d.method,
+          url: `${context.listenerUrl ?? ''}${d.url}`,
+          headers: d.headers,
+          body: d.body,
+          timeoutMs: 0,
+        },
+        ...(d.answered ? { response: { status: d.answered, headers: {}, body: Buffer.alloc(0) } } : {}),
+        at: new Date(d.at).toISOString(),
+        durationMs: 0,
+      },
+      context.secrets,
+    ),
+  );
 }
 
 async function parseFormats(csv: string | undefined) {

@@ -34,8 +34,13 @@ export interface Delivery {
   rawQuery: string;
   headers: Record<string, string>;
   body: Buffer;
-  /** Correlation key: transaction-id of a receipt, ID of an SMS MO, MSG_ID of an MMS MO, msisdn of a USSD event. */
+  /**
+   * Correlation key: transaction-id of a receipt (from the body, or from the query when a receipt came without
+   * one), ID of an SMS MO, MSG_ID of an MMS MO, msisdn of a USSD event.
+   */
   key?: string;
+  /** The profile a receipt names (body, or query), so that a receipt no key matches still says whose it is. */
+  profile?: string;
   /** The status the listener answered. */
   answered: number;
 }
@@ -82,6 +87,19 @@ export interface WaitQuery {
   timeoutMs: number;
   /** Only deliveries with seq greater than this. */
   since?: number;
+  /**
+   * Stop waiting early on evidence: deliveries of `kind` naming `profile`, recorded at or after `sinceAt` (epoch
+   * ms), whose key no wait ever asked for (a receipt by GET without an id, or with a transaction id no ack gave).
+   * Such a delivery is evidence for every wait on that profile; once one has stayed unclaimed for `graceMs` (a
+   * wait registered a moment later may still claim it), the wait resolves with it instead of its deadline.
+   */
+  evidence?: { profile: string; sinceAt: number; graceMs: number };
+}
+
+/** What a wait found: the deliveries it asked for, and the evidence it stopped on (if it did). */
+export interface WaitResult {
+  found: Delivery[];
+  evidence: Delivery[];
 }
 
 export interface ListenerOptions {
@@ -102,6 +120,14 @@ export interface Listener {
   suiteUrl: string;
   deliveries(): Delivery[];
   waitFor(query: WaitQuery): Promise<Delivery[]>;
+  waitWithEvidence(query: WaitQuery): Promise<WaitResult>;
+  /**
+   * Deliveries that match nothing the run did: no wait returned them by key or marker, and their key is not one
+   * the run expects (evidence is not a match).
+   */
+  unmatched(): Delivery[];
+  /** Declares a key the run expects deliveries for (the transaction-id of an async-delivery ack). */
+  expect(kind: DeliveryKind, key: string): void;
   answer(rule: AnswerRule): void;
   hold(rule: HoldRule): string;
   release(release: Release): void;
@@ -140,12 +166,21 @@ function holdMatches(rule: HoldRule, rawQuery: string, body: Buffer): boolean {
   return body.includes(rule.contains) || rawQuery.includes(rule.contains);
 }
 
+/** A query parameter's value, percent-decoded leniently (undecodable escapes stay as they are). */
+function queryValue(rawQuery: string, pattern: RegExp): string | undefined {
+  const m = pattern.exec(rawQuery);
+  return m ? safeDecode(m[1]!) : undefined;
+}
+
 /** Correlation key; tolerant on purpose (bodies may be broken), it only finds, it does not judge. */
 function keyOf(kind: DeliveryKind, rawQuery: string, body: Buffer): string | undefined {
   const text = body.toString('latin1');
   switch (kind) {
     case 'receipt':
-      return /<transaction-id>\s*([^<\s]*)\s*<\/transaction-id>/.exec(text)?.[1];
+      return (
+        /<transaction-id>\s*([^<\s]*)\s*<\/transaction-id>/.exec(text)?.[1] ??
+        queryValue(rawQuery, /(?:^|&)transaction[-_]?id=([^&]*)/i)
+      );
     case 'sms-mo':
     case 'wib-mo': {
       const m = /(?:^|&)ID=([^&]*)/.exec(rawQuery);
@@ -158,6 +193,14 @@ function keyOf(kind: DeliveryKind, rawQuery: string, body: Buffer): string | und
     default:
       return undefined;
   }
+}
+
+function profileOf(kind: DeliveryKind, rawQuery: string, body: Buffer): string | undefined {
+  if (kind !== 'receipt' && kind !== 'other') return undefined;
+  return (
+    /<profile>\s*([^<\s]*)\s*<\/profile>/.exec(body.toString('latin1'))?.[1] ??
+    queryValue(rawQuery, /(?:^|&)profile=([^&]*)/)
+  );
 }
 
 function matches(d: Delivery, q: WaitQuery): boolean {
@@ -244,7 +287,19 @@ export async function startListener(options: ListenerOptions = {}): Promise<List
   const stats = { waits: 0, summedMs: 0, wallMs: 0 };
   let pending = 0;
   let pendingSince = 0;
-  const timed = async (q: WaitQuery): Promise<Delivery[]> => {
+  // Keys some wait asked for or the run declared (expect), by kind: a delivery with such a key belongs to a
+  // request of the run, so it is never evidence against another. Deliveries a keyed or marked wait returned
+  // are matched.
+  const askedKeys = new Set<string>();
+  const matched = new Set<number>();
+  const isEvidence = (d: Delivery, q: WaitQuery): boolean =>
+    q.evidence !== undefined &&
+    (q.kind === undefined || d.kind === q.kind) &&
+    d.profile === q.evidence.profile &&
+    d.at >= q.evidence.sinceAt &&
+    !known(d);
+
+  const timed = async (q: WaitQuery): Promise<WaitResult> => {
     const started = performance.now();
     if (pending++ === 0) pendingSince = started;
     try {
@@ -257,25 +312,44 @@ export async function startListener(options: ListenerOptions = {}): Promise<List
     }
   };
 
-  const waitFor = (q: WaitQuery): Promise<Delivery[]> => {
+  const waitFor = (q: WaitQuery): Promise<WaitResult> => {
     const want = q.count ?? 1;
+    if (q.key !== undefined) askedKeys.add(`${q.kind ?? 'receipt'}\0${q.key}`);
     const found = () => recorded.filter((d) => matches(d, q));
+    const evidence = () => recorded.filter((d) => isEvidence(d, q));
+    const claim = (f: Delivery[]) => {
+      if (q.key !== undefined || q.contains !== undefined) for (const d of f) matched.add(d.seq);
+      return f;
+    };
     const now = found();
-    if (now.length >= want || q.timeoutMs <= 0) return Promise.resolve(now);
+    if (now.length >= want || q.timeoutMs <= 0) return Promise.resolve({ found: claim(now), evidence: [] });
     return new Promise((resolve) => {
+      let grace: NodeJS.Timeout | undefined;
+      const onGrace = () => {
+        grace = undefined;
+        const e = evidence();
+        if (e.length) finish(found(), e);
+      };
       const onDelivery = () => {
         const f = found();
-        if (f.length >= want) finish(f);
+        if (f.length >= want) finish(f, []);
+        else if (!grace && q.evidence && evidence().length) grace = setTimeout(onGrace, q.evidence.graceMs);
       };
-      const timer = setTimeout(() => finish(found()), q.timeoutMs);
-      const finish = (f: Delivery[]) => {
+      const timer = setTimeout(() => finish(found(), evidence()), q.timeoutMs);
+      const finish = (f: Delivery[], e: Delivery[]) => {
         clearTimeout(timer);
+        if (grace) clearTimeout(grace);
         events.off('delivery', onDelivery);
-        resolve(f);
+        resolve({ found: claim(f), evidence: e });
       };
       events.on('delivery', onDelivery);
+      onDelivery();
     });
   };
+
+  const known = (d: Delivery) => d.key !== undefined && askedKeys.has(`${d.kind}\0${d.key}`);
+  const unmatched = () => recorded.filter((d) => !matched.has(d.seq) && !known(d));
+  const expect = (kind: DeliveryKind, key: string) => askedKeys.add(`${kind}\0${key}`);
 
   const takeRule = (kind: DeliveryKind, key: string | undefined): AnswerRule | undefined => {
     const i = rules.findIndex(
@@ -295,8 +369,8 @@ export async function startListener(options: ListenerOptions = {}): Promise<List
     };
     const input = body.length ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {};
     if (path === '/wait' && req.method === 'POST') {
-      const found = await timed(input as unknown as WaitQuery);
-      json(200, { deliveries: found.map(toJson) });
+      const { found, evidence } = await timed(input as unknown as WaitQuery);
+      json(200, { deliveries: found.map(toJson), evidence: evidence.map(toJson) });
     } else if (path === '/answer' && req.method === 'POST') {
       rules.push(input as unknown as AnswerRule);
       json(200, { ok: true });
@@ -307,6 +381,12 @@ export async function startListener(options: ListenerOptions = {}): Promise<List
       json(200, { ok: true });
     } else if (path === '/deliveries') {
       json(200, { deliveries: recorded.map(toJson) });
+    } else if (path === '/expect' && req.method === 'POST') {
+      const e = input as { kind?: DeliveryKind; key?: string };
+      if (typeof e.key === 'string') expect(e.kind ?? 'receipt', e.key);
+      json(200, { ok: true });
+    } else if (path === '/unmatched') {
+      json(200, { deliveries: unmatched().map(toJson) });
     } else json(404, { error: 'unknown suite endpoint' });
   };
 
@@ -340,6 +420,7 @@ export async function startListener(options: ListenerOptions = {}): Promise<List
           const method = req.method ?? 'GET';
           const kind = kindOf(method, path);
           const key = keyOf(kind, rawQuery, body);
+          const profile = profileOf(kind, rawQuery, body);
           const rule = takeRule(kind, key);
           const status = rule?.status ?? 200;
           const headers: Record<string, string> = {};
@@ -356,6 +437,7 @@ export async function startListener(options: ListenerOptions = {}): Promise<List
             body,
             answered: status,
             ...(key !== undefined ? { key } : {}),
+            ...(profile !== undefined ? { profile } : {}),
           };
           recorded.push(delivery);
           if (!rule) {
@@ -414,7 +496,10 @@ export async function startListener(options: ListenerOptions = {}): Promise<List
     url,
     suiteUrl: `${bound}${suitePrefix}`,
     deliveries: () => [...recorded],
-    waitFor,
+    waitFor: async (q) => (await waitFor(q)).found,
+    waitWithEvidence: waitFor,
+    unmatched,
+    expect,
     answer: (rule) => rules.push({ ...rule }),
     hold,
     release,

@@ -1,6 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { CharsetError, mediaType } from '../charset/encoding.ts';
-import { decodeQuery, parseFormBody } from '../charset/latin1.ts';
+import { CharsetError, contentTypeCharset, mediaType } from '../charset/encoding.ts';
+import {
+  decodeQuery,
+  decodeQueryLenient,
+  type LenientReading,
+  parseFormBodyLenient,
+} from '../charset/latin1.ts';
 import { judgeInputs } from '../spec/judge.ts';
 import type { Mode, Service } from '../spec/types.ts';
 import { buildMseResponse } from '../xml/mse-response.ts';
@@ -34,7 +39,7 @@ export function checkInputs(
   if (first.kind === 'invalid')
     return new Refusal(
       Status.parameter,
-      `Invalid parameter [${first.input.name}]: ${clipText(first.problem.message, 160)} (${section})`,
+      `Invalid parameter [${first.input.name}]: ${first.problem.message} (${section})`,
     );
   return new Refusal(
     Status.parameter,
@@ -45,18 +50,42 @@ export function checkInputs(
 }
 
 /**
- * The query's pairs. A query of plain characters (no `%`, no `+`, nothing outside printable ASCII) is split
- * directly, as decoding would leave it unchanged; anything else goes through the byte-exact decoder.
+ * The query's pairs and how they were read. A query of plain characters (no `%`, no `+`, nothing outside
+ * printable ASCII) is split directly, as decoding would leave it unchanged; anything else goes through the
+ * byte-exact decoder: UTF-8, or ISO-8859-1 when the bytes are not UTF-8 (a GET cannot declare its charset).
  */
-function readQuery(raw: string): Array<[string, string]> {
-  if (!/^[\x21-\x24\x26-\x2a\x2c-\x7e]*$/.test(raw)) return decodeQuery(raw, 'UTF-8');
+function readQuery(raw: string): LenientReading {
+  if (!/^[\x21-\x24\x26-\x2a\x2c-\x7e]*$/.test(raw)) return decodeQueryLenient(raw);
   const pairs: Array<[string, string]> = [];
   for (const segment of raw.split('&')) {
     if (!segment) continue;
     const eq = segment.indexOf('=');
     pairs.push(eq < 0 ? [segment, ''] : [segment.slice(0, eq), segment.slice(eq + 1)]);
   }
-  return pairs;
+  return { pairs, charset: 'UTF-8' };
+}
+
+/** The profile a request names, read without judging anything, so that even a refusal can echo it (6.5.1). */
+function profileNamed(ctx: SimContext, params: Record<string, string>, rawQuery: string): string {
+  let named = control(ctx, params, 'profile');
+  if (named === undefined)
+    try {
+      const fromQuery = Object.create(null) as Record<string, string>;
+      for (const [name, value] of decodeQuery(rawQuery, 'ISO-8859-1'))
+        if (!Object.hasOwn(fromQuery, name)) fromQuery[name] = value;
+      named = control(ctx, fromQuery, 'profile');
+    } catch {
+      named = undefined;
+    }
+  return clipText(named ?? '', 100);
+}
+
+/** Records in the timeline how a part of the request was read, and why when it was not UTF-8. */
+function noteReading(t: TransactionTimeline, part: 'query' | 'body', reading: LenientReading): void {
+  t.request!.charset ??= {};
+  t.request!.charset[part] = reading.charset;
+  if (reading.charset === 'ISO-8859-1' && reading.declared === undefined)
+    t.notes.push(`${part} read as ISO-8859-1: not valid UTF-8 and no charset declared`);
 }
 
 /** Control parameters by their names and aliases (6.2). */
@@ -64,6 +93,20 @@ function control(ctx: SimContext, params: Record<string, string>, name: string):
   const entry = ctx.spec.protocol.controlParameters.find((c) => c.name === name);
   for (const n of [name, ...(entry?.aliases ?? [])]) if (params[n] !== undefined) return params[n];
   return undefined;
+}
+
+/**
+ * The error-message for a form body its declared charset cannot read. Written whole from bounded parts
+ * (the decoder clips what it echoes), so it is never cut; it advises what the sender can change: the bytes
+ * or the Content-Type's charset (a query has no charset to declare and is never refused for its bytes).
+ */
+function charsetRefusal(error: CharsetError, contentType: string | undefined): string {
+  const declared = clipText(contentTypeCharset(contentType) ?? '', 40);
+  if (error.code === 'MSE_CHARSET_UNSUPPORTED')
+    return `The form body declares charset=${declared}, which the simulator does not read: declare UTF-8 or ISO-8859-1, or leave the charset out (6.1; ${error.code})`;
+  const what = /^(parameter [^:]*|a parameter name):/.exec(error.message)?.[1] ?? 'a parameter';
+  const at = error.offset !== undefined ? ` at byte ${error.offset}` : '';
+  return `The form body declares charset=${declared}, but ${what} is not valid ${declared}${at}: send ${declared} bytes, or declare charset=ISO-8859-1 (${error.code})`;
 }
 
 export async function handleApi(
@@ -75,7 +118,9 @@ export async function handleApi(
   const t = newTransaction(ctx, 'api', {
     request: { method: req.method ?? '?', path: ctx.spec.protocol.endpoints.api },
   });
-  const finish = (refusal: Refusal, profile = '') => {
+  // No prototype: parameter names such as __proto__ or toString are data here.
+  const params = Object.create(null) as Record<string, string>;
+  const finish = (refusal: Refusal, profile = profileNamed(ctx, params, rawQuery)) => {
     const body = sendMse(
       res,
       refusal.httpStatus,
@@ -108,10 +153,10 @@ export async function handleApi(
     );
   }
 
-  // No prototype: parameter names such as __proto__ or toString are data here.
-  const params = Object.create(null) as Record<string, string>;
   try {
-    for (const [name, value] of readQuery(rawQuery)) if (!Object.hasOwn(params, name)) params[name] = value;
+    const query = readQuery(rawQuery);
+    noteReading(t, 'query', query);
+    for (const [name, value] of query.pairs) if (!Object.hasOwn(params, name)) params[name] = value;
     if (req.method === 'POST') {
       const body = await readBody(req, ctx.maxBodyBytes);
       const type = mediaType(req.headers['content-type']);
@@ -126,8 +171,10 @@ export async function handleApi(
             ),
           );
         // The form body wins over a query parameter of the same name.
+        const form = parseFormBodyLenient(body, req.headers['content-type']);
+        noteReading(t, 'body', form);
         const seen = new Set<string>();
-        for (const [name, value] of parseFormBody(body, req.headers['content-type']))
+        for (const [name, value] of form.pairs)
           if (!seen.has(name)) {
             seen.add(name);
             params[name] = value;
@@ -144,12 +191,7 @@ export async function handleApi(
         ),
       );
     if (error instanceof CharsetError)
-      return finish(
-        new Refusal(
-          Status.badXml,
-          `Parameters are not in the declared encoding: ${clipText(error.message, 200)} (${error.code})`,
-        ),
-      );
+      return finish(new Refusal(Status.badXml, charsetRefusal(error, req.headers['content-type'])));
     throw error;
   }
   t.request!.params = maskParams(params);

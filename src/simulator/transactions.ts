@@ -31,6 +31,8 @@ export interface TransactionTimeline {
     params?: Record<string, string>;
     contentType?: string;
     bodyBytes?: number;
+    /** How the query and the form body were read: UTF-8, or ISO-8859-1 (declared, or bytes not UTF-8). */
+    charset?: { query?: 'UTF-8' | 'ISO-8859-1'; body?: 'UTF-8' | 'ISO-8859-1' };
   };
   /** The answer given in the same connection. */
   response?: { httpStatus: number; statusCode: number; errorMessage?: string; body: string };

@@ -102,7 +102,7 @@ export function acceptCommand(ctx: SimContext, bytes: Buffer, throttle: boolean)
       return new Refusal(Status.badXml, `Refused XML: ${clipText(first, 200)}`);
     return new Refusal(
       Status.parameter,
-      `Invalid parameter [ussd_message_request]: ${clipText(result.errors.slice(0, 3).join('; '), 240)} (6.4.18)`,
+      `Invalid parameter [ussd_message_request]: ${result.errors.slice(0, 3).join('; ')} (6.4.18)`,
     );
   }
   const command = readCommand(result.document.root);
@@ -168,7 +168,7 @@ export function acceptCommand(ctx: SimContext, bytes: Buffer, throttle: boolean)
       if (problem)
         return new Refusal(
           Status.parameter,
-          `Invalid parameter [${input.name}]: ${clipText(problem.message, 160)} (${input.section ?? service.section})`,
+          `Invalid parameter [${input.name}]: ${problem.message} (${input.section ?? service.section})`,
         );
     }
   }

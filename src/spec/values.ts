@@ -13,6 +13,16 @@ export function charLength(value: string): number {
   return n;
 }
 
+/**
+ * A value as a message quotes it: at most 40 characters, control characters as `?`. Clipped here, where the
+ * message is written, so that whoever shows the message never has to cut it (and cut it mid-sentence).
+ */
+function shown(value: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what gets replaced here
+  const clean = value.replace(/[\u0000-\u001f\u007f]/g, '?');
+  return charLength(clean) > 40 ? `${[...clean].slice(0, 40).join('')}…` : clean;
+}
+
 /** Checks one value against a parameter's constraints; the first broken constraint, or undefined. */
 export function checkInputValue(
   input: Constraint & { name: string; type?: 'string' | 'integer' },
@@ -22,7 +32,7 @@ export function checkInputValue(
   const items = input.listSeparator ? value.split(input.listSeparator).map((s) => s.trim()) : [value];
   for (const item of items) {
     if (input.type === 'integer' && !input.format && !/^[0-9]+$/.test(item))
-      return { constraint: 'type', message: `${input.name} must be an integer, got "${item}"` };
+      return { constraint: 'type', message: `${input.name} must be an integer, got "${shown(item)}"` };
     if (input.maxLength !== undefined && charLength(item) > input.maxLength)
       return {
         constraint: 'max-length',
@@ -38,16 +48,16 @@ export function checkInputValue(
       if (format && !new RegExp(format.pattern, 'u').test(item))
         return {
           constraint: 'format',
-          message: `${input.name} "${item}" is not ${format.id}: ${format.description}`,
+          message: `${input.name} "${shown(item)}" is not ${format.id}: ${format.description}`,
         };
     }
     if (input.enum && !input.enum.includes(item))
       return {
         constraint: 'enum',
-        message: `${input.name} "${item}" is not one of ${input.enum.join(', ')}`,
+        message: `${input.name} "${shown(item)}" is not one of ${input.enum.join(', ')}`,
       };
     if (input.notIn?.includes(item))
-      return { constraint: 'not-in', message: `${input.name} may not be "${item}"` };
+      return { constraint: 'not-in', message: `${input.name} may not be "${shown(item)}"` };
   }
   return undefined;
 }

@@ -17,6 +17,7 @@ import {
 import type { CheckMeta, RunContext } from '../../src/checks/types.ts';
 import { type SendResult, send, toExchange } from '../../src/client/http.ts';
 import type { Exchange } from '../../src/core/model.ts';
+import { maskSecrets } from '../../src/core/secrets.ts';
 import type { Delivery, DeliveryKind } from '../../src/listener/index.ts';
 import { type ListenerClient, listenerClient } from '../../src/listener/remote.ts';
 import { loadSpec } from '../../src/spec/load.ts';
@@ -314,6 +315,7 @@ export async function callApi(ctx: Recorder, call: ApiCall): Promise<Answer> {
         });
   const answer = record(ctx, call.label ?? `suite → target ${method} ${spec.protocol.endpoints.api}`, sent);
   if (profile !== null) answer.profile = profile;
+  await expectReceipt(query, answer);
   return answer;
 }
 
@@ -336,7 +338,19 @@ export async function callRaw(
     ...(req.body !== undefined ? { body: req.body } : {}),
     timeoutMs: req.timeoutMs ?? timeouts.requestMs,
   });
-  return record(ctx, label, sent);
+  const answer = record(ctx, label, sent);
+  await expectReceipt(`${req.path}&${req.body?.toString() ?? ''}`, answer);
+  return answer;
+}
+
+/**
+ * Tells the listener that a receipt will come for an accepted async-delivery request, so that a receipt no
+ * check waits for still belongs to the run: it is neither unmatched nor evidence against another check.
+ */
+async function expectReceipt(request: string, answer: Answer): Promise<void> {
+  const tid = answer.read.transactionId;
+  if (!listener || !tid || !/(?:^|[?&])mode=as+ync-delivery(?:&|$)/.test(request)) return;
+  await listener.expect('receipt', tid).catch(() => undefined);
 }
 
 function describeAnswer(a: Answer): string {
@@ -397,6 +411,37 @@ export async function waitDeliveries(
   const found = await listener.waitFor(query);
   for (const d of found) ctx.record(deliveryExchange(d));
   return found;
+}
+
+/**
+ * Waits for the receipts of one transaction, stopping early on evidence: a receipt of the same profile, sent
+ * after `sinceAt`, whose transaction id no check asked for (or that has none, as a GET without one). Such a
+ * receipt already decides the checks waiting on that profile, so they need not wait out their deadline.
+ */
+export async function waitReceipts(
+  ctx: Recorder,
+  query: { key: string; profile: string; sinceAt: number; count?: number; timeoutMs: number },
+): Promise<{ found: Delivery[]; evidence: Delivery[] }> {
+  if (!listener) ctx.skip('the run has no listener for deliveries (listener section of the config)');
+  // The grace covers a check that got its ack a moment before the receipt came and has yet to ask for it; a
+  // loaded machine can take a second or two, so never less than 2 s.
+  const result = await listener.waitWithEvidence({
+    kind: 'receipt',
+    key: query.key,
+    ...(query.count !== undefined ? { count: query.count } : {}),
+    timeoutMs: query.timeoutMs,
+    evidence: { profile: query.profile, sinceAt: query.sinceAt, graceMs: Math.max(timeouts.quietMs, 2_000) },
+  });
+  for (const d of [...result.found, ...result.evidence]) ctx.record(deliveryExchange(d));
+  return result;
+}
+
+/** One delivery in a sentence, secrets masked: "by GET to /receipt?userid=mse&pwd=***&… with no body". */
+export function describeDelivery(d: Delivery): string {
+  const url = maskSecrets(d.url, run.secrets);
+  const shown = url.length > 120 ? `${url.slice(0, 119)}…` : url;
+  const body = d.body.length ? `a body of ${d.body.length} bytes` : 'no body';
+  return `by ${d.method} to ${shown} with ${body}${d.key !== undefined ? ` (transaction-id ${d.key})` : ' (no transaction-id)'}`;
 }
 
 /** A delivery the target made to the listener, as an exchange of the report. */

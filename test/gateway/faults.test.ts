@@ -442,6 +442,52 @@ describe('gateway suite', { timeout: 180_000 }, () => {
     expect(code).toBe(1);
   });
 
+  it('fails the receipt checks of receipts that come by GET or with a new transaction id, and says what came', async () => {
+    const { code, report } = await runBroken(
+      [
+        { name: 'receipt-by-get', profile: 'SMS_TEXT' },
+        { name: 'receipt-new-transaction-id', profile: 'SMS_EMS' },
+      ],
+      [
+        '--only',
+        'gateway.receipts.sms-text.*',
+        '--only',
+        'gateway.receipts.sms-ems.*',
+        '--only',
+        'rule:deliveries.*',
+      ],
+    );
+    const check = (id: string) => report.checks.find((c) => c.id === id);
+    expect(verdictOf(report, 'gateway.receipts.sms-text.post')).toBe('fail');
+    expect(check('gateway.receipts.sms-text.post')?.message).toMatch(
+      /came by GET to \/receipt\?.*not by POST/,
+    );
+    expect(check('gateway.receipts.sms-text.post')?.message).not.toContain('mse-secret');
+    expect(verdictOf(report, 'gateway.receipts.sms-ems.transaction-id.same')).toBe('fail');
+    expect(check('gateway.receipts.sms-ems.transaction-id.same')?.message).toMatch(
+      /receipts of profile SMS_EMS came by POST to \/receipt\?.*\(transaction-id 9[0-9]{18}\)/,
+    );
+    // Each fault fails its own rule; what depends on a receipt the suite cannot use says so, never fails.
+    for (const id of [
+      'gateway.receipts.sms-text.modes.async-delivery.receipt',
+      'gateway.receipts.sms-text.credentials.query',
+      'gateway.receipts.sms-text.one-per-request',
+      'gateway.receipts.sms-ems.post',
+    ])
+      expect(`${id}: ${verdictOf(report, id)}`).toBe(`${id}: pass`);
+    for (const id of [
+      'gateway.receipts.sms-text.body.mse-response',
+      'gateway.receipts.sms-ems.modes.async-delivery.receipt',
+      'gateway.receipts.sms-ems.body.mse-response',
+      'gateway.receipts.sms-ems.redelivery',
+    ])
+      expect(`${id}: ${verdictOf(report, id)}`).toBe(`${id}: informational`);
+    // The receipts with new transaction ids matched no request of the run, and are listed as such.
+    expect(verdictOf(report, 'gateway.receipts.deliveries.unmatched')).toBe('informational');
+    expect(check('gateway.receipts.deliveries.unmatched')?.message).toMatch(/naming profile SMS_EMS/);
+    expect(code).toBe(1);
+  });
+
   it('catches a gateway that goes down after an oversized body (SHOULD: non-strict, a failure under --strict)', async () => {
     const lenient = await runBroken(
       [{ name: 'crash-on-big-body' }],

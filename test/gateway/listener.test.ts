@@ -48,6 +48,45 @@ describe('listener', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(90);
   });
 
+  it('records a receipt by GET with its profile, and correlates it by the transaction-id of its query', async () => {
+    const l = await listener();
+    await deliver(`${l.url}/receipt?userid=mse&pwd=x&status-code=0&profile=P&transaction-id=42`, 'GET');
+    const [d] = await l.waitFor({ kind: 'receipt', key: '42', timeoutMs: 1000 });
+    expect(d).toMatchObject({ method: 'GET', key: '42', profile: 'P' });
+    expect(d?.body.length).toBe(0);
+  });
+
+  it('stops a wait on evidence that stayed unclaimed, not on a receipt another wait claims in time', async () => {
+    const l = await listener();
+    const client = listenerClient(l.suiteUrl);
+    const sinceAt = Date.now();
+    const evidence = { profile: 'P', sinceAt, graceMs: 200 };
+    // A receipt of another transaction of the run: a second wait claims it within the grace, so no evidence.
+    const first = client.waitWithEvidence({ kind: 'receipt', key: '1', timeoutMs: 60_000, evidence });
+    await deliver(`${l.url}/receipt`, 'POST', receipt('2'));
+    await client.waitFor({ kind: 'receipt', key: '2', timeoutMs: 1000 });
+    const declared = client.waitWithEvidence({ kind: 'receipt', key: '1', timeoutMs: 400, evidence });
+    await client.expect('receipt', '3');
+    await deliver(`${l.url}/receipt`, 'POST', receipt('3'));
+    expect(await declared).toEqual({ found: [], evidence: [] });
+    // A receipt whose transaction-id nothing of the run knows ends the first wait long before its deadline.
+    await deliver(`${l.url}/receipt`, 'POST', receipt('999'));
+    const r = await first;
+    expect(r.found).toEqual([]);
+    expect(r.evidence.map((d) => d.key)).toEqual(['999']);
+    // Another profile's stray receipt is no evidence for P; and only 999 matched nothing the run did.
+    await deliver(`${l.url}/receipt`, 'POST', receipt('5').replace('<profile>P<', '<profile>Q<'));
+    expect(
+      await client.waitWithEvidence({
+        kind: 'receipt',
+        key: '6',
+        timeoutMs: 300,
+        evidence: { ...evidence, profile: 'R' },
+      }),
+    ).toEqual({ found: [], evidence: [] });
+    expect((await client.unmatched()).map((d) => d.key)).toEqual(['999', '5']);
+  });
+
   it('answers by rule and by hold/release, over the suite-side API', async () => {
     const l = await listener();
     const client = listenerClient(l.suiteUrl);

@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -115,6 +117,48 @@ describe('mse-conformance partner', () => {
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
+  });
+
+  it('runs the checks of a slow partner and reports it slow (SHOULD: non-strict); only a partner no connection reaches is unreachable (exit 3)', async () => {
+    // Answers every request after 1.5 s, beyond the run's request timeout of 1 s.
+    const slow = createServer((req, res) => {
+      req.resume();
+      const timer = setTimeout(() => res.end('OK'), 1_500);
+      res.on('close', () => clearTimeout(timer));
+    });
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', () => r()));
+    const url = `http://127.0.0.1:${(slow.address() as AddressInfo).port}`;
+    try {
+      const configFile = join(tmp, 'slow.json');
+      await writeFile(configFile, JSON.stringify({ version: 1, timeouts: { requestMs: 1000 } }));
+      const out = join(tmp, 'slow');
+      const code = await runPartner(
+        {
+          config: configFile,
+          target: url,
+          out,
+          report: 'json',
+          quiet: true,
+          only: ['rule:partner.answer.time-budget'],
+        },
+        () => {},
+      );
+      expect(code).toBe(0);
+      const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as RunReport;
+      expect(report.checks.length).toBeGreaterThan(0);
+      for (const c of report.checks) {
+        expect(c.verdict).toBe('non-strict');
+        expect(c.message).toMatch(/did not answer .* within 1000 ms .*slow, not unreachable/);
+      }
+    } finally {
+      slow.closeAllConnections();
+      await new Promise<void>((r) => slow.close(() => r()));
+    }
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', () => r()));
+    const closedUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
+    await new Promise<void>((r) => closed.close(() => r()));
+    expect(await runPartner({ target: closedUrl, quiet: true, report: 'json' }, () => {})).toBe(3);
   });
 
   describe('against a broken partner', () => {

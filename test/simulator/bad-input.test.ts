@@ -138,9 +138,64 @@ describe('bad input gets the documented error and the server keeps serving', () 
     expect(
       sim.transactions().find((x) => x.transactionId === plain.transactionId)!.request?.params?.TEXT,
     ).toBe('abc');
-    const invalid = readMse(await (await fetch(`${sim.url}/MSE/api?${base}&TEXT=%E7`)).text());
-    expect(invalid.statusCode).toBe(Status.badXml);
-    expect(invalid.errorMessage).toContain('TEXT');
+    const latin = readMse(await (await fetch(`${sim.url}/MSE/api?${base}&TEXT=%E7`)).text());
+    expect(latin.statusCode).toBe(Status.ok);
+  });
+
+  it('a query or form body that is not UTF-8 and declares no charset is read as ISO-8859-1, and the timeline says so', async () => {
+    // A WIB push as public gateways send it: the WML percent-encoded in ISO-8859-1 (6.4.15 declares it).
+    const wml =
+      '%3C%3Fxml+version%3D%221.0%22+encoding%3D%22ISO-8859-1%22%3F%3E%3Cwml%3Ea%E7%E3o%3C%2Fwml%3E';
+    const r = readMse(
+      await (
+        await fetch(
+          `${sim.url}/MSE/api?profile=WIB_PUSH&pwd=senha&mode=async-oneway&MSISDN=1191000000&WML=${wml}`,
+        )
+      ).text(),
+    );
+    expect(r.statusCode).toBe(Status.ok);
+    const t = sim.transactions().find((x) => x.transactionId === r.transactionId)!;
+    expect(t.request?.params?.WML).toBe('<?xml version="1.0" encoding="ISO-8859-1"?><wml>ação</wml>');
+    expect(t.request?.charset?.query).toBe('ISO-8859-1');
+    expect(t.notes.join('\n')).toContain('query read as ISO-8859-1');
+    const utf8 = readMse(await (await fetch(`${sim.url}/MSE/api?${query(good)}&X=%C3%A7`)).text());
+    expect(
+      sim.transactions().find((x) => x.transactionId === utf8.transactionId)!.request?.charset?.query,
+    ).toBe('UTF-8');
+    const { TEXT: _t, ...rest } = good;
+    const form = await rawRequest(`${sim.url}/MSE/api?${query(rest)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'TEXT=a%E7%E3o',
+    });
+    const f = readMse(form.body);
+    expect(f.statusCode).toBe(Status.ok);
+    const ft = sim.transactions().find((x) => x.transactionId === f.transactionId)!;
+    expect(ft.request?.params?.TEXT).toBe('ação');
+    expect(ft.request?.charset).toEqual({ query: 'UTF-8', body: 'ISO-8859-1' });
+  });
+
+  it('a refusal echoes the profile and its error-message is whole, never cut', async () => {
+    const { TEXT: _t, ...rest } = good;
+    const lying = await rawRequest(`${sim.url}/MSE/api?${query(rest)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8' },
+      body: `TEXT=${'x'.repeat(300)}%E7`,
+    });
+    const m = readMse(lying.body);
+    expect(m.statusCode).toBe(Status.badXml);
+    expect(m.profile).toBe('SMS_TEXT');
+    expect(m.errorMessage).toMatch(/parameter TEXT is not valid UTF-8 .*declare charset=ISO-8859-1/);
+    expect(m.errorMessage).not.toContain('…');
+    const long = readMse(
+      await (await fetch(`${sim.url}/MSE/api?${query({ ...good, BNUM: '9'.repeat(500) })}`)).text(),
+    );
+    expect(long.statusCode).toBe(Status.parameter);
+    expect(long.profile).toBe('SMS_TEXT');
+    expect(long.errorMessage).toMatch(/\(6\.4\.[0-9.]+\)$/);
+    expect(long.errorMessage!.length).toBeLessThan(300);
+    const badMethod = await rawRequest(`${sim.url}/MSE/api?${query(good)}`, { method: 'PUT' });
+    expect(readMse(badMethod.body).profile).toBe('SMS_TEXT');
   });
 
   it('POST may carry parameters in the query and the body together', async () => {

@@ -4,13 +4,14 @@
  * an HTTP 200, again after anything else; never in async-oneway.
  */
 import { percentDecode } from '../../../src/charset/latin1.ts';
-import type { CheckDefinition } from '../../../src/checks/kernel.ts';
+import type { CheckContext, CheckDefinition } from '../../../src/checks/kernel.ts';
 import type { Delivery } from '../../../src/listener/index.ts';
 import type { Service } from '../../../src/spec/types.ts';
 import {
   apiServices,
   callApi,
   define,
+  describeDelivery,
   dtdErrors,
   ensure,
   expectAccepted,
@@ -29,6 +30,7 @@ import {
   utf8Problems,
   validParams,
   waitDeliveries,
+  waitReceipts,
   withParam,
 } from '../harness.ts';
 import { echoedInputs, outputJudges } from './outputs.ts';
@@ -39,9 +41,15 @@ interface Flow {
   params: Pairs;
   transactionId: string;
   profile: string;
+  /** Epoch ms just before the request was sent. */
+  sinceAt: number;
   receipt?: Delivery;
   reading?: Reading;
+  /** Receipts of the profile that carry no transaction id the run knows (by GET without one, or a new one). */
+  evidence: Delivery[];
 }
+
+type Arrived = Flow & { receipt: Delivery; reading: Reading };
 
 function requestParams(service: Service): Pairs {
   let params = validParams(service);
@@ -65,13 +73,13 @@ async function sendDelivery(
 function flow(ctx: Recorder, service: Service): Promise<Flow> {
   return shared(ctx, `receipt:${service.id}`, async (rec) => {
     const params = requestParams(service);
+    const sinceAt = Date.now();
     const { transactionId, profile } = await sendDelivery(rec, service, params);
-    const [receipt] = await waitDeliveries(rec, {
-      kind: 'receipt',
-      key: transactionId,
-      timeoutMs: timeouts.receiptMs,
-    });
-    const f: Flow = { params, transactionId, profile };
+    const {
+      found: [receipt],
+      evidence,
+    } = await waitReceipts(rec, { key: transactionId, profile, sinceAt, timeoutMs: timeouts.receiptMs });
+    const f: Flow = { params, transactionId, profile, sinceAt, evidence };
     if (receipt) {
       f.receipt = receipt;
       f.reading = readMse(receipt.body);
@@ -80,26 +88,56 @@ function flow(ctx: Recorder, service: Service): Promise<Flow> {
   });
 }
 
+/** What the profile's receipts that no check could match looked like, in a sentence. */
+function evidenceText(f: Flow): string {
+  const shown = f.evidence.slice(0, 3).map(describeDelivery).join('; ');
+  const more = f.evidence.length > 3 ? ` and ${f.evidence.length - 3} more` : '';
+  return `receipts of profile ${f.profile} came ${shown}${more}`;
+}
+
+/** What did arrive at the listener after the request, when no receipt for it did. */
+async function whatArrived(f: Flow): Promise<string> {
+  const others = listener
+    ? (await listener.deliveries()).filter(
+        (d) =>
+          d.at >= f.sinceAt &&
+          (d.kind === 'other' || d.kind === 'receipt') &&
+          (d.profile === f.profile || d.profile === undefined),
+      )
+    : [];
+  if (!others.length) return 'nothing else arrived at the listener for this profile';
+  const shown = others
+    .slice(0, 3)
+    .map((d) => `a ${d.kind === 'other' ? 'delivery' : 'receipt'} ${describeDelivery(d)}`);
+  return `what did arrive: ${shown.join('; ')}${others.length > 3 ? ` and ${others.length - 3} more` : ''}`;
+}
+
+/**
+ * The flow's receipt, for a check that judges it. When none carried the ack's transaction-id, the check cannot
+ * judge: what did arrive is said, and the checks of the rules it departs from fail (modes.async-delivery.receipt
+ * when nothing came, receipts.transaction-id.same when receipts came with other ids). `body`: the check reads
+ * the receipt's body, which a receipt by GET does not have (receipts.post judges the method).
+ */
 async function arrived(
-  ctx: Recorder,
+  ctx: CheckContext,
   service: Service,
-): Promise<Flow & { receipt: Delivery; reading: Reading }> {
+  needs: 'any' | 'body' = 'body',
+): Promise<Arrived> {
   const f = await flow(ctx, service);
-  if (!f.receipt || !f.reading) {
-    const others = listener
-      ? (await listener.deliveries()).filter(
-          (d) => d.kind === 'receipt' && d.body.includes(`<profile>${f.profile}</profile>`),
-        )
-      : [];
-    ctx.fail(
-      `no receipt with transaction-id ${f.transactionId} arrived within ${timeouts.receiptMs} ms${
-        others.length
-          ? ` (receipts of profile ${f.profile} came with transaction ids ${others.map((d) => d.key ?? 'none').join(', ')})`
-          : ''
-      }`,
-    );
+  if (f.receipt && f.reading) {
+    if (needs === 'body' && !f.receipt.body.length)
+      ctx.cannotJudge(
+        `the receipt for ${f.transactionId} came ${describeDelivery(f.receipt)}: there is no body to judge (see receipts.post)`,
+      );
+    return f as Arrived;
   }
-  return f as Flow & { receipt: Delivery; reading: Reading };
+  if (f.evidence.length)
+    ctx.cannotJudge(
+      `no receipt carried the ack's transaction-id ${f.transactionId}; ${evidenceText(f)} (see receipts.transaction-id.same)`,
+    );
+  ctx.cannotJudge(
+    `no receipt for transaction ${f.transactionId} arrived within ${timeouts.receiptMs} ms (see modes.async-delivery.receipt)`,
+  );
 }
 
 function queryParam(raw: string, name: string): string | undefined {
@@ -117,7 +155,7 @@ function queryParam(raw: string, name: string): string | undefined {
  * transaction seen within the redelivery budget.
  */
 async function answerFirst(
-  ctx: Recorder,
+  ctx: CheckContext,
   service: Service,
   status: number,
 ): Promise<{ transactionId: string; found: Delivery[] }> {
@@ -128,27 +166,59 @@ async function answerFirst(
     contains: `<profile>${profileOf(service)?.profile}</profile>`,
   });
   let transactionId: string;
+  let profile: string;
+  const sinceAt = Date.now();
   try {
-    ({ transactionId } = await sendDelivery(ctx, service, requestParams(service)));
+    ({ transactionId, profile } = await sendDelivery(ctx, service, requestParams(service)));
   } catch (error) {
     await l.release({ holdId });
     throw error;
   }
+  // The wait is asked for before the hold lets the receipt go, so its key is known when the receipt comes.
+  const started = Date.now();
+  const waiting = waitReceipts(ctx, {
+    key: transactionId,
+    profile,
+    sinceAt,
+    timeoutMs: timeouts.redeliveryMs,
+  });
   await l.release({ holdId, key: transactionId, status, times: 1 });
+  const { found: first, evidence } = await waiting;
+  if (!first.length && evidence.length)
+    ctx.cannotJudge(
+      `no receipt carried the ack's transaction-id ${transactionId}; ${evidenceText({ profile, evidence } as Flow)} (see receipts.transaction-id.same)`,
+    );
+  if (!first.length)
+    ctx.cannotJudge(
+      `no receipt for transaction ${transactionId} arrived within ${timeouts.redeliveryMs} ms (see modes.async-delivery.receipt)`,
+    );
+  // A receipt the hold did not catch (it came before the hold, or without the body the hold looks into) was
+  // answered 200: nothing is to be redelivered, and waiting for a second one would only wait out the budget.
+  if (first[0]!.answered === 200) ctx.skip('the receipt arrived before the suite could arrange its answer');
   const found = await waitDeliveries(ctx, {
     kind: 'receipt',
     key: transactionId,
     count: 2,
-    timeoutMs: timeouts.redeliveryMs,
+    timeoutMs: Math.max(0, timeouts.redeliveryMs - (Date.now() - started)),
   });
-  if (found[0] && found[0].answered === 200)
-    ctx.skip('the receipt arrived before the suite could arrange its answer');
-  if (!found.length) ctx.fail(`no receipt arrived for transaction ${transactionId}`);
   return { transactionId, found };
 }
 
+/** The rule whose check the runner completes when the run ends (src/runner/cli.ts, unmatchedDeliveries). */
+export const UNMATCHED_RULE = 'deliveries.unmatched';
+
 export function definitions(): CheckDefinition[] {
-  const defs: CheckDefinition[] = [];
+  const defs: CheckDefinition[] = [
+    define(meta(F, UNMATCHED_RULE), async (ctx) => {
+      // Only the end of the run can tell which deliveries matched nothing; the runner replaces this verdict
+      // then. Run alone (the vitest wrapper), the check lists what is unmatched so far.
+      const unmatched = listener ? await listener.unmatched() : [];
+      if (!unmatched.length) ctx.skip('no delivery so far matched nothing the run did');
+      ctx.inform(
+        `${unmatched.length} deliver${unmatched.length === 1 ? 'y' : 'ies'} matched no request of the run so far`,
+      );
+    }),
+  ];
   for (const service of apiServices()) {
     const skipReason = notProvisioned(service);
     const o = { skipReason };
@@ -178,37 +248,97 @@ export function definitions(): CheckDefinition[] {
     if (!service.modes.allowed.includes(mode) || service.receipt === 'none') continue;
     const add = (
       rule: string,
-      body: (ctx: Recorder, f: Flow & { receipt: Delivery; reading: Reading }) => void,
+      body: (ctx: Recorder, f: Arrived) => void,
       variant?: string,
+      needs: 'any' | 'body' = 'body',
     ) =>
       defs.push(
         define(
           meta(F, rule, { service, mode, ...(variant ? { variant } : {}) }),
-          async (ctx) => body(ctx, await arrived(ctx, service)),
+          async (ctx) => body(ctx, await arrived(ctx, service, needs)),
           o,
         ),
       );
-    add('modes.async-delivery.receipt', () => {});
-    add('receipts.post', (ctx, f) =>
-      ensure(ctx, f.receipt.method === 'POST', `the receipt came by ${f.receipt.method}, not POST`),
+    defs.push(
+      define(
+        meta(F, 'modes.async-delivery.receipt', { service, mode }),
+        async (ctx) => {
+          const f = await flow(ctx, service);
+          if (f.receipt) return;
+          if (f.evidence.length)
+            ctx.cannotJudge(
+              `a receipt may have come, but none carried the ack's transaction-id ${f.transactionId}; ${evidenceText(f)} (see receipts.transaction-id.same)`,
+            );
+          ctx.fail(
+            `no receipt with transaction-id ${f.transactionId} arrived within ${timeouts.receiptMs} ms; ${await whatArrived(f)}`,
+          );
+        },
+        o,
+      ),
+      define(
+        meta(F, 'receipts.post', { service, mode }),
+        async (ctx) => {
+          const f = await flow(ctx, service);
+          if (f.receipt)
+            ensure(
+              ctx,
+              f.receipt.method === 'POST',
+              `the receipt for ${f.transactionId} came ${describeDelivery(f.receipt)}, not by POST`,
+            );
+          else if (f.evidence.length) {
+            const wrong = f.evidence.find((d) => d.method !== 'POST');
+            ensure(
+              ctx,
+              !wrong,
+              `a receipt of profile ${f.profile} came ${wrong && describeDelivery(wrong)}, not by POST`,
+            );
+          } else
+            ctx.cannotJudge(
+              `no receipt for transaction ${f.transactionId} arrived within ${timeouts.receiptMs} ms (see modes.async-delivery.receipt)`,
+            );
+        },
+        o,
+      ),
+      define(
+        meta(F, 'receipts.transaction-id.same', { service, mode }),
+        async (ctx) => {
+          const f = await flow(ctx, service);
+          if (!f.receipt && f.evidence.length)
+            ctx.fail(`no receipt carried the ack's transaction-id ${f.transactionId}; ${evidenceText(f)}`);
+          const a = await arrived(ctx, service, 'any');
+          // A receipt without a body was matched by the transaction-id of its query; receipts.post judges the GET.
+          const carried = a.receipt.body.length ? a.reading.transactionId : a.receipt.key;
+          ensure(
+            ctx,
+            carried === a.transactionId,
+            `the receipt carries transaction-id ${carried}, the ack ${a.transactionId}`,
+          );
+        },
+        o,
+      ),
     );
-    add('receipts.credentials.query', (ctx, f) => {
-      const creds = run.config.listener.credentials;
-      if (!creds?.userid && !creds?.pwd)
-        ctx.skip('no delivery credentials in the config (listener.credentials)');
-      const userid = queryParam(f.receipt.rawQuery, 'userid');
-      const pwd = queryParam(f.receipt.rawQuery, 'pwd');
-      ensure(
-        ctx,
-        userid === creds?.userid,
-        `the receipt's userid is ${userid === undefined ? 'missing' : `"${userid}"`}, expected "${creds?.userid}"`,
-      );
-      ensure(
-        ctx,
-        pwd === creds?.pwd,
-        `the receipt's pwd is ${pwd === undefined ? 'missing' : 'not the configured one'}`,
-      );
-    });
+    add(
+      'receipts.credentials.query',
+      (ctx, f) => {
+        const creds = run.config.listener.credentials;
+        if (!creds?.userid && !creds?.pwd)
+          ctx.skip('no delivery credentials in the config (listener.credentials)');
+        const userid = queryParam(f.receipt.rawQuery, 'userid');
+        const pwd = queryParam(f.receipt.rawQuery, 'pwd');
+        ensure(
+          ctx,
+          userid === creds?.userid,
+          `the receipt's userid is ${userid === undefined ? 'missing' : `"${userid}"`}, expected "${creds?.userid}"`,
+        );
+        ensure(
+          ctx,
+          pwd === creds?.pwd,
+          `the receipt's pwd is ${pwd === undefined ? 'missing' : 'not the configured one'}`,
+        );
+      },
+      undefined,
+      'any',
+    );
     add('receipts.body.mse-response', (ctx, f) => {
       const errors = dtdErrors(f.receipt.body);
       ensure(
@@ -221,13 +351,6 @@ export function definitions(): CheckDefinition[] {
       const problem = utf8Problems(f.receipt.body);
       ensure(ctx, !problem, `the receipt body: ${problem}`);
     });
-    add('receipts.transaction-id.same', (ctx, f) =>
-      ensure(
-        ctx,
-        f.reading.transactionId === f.transactionId,
-        `the receipt carries transaction-id ${f.reading.transactionId}, the ack ${f.transactionId}`,
-      ),
-    );
     add(
       'envelope.profile.echoes-request',
       (ctx, f) =>
@@ -263,7 +386,7 @@ export function definitions(): CheckDefinition[] {
       define(
         meta(F, 'receipts.one-per-request', { service, mode }),
         async (ctx) => {
-          const f = await arrived(ctx, service);
+          const f = await arrived(ctx, service, 'any');
           const all = await waitDeliveries(ctx, {
             kind: 'receipt',
             key: f.transactionId,

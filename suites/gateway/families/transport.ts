@@ -1,16 +1,22 @@
 /** Transport (6.1, 6.5): methods, media type, HTTP status, XML declaration, UTF-8 bytes. One set per API service. */
+import { encodeQuery } from '../../../src/charset/latin1.ts';
 import type { CheckDefinition } from '../../../src/checks/kernel.ts';
 import {
   apiServices,
   callApi,
+  callRaw,
   define,
   ensure,
   expectAccepted,
   isTextXml,
   meta,
   notProvisioned,
+  type Pairs,
   preferredMode,
+  profileOf,
+  spec,
   utf8Problems,
+  validParams,
 } from '../harness.ts';
 
 const F = 'transport';
@@ -113,5 +119,51 @@ export function definitions(): CheckDefinition[] {
       ),
     );
   }
+  defs.push(...latin1Requests());
   return defs;
+}
+
+/**
+ * How the target treats a request percent-encoded in ISO-8859-1 with no charset declared (a GET cannot declare
+ * one): WIB_PUSH's WML, whose 6.4.15 example declares ISO-8859-1, as public gateways send it. The document does
+ * not oblige either reading (errata.request-charset-unstated), so what happened is reported, never failed.
+ */
+function latin1Requests(): CheckDefinition[] {
+  const service = apiServices().find((s) => s.inputs.some((i) => i.name === 'WML'));
+  const mode = service && preferredMode(service, ['async-oneway', 'sync', 'async-delivery']);
+  if (!service || !mode) return [];
+  return [
+    define(
+      meta(F, 'transport.request.latin1', { service, mode, variant: 'get' }),
+      async (ctx) => {
+        const p = profileOf(service)!;
+        const pairs: Pairs = [
+          ['profile', p.profile],
+          ['pwd', p.password],
+          ['mode', mode],
+          ...(p.billingCode !== undefined ? ([['billingCode', p.billingCode]] as Pairs) : []),
+          ...validParams(service).map(([n, v]): [string, string] =>
+            n === 'WML' ? [n, '<?xml version="1.0" encoding="ISO-8859-1"?><wml>Atenção</wml>'] : [n, v],
+          ),
+        ];
+        const a = await callRaw(
+          ctx,
+          { method: 'GET', path: `${spec.protocol.endpoints.api}?${encodeQuery(pairs, 'ISO-8859-1')}` },
+          `suite → target GET ${spec.protocol.endpoints.api} (WML percent-encoded in ISO-8859-1)`,
+        );
+        const what = 'a GET whose WML is percent-encoded in ISO-8859-1 ("Atenção" as Aten%E7%E3o)';
+        if (a.sent.error) ctx.inform(`${what} got no answer (${a.sent.error})`);
+        if (a.read.statusCode === '0')
+          ctx.inform(`the target accepted ${what}: it reads such requests as ISO-8859-1`);
+        ctx.inform(
+          `the target refused ${what}: HTTP ${a.status}, ${
+            a.read.statusCode === undefined
+              ? `no status-code (${a.read.xmlError ?? 'not an mse-response'})`
+              : `status-code ${a.read.statusCode}${a.read.errorMessage ? ` ("${a.read.errorMessage}")` : ''}`
+          }; senders must percent-encode UTF-8 for it`,
+        );
+      },
+      { skipReason: notProvisioned(service) },
+    ),
+  ];
 }

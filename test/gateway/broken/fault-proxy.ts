@@ -47,7 +47,9 @@ export type FaultName =
   | 'accept-any-ussd-root'
   | 'mo-accept-204'
   | 'drop-sms-status'
-  | 'mo-drop-id';
+  | 'mo-drop-id'
+  | 'receipt-by-get'
+  | 'receipt-new-transaction-id';
 
 export interface Fault {
   name: FaultName;
@@ -109,6 +111,23 @@ const wrongTac = (s: string) =>
     /(<param-name>TAC<\/param-name>\s*<param-value>)([0-9])/,
     (_m, head: string, d: string) => `${head}${(Number(d) + 1) % 10}`,
   );
+
+let tidCounter = 0;
+/** A transaction id no acknowledgement ever gave: 19 digits, starting 9. */
+const newTransactionId = () =>
+  `9${String(Date.now() % 1e12).padStart(12, '0')}${String(++tidCounter).padStart(6, '0')}`;
+
+/** An mse-response's fields (status-code, profile, transaction-id, error-message, parameters) as a query. */
+function receiptAsQuery(xml: string): string {
+  const pairs: [string, string][] = [];
+  for (const name of ['status-code', 'profile', 'transaction-id', 'error-message']) {
+    const v = new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
+    if (v !== undefined) pairs.push([name, v]);
+  }
+  for (const item of xml.matchAll(/<param-name>([^<]*)<\/param-name>\s*<param-value>([^<]*)<\/param-value>/g))
+    pairs.push([item[1]!, item[2]!]);
+  return pairs.map(([n, v]) => `${percentEncode(n, 'UTF-8')}=${percentEncode(v, 'UTF-8')}`).join('&');
+}
 
 const edit = (m: Message, f: (s: string) => string): Message => {
   const body = Buffer.from(f(m.body.toString('utf8')), 'utf8');
@@ -240,6 +259,21 @@ export async function startFaultProxy(options: {
                 ),
             ),
           };
+        if (path.startsWith('/receipt') && has('receipt-new-transaction-id', profile))
+          m = {
+            ...m,
+            body: Buffer.from(
+              m.body
+                .toString('utf8')
+                .replace(/<transaction-id>[^<]*</, `<transaction-id>${newTransactionId()}<`),
+            ),
+          };
+        if (path.startsWith('/receipt') && has('receipt-by-get', profile)) {
+          // The receipt's fields as query parameters of a GET, with no body (7.1.2's "post/get").
+          path += `${path.includes('?') ? '&' : '?'}${receiptAsQuery(m.body.toString('utf8'))}`;
+          const { 'content-type': _type, ...rest } = m.headers;
+          m = { ...m, method: 'GET', body: Buffer.alloc(0), headers: rest };
+        }
         const target = `${options.listener}${path}`;
         const first = await forward(target, m.method, m.headers, m.body);
         if (path.startsWith('/receipt') && has('double-receipt', profile))

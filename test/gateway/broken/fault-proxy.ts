@@ -40,7 +40,8 @@ export type FaultName =
   | 'refuse-session-owner'
   | 'wrong-tac'
   | 'execute-refused-sync'
-  | 'omit-transaction-id-on-post';
+  | 'omit-transaction-id-on-post'
+  | 'refuse-async-delivery';
 
 export interface Fault {
   name: FaultName;
@@ -249,6 +250,17 @@ export async function startFaultProxy(options: {
           ),
         });
       const syncAsked = /[?&]mode=sync(&|$)/.test(`?${url.split('?')[1] ?? ''}&${body.toString('latin1')}`);
+      if (
+        has('refuse-async-delivery', profile) &&
+        /[?&]mode=a?ss?ync-delivery(&|$)/.test(`?${url.split('?')[1] ?? ''}&${body.toString('latin1')}`)
+      )
+        return answer(res, {
+          status: 200,
+          headers: { 'content-type': 'text/xml; charset=UTF-8' },
+          body: Buffer.from(
+            `<?xml version="1.0" encoding="UTF-8"?>\n<mse-response><status-code>405</status-code><profile>${profile}</profile><transaction-id>1261125000000000003</transaction-id><error-message>Mode not allowed for this profile</error-message></mse-response>\n`,
+          ),
+        });
       let m = await forward(`${options.upstream()}${url}`, method, headers, body);
       const text = () => m.body.toString('utf8');
       const ok = () => /<status-code>0<\/status-code>/.test(text());

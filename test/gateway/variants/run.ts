@@ -1,6 +1,7 @@
 /**
- * Runs the gateway suite, as a user would (through the CLI), against the reference simulator behind the
- * variant proxy, and returns the canonical report. Every server it starts is closed before it returns.
+ * Runs the gateway suite, as a user would (through the CLI), against the reference simulator behind a proxy
+ * (the variant proxy, or the fault proxy), and returns the canonical report. Every server it starts is closed
+ * before it returns.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +15,12 @@ import type { RunConfig } from '../../../src/runner/config.ts';
 import { defaultProfiles, startSimulator } from '../../../src/simulator/index.ts';
 import { projectRoot } from '../../../src/spec/load.ts';
 import { startVariantProxy, type VariantName } from './variant-proxy.ts';
+
+/** A proxy in front of the simulator: it forwards to `upstream()` and delivers `/cb/...` to `listener`. */
+export type StartProxy = (options: {
+  upstream: () => string;
+  listener: string;
+}) => Promise<{ url: string; close: () => Promise<void> }>;
 
 function cli(args: string[]): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve) => {
@@ -39,17 +46,17 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-export async function runVariants(
-  variants: VariantName[],
+export function runVariants(variants: VariantName[], args: string[] = []) {
+  return runBehind((o) => startVariantProxy({ ...o, variants }), args);
+}
+
+export async function runBehind(
+  startProxy: StartProxy,
   args: string[] = [],
 ): Promise<{ code: number; stderr: string; report: RunReport }> {
   const port = await freePort();
   let upstream = '';
-  const proxy = await startVariantProxy({
-    upstream: () => upstream,
-    listener: `http://127.0.0.1:${port}`,
-    variants,
-  });
+  const proxy = await startProxy({ upstream: () => upstream, listener: `http://127.0.0.1:${port}` });
   const dir = mkdtempSync(join(tmpdir(), 'mse-gw-variant-'));
   try {
     const sim = await startSimulator({

@@ -67,12 +67,13 @@ export async function runBehind(
     });
     try {
       upstream = sim.url;
-      // Receipts may come later than the simulator sends them (receipt-slow): the budgets leave room for it.
+      // Receipts may come later than the simulator sends them (receipt-slow), and a loaded machine (parallel
+      // CI jobs) slows every answer: waits end when the event comes, so generous budgets cost nothing.
       const base: RunConfig = {
         ...emptyConfig(),
         timeouts: {
-          requestMs: 10_000,
-          syncMs: 15_000,
+          requestMs: 20_000,
+          syncMs: 30_000,
           receiptMs: 8_000,
           quietMs: 800,
           redeliveryMs: 10_000,

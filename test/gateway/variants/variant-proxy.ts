@@ -20,6 +20,9 @@ export const VARIANTS = {
   'xml-comment': 'XML 1.0 §2.5, §2.8: a comment in the prolog, before the root element',
   'xml-bom': 'XML 1.0 §4.3.3, appendix F: a UTF-8 byte order mark before the declaration',
   'xml-cdata-error-message': 'XML 1.0 §2.7: the error-message text in a CDATA section',
+  'xml-char-refs':
+    'XML 1.0 §4.1: characters of element values written as character references (_ as &#95;, non-ASCII as &#NNN;)',
+  'xml-tag-whitespace': 'XML 1.0 §3.1 (STag, ETag: S? before >): tags written <status-code >0</status-code >',
   'param-items-reversed':
     'DTD of 6.5.1 (param-item+) imposes no order, and the examples of 6.4 list outputs in varying orders',
   // --- values the document leaves open ---
@@ -27,7 +30,7 @@ export const VARIANTS = {
     '9.3 asks only that the transaction id be unique and returned; its examples show 19 digits, no rule does',
   'transaction-id-20-digits': '9.3: a transaction id of twenty digits, longer than the examples',
   'error-message-wording':
-    '6.5.2 asks for an error-message describing the problem, not for its words: Portuguese wording, parameter still named (the words the document gives a failure, "No Device Response" of 110, are kept)',
+    '6.5.2 asks for an error-message describing the problem, not for its words: Portuguese wording with accents (UTF-8), parameter still named (the words the document gives a failure, "No Device Response" of 110, are kept)',
   'status-codes-other':
     '6.5.2 only says non-zero is a failure: the codes the document does not give (401, 402, 405, 413, 415, 429, 500, 19) are other numbers',
   'sms-receipt-command-status':
@@ -38,6 +41,8 @@ export const VARIANTS = {
   'http-header-case': 'RFC 9110 §5.1: header names in upper case on the wire',
   'http-extra-headers': 'RFC 9110: Server, Cache-Control and X- headers the document does not mention',
   'http-reason-phrase': 'RFC 9112 §4: the reason phrase is free text ("Sucesso")',
+  'http-short-keep-alive':
+    'RFC 9112 §9.3-9.6: a server may close an idle persistent connection at any time; this one after 1 s (Apache: 5 s)',
   'content-type-quoted-charset': 'RFC 9110 §8.3: text/xml;charset="utf-8" (no space, quoted, lower case)',
   'content-type-no-charset':
     'RFC 7303 §3 (and 6.1, which names only text/xml): TEXT/XML with no charset, the declaration says UTF-8',
@@ -49,6 +54,8 @@ export const VARIANTS = {
   'receipt-slow':
     'no section bounds the time to a receipt: receipts come 1.5 s later than the simulator sends them (within the run timeout)',
   'mo-query-order': '6.4.5.1: the SMS MO parameters in another order in the query string',
+  'mo-percent-encoding':
+    'RFC 3986 §2.1 (hex digits of either case) and the form encoding (a space as + or %20): the SMS MO query percent-encoded with lower-case hex and %20',
 } as const;
 
 export type VariantName = keyof typeof VARIANTS;
@@ -144,10 +151,10 @@ function rewriteXml(text: string, on: (v: VariantName) => boolean, tidMap: (t: s
       if (DOCUMENT_WORDS.includes(msg)) return m;
       const named = /\[([^\]]+)\]/.exec(msg)?.[1];
       const words = /^Missing parameter/.test(msg)
-        ? `O parametro obrigatorio [${named}] nao foi encontrado!`
+        ? `O parâmetro obrigatório [${named}] não foi encontrado!`
         : named
-          ? `Valor invalido para ${named}`
-          : 'Falha na execucao do servico';
+          ? `Valor inválido para ${named}`
+          : 'Falha na execução do serviço';
       return `<error-message>${words}</error-message>`;
     });
   if (on('status-codes-other'))
@@ -172,8 +179,15 @@ function rewriteXml(text: string, on: (v: VariantName) => boolean, tidMap: (t: s
       const items = inner.match(/<param-item>[\s\S]*?<\/param-item>/g) ?? [];
       return `<parameters>${items.reverse().join('')}</parameters>`;
     });
+  if (on('xml-char-refs'))
+    root = root.replace(/<([\w-]+)>([^<]+)<\/\1>/g, (m, tag: string, value: string) =>
+      tag === 'transaction-id'
+        ? m
+        : `<${tag}>${value.replace(/[_\u0080-\uffff]/g, (c) => `&#${c.codePointAt(0)};`)}</${tag}>`,
+    );
   if (on('xml-indent-tabs-crlf')) root = layout(root, '\t', '\r\n');
   else if (on('xml-no-whitespace')) root = layout(root, undefined, '');
+  if (on('xml-tag-whitespace')) root = root.replace(/<(\/?[A-Za-z_][\w.-]*)>/g, '<$1 >');
   if (!decl) return root;
   const q = on('xml-declaration-single-quotes') ? "'" : '"';
   const enc = /encoding\s*=\s*["']([^"']*)["']/.exec(decl[0])?.[1] ?? 'UTF-8';
@@ -280,6 +294,8 @@ export async function startVariantProxy(options: {
           const [p, q = ''] = path.split('?');
           path = `${p}?${q.split('&').reverse().join('&')}`;
         }
+        if (path.startsWith('/mo/sms') && on('mo-percent-encoding'))
+          path = path.replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase()).replace(/\+/g, '%20');
         const out = rewrite(body);
         const first = await forward(
           `${options.listener}${path}`,
@@ -294,6 +310,7 @@ export async function startVariantProxy(options: {
       answer(res, await forward(`${options.upstream()}${url}`, method, headers, body));
     })().catch(() => res.destroy());
   });
+  server.keepAliveTimeout = on('http-short-keep-alive') ? 1_000 : 65_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {

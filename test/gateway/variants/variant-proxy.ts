@@ -18,6 +18,9 @@ export const VARIANTS = {
   'xml-encoding-lower-case': 'XML 1.0 §4.3.3: encoding names are case-insensitive ("utf-8")',
   'xml-standalone': 'XML 1.0 §2.9: standalone="yes" in the declaration',
   'xml-comment': 'XML 1.0 §2.5, §2.8: a comment in the prolog, before the root element',
+  'xml-processing-instruction': 'XML 1.0 §2.6, §2.8: a processing instruction in the prolog',
+  'xml-trailing-comment':
+    'XML 1.0 §2.1 (document ::= prolog element Misc*): a comment after the root element',
   'xml-bom': 'XML 1.0 §4.3.3, appendix F: a UTF-8 byte order mark before the declaration',
   'xml-cdata-error-message': 'XML 1.0 §2.7: the error-message text in a CDATA section',
   'xml-char-refs':
@@ -51,6 +54,8 @@ export const VARIANTS = {
   'receipt-application-xml':
     '6.4.1.1 gives the body (UTF-8 XML) but no media type for receipts: application/xml; charset=utf-8',
   'receipt-credentials-order': '6.4.1.1: pwd before userid in the query string (a query is not ordered)',
+  'receipt-expect-continue':
+    'RFC 9110 §10.1.1: receipts sent with Expect: 100-continue, the body after the interim answer (as Java clients do)',
   'receipt-slow':
     'no section bounds the time to a receipt: receipts come 1.5 s later than the simulator sends them (within the run timeout)',
   'mo-query-order': '6.4.5.1: the SMS MO parameters in another order in the query string',
@@ -196,7 +201,9 @@ function rewriteXml(text: string, on: (v: VariantName) => boolean, tidMap: (t: s
   declaration += '?>';
   const eol = on('xml-indent-tabs-crlf') ? '\r\n' : on('xml-no-whitespace') ? '' : '\n';
   const comment = on('xml-comment') ? `<!-- MSE variant gateway -->${eol}` : '';
-  return `${declaration}${eol}${comment}${root}`;
+  const pi = on('xml-processing-instruction') ? `<?mse-gateway node="2"?>${eol}` : '';
+  const trailing = on('xml-trailing-comment') ? '<!-- end of response -->\n' : '';
+  return `${declaration}${eol}${comment}${pi}${root}${trailing}`;
 }
 
 export async function startVariantProxy(options: {
@@ -246,9 +253,20 @@ export async function startVariantProxy(options: {
     } else w.end(body);
   };
 
-  const forward = (url: string, method: string, headers: Record<string, string>, body: Buffer) =>
+  const forward = (
+    url: string,
+    method: string,
+    headers: Record<string, string>,
+    body: Buffer,
+    expectContinue = false,
+  ) =>
     new Promise<Message>((resolve) => {
-      const r = request(url, { method, headers: { ...headers, host: new URL(url).host } }, (res) => {
+      const h = {
+        ...headers,
+        host: new URL(url).host,
+        ...(expectContinue ? { expect: '100-continue' } : {}),
+      };
+      const r = request(url, { method, headers: h }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
@@ -260,7 +278,8 @@ export async function startVariantProxy(options: {
       r.on('error', (e) =>
         resolve({ status: 502, headers: { 'content-type': 'text/plain' }, body: Buffer.from(e.message) }),
       );
-      writeChunked(r, body);
+      if (expectContinue) r.on('continue', () => writeChunked(r, body));
+      else writeChunked(r, body);
     });
 
   const answer = (res: ServerResponse, m: Message) => {
@@ -302,6 +321,7 @@ export async function startVariantProxy(options: {
           method,
           out.length || method === 'POST' ? shape(headers, out, receipt) : headers,
           out,
+          receipt && on('receipt-expect-continue'),
         );
         res.writeHead(first.status, { 'content-length': String(first.body.length) });
         res.end(first.body);

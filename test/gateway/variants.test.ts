@@ -66,8 +66,8 @@ const anyBody = (r: RunReport, re: RegExp) => bodies(r).some((b) => re.test(b));
 
 /**
  * What each variant leaves in the report. Header case and the reason phrase never reach a report (Node's
- * client lower-cases names and drops the phrase), nor do the delay of receipt-slow or the closes of
- * http-short-keep-alive: they have none.
+ * client lower-cases names and drops the phrase; variants-proxy.test.ts reads those raw), nor do the delay
+ * of receipt-slow or the closes of http-short-keep-alive (variants-keep-alive.test.ts shows what they cause).
  */
 const WITNESS: Partial<Record<VariantName, (r: RunReport) => boolean>> = {
   'xml-indent-tabs-crlf': (r) => anyBody(r, /\r\n\t<status-code\s*>/),

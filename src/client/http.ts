@@ -65,45 +65,56 @@ export function send(req: RawRequest): Promise<SendResult> {
     const lib = url.protocol === 'https:' ? https : http;
     const headers: Record<string, string> = { ...req.headers };
     if (body.length || req.method === 'POST') headers['content-length'] = String(body.length);
-    const r = lib.request(
-      url,
-      {
-        method: req.method,
-        headers,
-        agent: url.protocol === 'https:' ? agents.https : agents.http,
-        timeout: req.timeoutMs,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          done({
-            response: {
-              status: res.statusCode ?? 0,
-              headers: flatHeaders(res.headers),
-              body: Buffer.concat(chunks),
-            },
-          }),
-        );
-        res.on('error', (e) =>
-          done({ error: `response broken: ${(e as NodeJS.ErrnoException).code ?? e.message}` }),
-        );
-      },
-    );
-    r.on('timeout', () => {
-      r.destroy();
-      done({ error: `timeout: no response within ${req.timeoutMs} ms` });
-    });
-    r.on('error', (e: NodeJS.ErrnoException) => {
-      const what =
-        e.code === 'ECONNREFUSED'
-          ? 'connection refused'
-          : e.code === 'ECONNRESET' || e.code === 'EPIPE'
-            ? 'connection closed by the target'
-            : e.message;
-      done({ error: `${what} (${e.code ?? 'error'})` });
-    });
-    r.end(body);
+    const attempt = (retried: boolean) => {
+      let responded = false;
+      const r = lib.request(
+        url,
+        {
+          method: req.method,
+          headers,
+          agent: url.protocol === 'https:' ? agents.https : agents.http,
+          timeout: req.timeoutMs,
+        },
+        (res) => {
+          responded = true;
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            done({
+              response: {
+                status: res.statusCode ?? 0,
+                headers: flatHeaders(res.headers),
+                body: Buffer.concat(chunks),
+              },
+            }),
+          );
+          res.on('error', (e) =>
+            done({ error: `response broken: ${(e as NodeJS.ErrnoException).code ?? e.message}` }),
+          );
+        },
+      );
+      r.on('timeout', () => {
+        r.destroy();
+        done({ error: `timeout: no response within ${req.timeoutMs} ms` });
+      });
+      r.on('error', (e: NodeJS.ErrnoException) => {
+        // RFC 9112 9.3.1: a server may close an idle persistent connection at any time (Apache after 5 s); a
+        // request that met that close on a reused connection got no answer, and is sent once more on a new one.
+        if (!retried && !responded && r.reusedSocket && (e.code === 'ECONNRESET' || e.code === 'EPIPE')) {
+          attempt(true);
+          return;
+        }
+        const what =
+          e.code === 'ECONNREFUSED'
+            ? 'connection refused'
+            : e.code === 'ECONNRESET' || e.code === 'EPIPE'
+              ? 'connection closed by the target'
+              : e.message;
+        done({ error: `${what} (${e.code ?? 'error'})` });
+      });
+      r.end(body);
+    };
+    attempt(false);
   });
 }
 

@@ -177,8 +177,9 @@ function keyOf(kind: DeliveryKind, rawQuery: string, body: Buffer): string | und
   const text = body.toString('latin1');
   switch (kind) {
     case 'receipt':
+      // XML allows whitespace before the > of a tag (STag, ETag).
       return (
-        /<transaction-id>\s*([^<\s]*)\s*<\/transaction-id>/.exec(text)?.[1] ??
+        /<transaction-id\s*>\s*([^<\s]*)\s*<\/transaction-id\s*>/.exec(text)?.[1] ??
         queryValue(rawQuery, /(?:^|&)transaction[-_]?id=([^&]*)/i)
       );
     case 'sms-mo':
@@ -189,7 +190,7 @@ function keyOf(kind: DeliveryKind, rawQuery: string, body: Buffer): string | und
     case 'mms-mo':
       return /MSG_ID\s*=\s*"([^"]*)"/.exec(text)?.[1];
     case 'ussd-event':
-      return /<msisdn>\s*([^<\s]*)\s*<\/msisdn>/.exec(text)?.[1];
+      return /<msisdn\s*>\s*([^<\s]*)\s*<\/msisdn\s*>/.exec(text)?.[1];
     default:
       return undefined;
   }

@@ -8,6 +8,7 @@ import { firstInvalidUtf8, mediaType } from '../../src/charset/encoding.ts';
 import { encodeQuery } from '../../src/charset/latin1.ts';
 import type { ProfileEntry } from '../../src/checks/config.ts';
 import {
+  CannotJudge,
   type CheckContext,
   type CheckDefinition,
   CheckFailure,
@@ -22,7 +23,7 @@ import type { Delivery, DeliveryKind } from '../../src/listener/index.ts';
 import { type ListenerClient, listenerClient } from '../../src/listener/remote.ts';
 import { loadSpec } from '../../src/spec/load.ts';
 import type { Mode, Service, Spec } from '../../src/spec/types.ts';
-import { childElements, parseXml, textOf, type XmlDocument } from '../../src/xml/codec.ts';
+import { childElements, parseXml, textOf, type XmlDocument, XmlError } from '../../src/xml/codec.ts';
 import { validateXml } from '../../src/xml/validate.ts';
 
 export const run: RunContext = runContext();
@@ -34,26 +35,40 @@ export const timeouts = run.config.timeouts;
 
 export type Pairs = Array<[string, string]>;
 
-/** What a helper needs of a running check: somewhere to record exchanges, and a way to fail or skip. */
-export type Recorder = Pick<CheckContext, 'record' | 'skip' | 'fail'>;
+/**
+ * What a helper needs of a running check: somewhere to record exchanges, and a way to fail, skip, or say that
+ * a precondition governed by another rule did not hold.
+ */
+export type Recorder = Pick<CheckContext, 'record' | 'skip' | 'fail' | 'cannotJudge'> & {
+  /**
+   * Set on the recorder of a shared flow (`shared`): its request is a precondition of every check that shares
+   * it, never what those checks judge, so a refusal there is "cannot judge", not a failure.
+   */
+  readonly precondition?: boolean;
+};
 
 const sharedRuns = new Map<string, Promise<{ value?: unknown; error?: unknown; exchanges: Exchange[] }>>();
 
 /**
  * Runs `fn` once per key in this worker and lets several checks judge its result (one request, many rules).
- * Every check that uses it records the same exchanges, and fails or skips the same way if `fn` did.
+ * Every check that uses it records the same exchanges, and fails, skips or cannot judge the same way if `fn`
+ * did. The flow is a precondition of those checks: expectAccepted and expectRefused in it cannot judge.
  */
 export async function shared<T>(ctx: Recorder, key: string, fn: (rec: Recorder) => Promise<T>): Promise<T> {
   let run = sharedRuns.get(key);
   if (!run) {
     const exchanges: Exchange[] = [];
     const rec: Recorder = {
+      precondition: true,
       record: (e) => exchanges.push(e),
       skip: (reason) => {
         throw new SkipCheck(reason);
       },
       fail: (message) => {
         throw new CheckFailure(message);
+      },
+      cannotJudge: (reason) => {
+        throw new CannotJudge(reason);
       },
     };
     run = fn(rec).then(
@@ -194,6 +209,11 @@ export interface Reading {
   document?: XmlDocument;
   /** Why the body could not be read as XML. */
   xmlError?: string;
+  /**
+   * Set when the bytes are not in the encoding the document declares, and the body was read as ISO-8859-1
+   * instead: the encoding is transport.utf-8's to judge, and every other rule can still judge the document.
+   */
+  encodingProblem?: string;
   root?: string;
   children: string[];
   statusCode?: string;
@@ -212,8 +232,17 @@ export function readMse(body: Buffer): Reading {
   try {
     reading.document = parseXml(body);
   } catch (error) {
-    reading.xmlError = (error as Error).message;
-    return reading;
+    if (!(error instanceof XmlError && error.code === 'MSE_XML_ENCODING')) {
+      reading.xmlError = (error as Error).message;
+      return reading;
+    }
+    try {
+      reading.document = parseXml(body.toString('latin1'));
+      reading.encodingProblem = error.message;
+    } catch {
+      reading.xmlError = error.message;
+      return reading;
+    }
   }
   const root = reading.document.root;
   reading.root = root.name;
@@ -360,23 +389,89 @@ function describeAnswer(a: Answer): string {
   return `status-code ${a.read.statusCode}${a.read.errorMessage ? ` ("${a.read.errorMessage}")` : ''}`;
 }
 
-/** The answer is an mse-response with status-code 0. */
-export function expectAccepted(ctx: Recorder, a: Answer, what: string): void {
-  if (a.read.statusCode !== '0')
-    ctx.fail(`${what}: expected status-code 0 (accepted), got ${describeAnswer(a)}`);
+/**
+ * Why the outcome (accepted or refused) of an answer cannot be read, or undefined when it can: no answer,
+ * a body that is no XML, another root, no status-code or a non-numeric one. Each is the departure of another
+ * rule (transport, envelope.dtd-valid, envelope.status-code.*), judged by that rule's own checks.
+ */
+function unreadableOutcome(a: Answer): string | undefined {
+  if (a.sent.error) return `no answer (${a.sent.error})`;
+  if (a.read.xmlError)
+    return `HTTP ${a.status}, a body that is not readable XML (${a.read.xmlError}; envelope.dtd-valid)`;
+  if (a.read.root !== 'mse-response')
+    return `HTTP ${a.status}, a document with root <${a.read.root}> (envelope.dtd-valid)`;
+  if (a.read.statusCode === undefined)
+    return `an mse-response without status-code (envelope.status-code.present)`;
+  if (!/^-?[0-9]+$/.test(a.read.statusCode))
+    return `status-code "${a.read.statusCode}", not a number (envelope.status-code.numeric)`;
+  return undefined;
 }
 
-/** The answer is an mse-response with a numeric, non-zero status-code (any code the document does not fix). */
+/**
+ * The answer is an mse-response with status-code 0: judged when acceptance is the check's rule (a valid
+ * request in a mode, by a method, with a value within its limits). An answer that is no mse-response fails
+ * too: the outcome 6.5 promises for every request is not there, and no other check sees this answer. In a
+ * shared flow (a precondition of the checks sharing it) any other outcome cannot be judged instead.
+ */
+export function expectAccepted(ctx: Recorder, a: Answer, what: string): void {
+  if (a.read.statusCode !== '0') {
+    const message = `${what}: expected status-code 0 (accepted), got ${describeAnswer(a)}`;
+    if (ctx.precondition) ctx.cannotJudge(message);
+    ctx.fail(message);
+  }
+}
+
+/**
+ * The answer is an mse-response with a numeric, non-zero status-code (any code the document does not fix),
+ * judged as expectAccepted is.
+ */
 export function expectRefused(ctx: Recorder, a: Answer, what: string): void {
   const code = a.read.statusCode;
-  if (code === undefined || !/^-?[0-9]+$/.test(code) || code === '0')
-    ctx.fail(`${what}: expected a refusal (numeric status-code other than 0), got ${describeAnswer(a)}`);
+  if (code === undefined || !/^-?[0-9]+$/.test(code) || code === '0') {
+    const message = `${what}: expected a refusal (numeric status-code other than 0), got ${describeAnswer(a)}`;
+    if (ctx.precondition) ctx.cannotJudge(message);
+    ctx.fail(message);
+  }
 }
 
-/** Errors of the body against the DTD of 6.5.1 (or another DTD of spec/dtd). */
+/**
+ * A precondition of the check: a valid request was answered with status-code 0. Anything else (no answer,
+ * no XML, a refusal) is the departure of the rule that governs it, so the check cannot judge its own.
+ */
+export function requireAccepted(ctx: Recorder, a: Answer, what: string): void {
+  const unreadable = unreadableOutcome(a);
+  if (unreadable) ctx.cannotJudge(`${what}: ${unreadable}`);
+  if (a.read.statusCode !== '0')
+    ctx.cannotJudge(`${what} was refused (${describeAnswer(a)}), so there is no accepted answer to judge`);
+}
+
+/** A precondition of the check: a request that must be refused was answered with a non-zero status-code. */
+export function requireRefused(ctx: Recorder, a: Answer, what: string): void {
+  const unreadable = unreadableOutcome(a);
+  if (unreadable) ctx.cannotJudge(`${what}: ${unreadable}`);
+  if (a.read.statusCode === '0')
+    ctx.cannotJudge(`${what} was accepted (status-code 0), so there is no refusal to judge`);
+}
+
+/** A precondition of the check: an answer came, and its body is an XML document with root mse-response. */
+export function requireMse(ctx: Recorder, a: Answer, what: string): void {
+  if (a.sent.error) ctx.cannotJudge(`${what}: no answer (${a.sent.error})`);
+  if (a.read.xmlError)
+    ctx.cannotJudge(`${what}: the body is not readable XML (${a.read.xmlError}; envelope.dtd-valid)`);
+  if (a.read.root !== 'mse-response')
+    ctx.cannotJudge(`${what}: the root is <${a.read.root}>, not <mse-response> (envelope.dtd-valid)`);
+}
+
+/**
+ * Errors of the body against the DTD of 6.5.1 (or another DTD of spec/dtd). Bytes that are not in the declared
+ * encoding are transport.utf-8's departure: the document is then validated as read in ISO-8859-1.
+ */
 export function dtdErrors(body: Buffer, dtd: Parameters<typeof validateXml>[1] = 'mse-response'): string[] {
   const result = validateXml(body, dtd);
-  return result.ok ? [] : result.errors;
+  if (result.ok) return [];
+  if (!result.errors.some((e) => e.includes('MSE_XML_ENCODING'))) return result.errors;
+  const read = validateXml(body.toString('latin1'), dtd);
+  return read.ok ? [] : read.errors;
 }
 
 /** Problems with the UTF-8-ness of a body: invalid bytes, or a declaration naming another encoding. */

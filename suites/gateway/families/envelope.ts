@@ -12,31 +12,66 @@ import {
   define,
   dtdErrors,
   ensure,
-  expectAccepted,
-  expectRefused,
   meta,
   notProvisioned,
   preferredMode,
   profileOf,
+  type Recorder,
+  requireAccepted,
+  requireMse,
+  requireRefused,
 } from '../harness.ts';
 
 const F = 'envelope';
 /** Children of mse-response in DTD order (6.5.1). */
 const ORDER = ['status-code', 'profile', 'transaction-id', 'error-message', 'parameters'];
 
-async function success(ctx: CheckContext, service: Service, mode?: Mode): Promise<Answer> {
+/**
+ * What an envelope check needs of the answer it judges, each precondition another rule's: `answer` (any
+ * body: the DTD and order checks judge XML itself), `mse` (an mse-response to read), `outcome` (accepted for
+ * the success answer, refused for the failure answer).
+ */
+type Need = 'answer' | 'mse' | 'outcome';
+
+const WHAT = { success: 'a valid request', failure: 'a request with a wrong password' } as const;
+
+/** A precondition on an answer: the expected outcome, or at least not the opposite one when it can be read. */
+function need(ctx: Recorder, a: Answer, kind: keyof typeof WHAT, n: Need): void {
+  if (a.sent.error) ctx.cannotJudge(`${WHAT[kind]}: no answer (${a.sent.error})`);
+  if (n === 'outcome') {
+    if (kind === 'success') requireAccepted(ctx, a, WHAT[kind]);
+    else requireRefused(ctx, a, WHAT[kind]);
+    return;
+  }
+  if (n === 'mse') requireMse(ctx, a, WHAT[kind]);
+  // The success answer of a refused request (or the reverse) is not the answer the check's variant judges.
+  const code = a.read.statusCode;
+  if (kind === 'success' && code !== undefined && code !== '0')
+    ctx.cannotJudge(
+      `${WHAT[kind]} was refused (status-code ${code}), so there is no success answer to judge`,
+    );
+  if (kind === 'failure' && code === '0')
+    ctx.cannotJudge(`${WHAT[kind]} was accepted (status-code 0), so there is no failure answer to judge`);
+}
+
+async function success(
+  ctx: CheckContext,
+  service: Service,
+  mode?: Mode,
+  n: Need = 'outcome',
+): Promise<Answer> {
   const a = await callApi(ctx, { service, ...(mode ? { mode } : {}) });
-  expectAccepted(ctx, a, 'a valid request');
+  need(ctx, a, 'success', n);
   return a;
 }
 
-async function failure(ctx: CheckContext, service: Service): Promise<Answer> {
+async function failure(ctx: CheckContext, service: Service, n: Need = 'outcome'): Promise<Answer> {
   const a = await callApi(ctx, {
     service,
     password: `${profileOf(service)?.password ?? ''}-wrong`,
     label: 'wrong password',
   });
-  expectRefused(ctx, a, 'a request with a wrong password');
+  need(ctx, a, 'failure', n);
   return a;
 }
 
@@ -61,21 +96,21 @@ export function definitions(): CheckDefinition[] {
     const mode = preferredMode(service);
     if (!mode) continue;
     const o = { skipReason };
-    const both = (rule: string, judge: (ctx: CheckContext, a: Answer, what: string) => void) => {
+    const both = (rule: string, n: Need, judge: (ctx: CheckContext, a: Answer, what: string) => void) => {
       defs.push(
         define(
           meta(F, rule, { service, mode, variant: 'success' }),
-          async (ctx) => judge(ctx, await success(ctx, service), 'the success answer'),
+          async (ctx) => judge(ctx, await success(ctx, service, undefined, n), 'the success answer'),
           o,
         ),
         define(
           meta(F, rule, { service, variant: 'failure' }),
-          async (ctx) => judge(ctx, await failure(ctx, service), 'the failure answer'),
+          async (ctx) => judge(ctx, await failure(ctx, service, n), 'the failure answer'),
           o,
         ),
       );
     };
-    both('envelope.dtd-valid', (ctx, a, what) => {
+    both('envelope.dtd-valid', 'answer', (ctx, a, what) => {
       const errors = dtdErrors(a.body);
       ensure(
         ctx,
@@ -83,36 +118,35 @@ export function definitions(): CheckDefinition[] {
         `${what} is not valid against the DTD of 6.5.1: ${errors.slice(0, 3).join('; ')}`,
       );
     });
-    both('envelope.child-order', (ctx, a, what) => {
-      ensure(
-        ctx,
-        a.read.root === 'mse-response',
-        `${what} has root <${a.read.root}>, expected <mse-response>`,
-      );
+    both('envelope.child-order', 'mse', (ctx, a, what) => {
       const problem = orderProblem(a.read.children);
       ensure(ctx, !problem, `${what}: ${problem}`);
     });
-    both('envelope.status-code.present', (ctx, a, what) => {
+    both('envelope.status-code.present', 'mse', (ctx, a, what) => {
       ensure(ctx, a.read.statusCode !== undefined, `${what} has no <status-code>`);
     });
-    both('envelope.status-code.numeric', (ctx, a, what) => {
+    both('envelope.status-code.numeric', 'mse', (ctx, a, what) => {
+      if (a.read.statusCode === undefined)
+        ctx.cannotJudge(`${what} has no <status-code> (envelope.status-code.present)`);
       ensure(
         ctx,
         /^[0-9]+$/.test(a.read.statusCode ?? ''),
         `${what} has status-code "${a.read.statusCode}", not a decimal integer`,
       );
     });
-    both('envelope.profile.present', (ctx, a, what) => {
+    both('envelope.profile.present', 'mse', (ctx, a, what) => {
       ensure(ctx, a.read.profile !== undefined, `${what} has no <profile>`);
     });
-    both('envelope.profile.echoes-request', (ctx, a, what) => {
+    both('envelope.profile.echoes-request', 'mse', (ctx, a, what) => {
+      if (a.read.profile === undefined)
+        ctx.cannotJudge(`${what} has no <profile> (envelope.profile.present)`);
       ensure(
         ctx,
         a.read.profile === a.profile,
         `${what} names profile "${a.read.profile}", the request named "${a.profile}"`,
       );
     });
-    both('envelope.value-whitespace', (ctx, a, what) => {
+    both('envelope.value-whitespace', 'mse', (ctx, a, what) => {
       const doc = a.body.toString('utf8');
       const m = /<(status-code|profile|transaction-id)>(\s+[^<]*|[^<]*\s+)<\//.exec(doc);
       ensure(ctx, !m, `${what}: <${m?.[1]}> carries whitespace around its value`);
@@ -144,7 +178,8 @@ export function definitions(): CheckDefinition[] {
             ['a POST with its parameters in the query string', true],
           ] as const) {
             const a = await callApi(ctx, { service, mode, method: 'POST', bodyInQuery, label: what });
-            expectAccepted(ctx, a, what);
+            // Acceptance of a POST is transport.post-form's and transport.post-query's to judge.
+            requireAccepted(ctx, a, what);
             ensure(ctx, a.read.transactionId, `${what} was accepted without <transaction-id> in its answer`);
           }
         },
@@ -154,9 +189,13 @@ export function definitions(): CheckDefinition[] {
         meta(F, 'envelope.transaction-id.format', { service, mode }),
         async (ctx) => {
           const a = await success(ctx, service);
+          if (!a.read.transactionId)
+            return ctx.cannotJudge(
+              'the accepted answer has no <transaction-id> (envelope.transaction-id.on-accepted)',
+            );
           ensure(
             ctx,
-            /^[0-9]{19}$/.test(a.read.transactionId ?? ''),
+            /^[0-9]{19}$/.test(a.read.transactionId),
             `transaction-id "${a.read.transactionId}" is not nineteen digits`,
           );
         },
@@ -168,7 +207,10 @@ export function definitions(): CheckDefinition[] {
           const ids: string[] = [];
           for (let i = 0; i < 3; i++) {
             const a = await success(ctx, service);
-            ensure(ctx, a.read.transactionId, 'an accepted request was answered without <transaction-id>');
+            if (!a.read.transactionId)
+              return ctx.cannotJudge(
+                'an accepted request was answered without <transaction-id> (envelope.transaction-id.on-accepted)',
+              );
             ids.push(a.read.transactionId);
           }
           ensure(
@@ -260,10 +302,13 @@ export function definitions(): CheckDefinition[] {
     define(meta(F, 'transaction-id.unique', { variant: 'across-services' }), async (ctx) => {
       const services = apiServices().filter((s) => !notProvisioned(s) && preferredMode(s));
       if (!services.length) ctx.skip('no API service is provisioned in the config');
-      const answers = await Promise.all(services.map((service) => success(ctx, service)));
+      // Each service's acceptance is its own checks' to judge: ids are compared among the accepted answers.
+      const answers = await Promise.all(
+        services.map((service) => callApi(ctx, { service, mode: preferredMode(service)! })),
+      );
       const seen = new Map<string, string>();
       for (const [i, a] of answers.entries()) {
-        const tid = a.read.transactionId;
+        const tid = a.read.statusCode === '0' ? a.read.transactionId : undefined;
         if (!tid) continue;
         const other = seen.get(tid);
         ensure(ctx, !other, `${services[i]!.id} and ${other} got the same transaction id ${tid}`);

@@ -21,6 +21,7 @@ import {
   type Pairs,
   preferredMode,
   queryInputs,
+  requireRefused,
   sampleValue,
   spec,
   validParams,
@@ -150,7 +151,12 @@ export function definitions(): CheckDefinition[] {
             }),
             async (ctx) => {
               const a = await callApi(ctx, call(base()));
-              expectRefused(ctx, a, `a request without ${input.name}`);
+              // That it is refused is the required rule's check; this one judges the code and the message.
+              requireRefused(ctx, a, `a request without ${input.name}`);
+              if (!a.read.errorMessage)
+                ctx.cannotJudge(
+                  `the refusal has no error-message to name ${input.name} (envelope.error-message.on-failure)`,
+                );
               ensure(
                 ctx,
                 a.read.statusCode === '12',

@@ -14,7 +14,6 @@ import {
   describeDelivery,
   dtdErrors,
   ensure,
-  expectAccepted,
   listener,
   meta,
   notProvisioned,
@@ -23,6 +22,7 @@ import {
   type Reading,
   type Recorder,
   readMse,
+  requireAccepted,
   run,
   sampleValue,
   shared,
@@ -64,9 +64,11 @@ async function sendDelivery(
   params: Pairs,
 ): Promise<{ transactionId: string; profile: string }> {
   const ack = await callApi(rec, { service, mode: 'async-delivery', params });
-  expectAccepted(rec, ack, 'a valid async-delivery request');
+  requireAccepted(rec, ack, 'a valid async-delivery request');
   if (!ack.read.transactionId)
-    rec.fail('the acknowledgement carries no transaction-id, so no receipt can be matched to it');
+    return rec.cannotJudge(
+      'the acknowledgement carries no transaction-id (envelope.transaction-id.on-accepted), so no receipt can be matched to it',
+    );
   return { transactionId: ack.read.transactionId, profile: ack.profile ?? '' };
 }
 
@@ -229,8 +231,11 @@ export function definitions(): CheckDefinition[] {
           meta(F, 'modes.async-oneway.no-receipt', { service, mode: 'async-oneway' }),
           async (ctx) => {
             const ack = await callApi(ctx, { service, mode: 'async-oneway', params: requestParams(service) });
-            expectAccepted(ctx, ack, 'a valid async-oneway request');
-            ensure(ctx, ack.read.transactionId, 'the acknowledgement carries no transaction-id');
+            requireAccepted(ctx, ack, 'a valid async-oneway request');
+            if (!ack.read.transactionId)
+              return ctx.cannotJudge(
+                'the acknowledgement carries no transaction-id (envelope.transaction-id.on-accepted)',
+              );
             const found = await waitDeliveries(ctx, {
               kind: 'receipt',
               key: ack.read.transactionId,

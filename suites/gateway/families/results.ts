@@ -43,7 +43,10 @@ export function definitions(): CheckDefinition[] {
               expectAccepted(rec, answer, 'a valid sync request');
               return answer;
             });
-            ensure(ctx, a.read.parameters, 'the sync execution response carries no parameters');
+            if (!a.read.parameters)
+              return ctx.cannotJudge(
+                'the sync execution response carries no parameters (envelope.parameters.on-success)',
+              );
             const problem = j.judge(a.read.parameters, params);
             ensure(ctx, !problem, `${problem}`);
           },

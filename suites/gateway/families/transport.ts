@@ -14,6 +14,7 @@ import {
   type Pairs,
   preferredMode,
   profileOf,
+  requireAccepted,
   spec,
   utf8Problems,
   validParams,
@@ -56,7 +57,7 @@ export function definitions(): CheckDefinition[] {
         meta(F, 'transport.content-type', { service, mode }),
         async (ctx) => {
           const a = await callApi(ctx, { service, mode });
-          ensure(ctx, !a.sent.error, `no answer: ${a.sent.error}`);
+          if (a.sent.error) ctx.cannotJudge(`no answer: ${a.sent.error}`);
           ensure(
             ctx,
             isTextXml(a.contentType),
@@ -69,7 +70,8 @@ export function definitions(): CheckDefinition[] {
         meta(F, 'transport.http-status.ok', { service, mode }),
         async (ctx) => {
           const a = await callApi(ctx, { service, mode });
-          expectAccepted(ctx, a, 'a valid request');
+          // Whether a valid request is accepted is transport.get's to judge; this check judges the HTTP status.
+          requireAccepted(ctx, a, 'a valid request');
           ensure(
             ctx,
             a.status === 200,
@@ -82,12 +84,15 @@ export function definitions(): CheckDefinition[] {
         meta(F, 'transport.utf-8', { service, mode, variant: 'declaration' }),
         async (ctx) => {
           const a = await callApi(ctx, { service, mode });
-          ensure(ctx, !a.sent.error, `no answer: ${a.sent.error}`);
+          if (a.sent.error) ctx.cannotJudge(`no answer: ${a.sent.error}`);
           const head = a.body
             .subarray(0, 100)
             .toString('latin1')
             .replace(/^\uFEFF|^\xEF\xBB\xBF/, '');
           const m = /^<\?xml\s[^?]*\?>/.exec(head);
+          // A body that is no XML at all has no declaration to judge: envelope.dtd-valid fails it.
+          if (!m && a.read.xmlError)
+            ctx.cannotJudge(`the body is not XML (${a.read.xmlError}; envelope.dtd-valid)`);
           ensure(
             ctx,
             m,
@@ -105,7 +110,7 @@ export function definitions(): CheckDefinition[] {
         meta(F, 'transport.utf-8', { service, mode, variant: 'bytes' }),
         async (ctx) => {
           const a = await callApi(ctx, { service, mode });
-          ensure(ctx, !a.sent.error, `no answer: ${a.sent.error}`);
+          if (a.sent.error) ctx.cannotJudge(`no answer: ${a.sent.error}`);
           const problem = utf8Problems(a.body);
           ensure(ctx, !problem, `${problem}`);
           const declared = /charset=([^;\s]+)/i.exec(a.contentType ?? '')?.[1];

@@ -49,7 +49,8 @@ export type FaultName =
   | 'drop-sms-status'
   | 'mo-drop-id'
   | 'receipt-by-get'
-  | 'receipt-new-transaction-id';
+  | 'receipt-new-transaction-id'
+  | 'refuse-async-delivery';
 
 export interface Fault {
   name: FaultName;
@@ -337,6 +338,17 @@ export async function startFaultProxy(options: {
           ),
         });
       const syncAsked = /[?&]mode=sync(&|$)/.test(`?${url.split('?')[1] ?? ''}&${body.toString('latin1')}`);
+      if (
+        has('refuse-async-delivery', profile) &&
+        /[?&]mode=a?ss?ync-delivery(&|$)/.test(`?${url.split('?')[1] ?? ''}&${body.toString('latin1')}`)
+      )
+        return answer(res, {
+          status: 200,
+          headers: { 'content-type': 'text/xml; charset=UTF-8' },
+          body: Buffer.from(
+            `<?xml version="1.0" encoding="UTF-8"?>\n<mse-response><status-code>405</status-code><profile>${profile}</profile><transaction-id>1261125000000000003</transaction-id><error-message>Mode not allowed for this profile</error-message></mse-response>\n`,
+          ),
+        });
       const deliveryAsked = /[?&]mode=as?sync-delivery(&|$)/.test(
         `?${url.split('?')[1] ?? ''}&${body.toString('latin1')}`,
       );

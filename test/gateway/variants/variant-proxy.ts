@@ -33,7 +33,7 @@ export const VARIANTS = {
     '9.3 asks only that the transaction id be unique and returned; its examples show 19 digits, no rule does',
   'transaction-id-20-digits': '9.3: a transaction id of twenty digits, longer than the examples',
   'error-message-wording':
-    '6.5.2 asks for an error-message describing the problem, not for its words: Portuguese wording with accents (UTF-8), parameter still named (the words the document gives a failure, "No Device Response" of 110, are kept)',
+    '6.5.2 asks for an error-message describing the problem, not for its words: Portuguese wording with accents (UTF-8), parameter and refused value still named (the words the document gives a failure, "No Device Response" of 110, are kept)',
   'status-codes-other':
     '6.5.2 only says non-zero is a failure: the codes the document does not give (401, 402, 405, 413, 415, 429, 500, 19) are other numbers',
   'sms-receipt-command-status':
@@ -155,10 +155,12 @@ function rewriteXml(text: string, on: (v: VariantName) => boolean, tidMap: (t: s
     root = root.replace(/<error-message>([^<]*)<\/error-message>/, (m, msg: string) => {
       if (DOCUMENT_WORDS.includes(msg)) return m;
       const named = /\[([^\]]+)\]/.exec(msg)?.[1];
+      // The value refused, when the message quotes it: errata.failure-codes-from-examples reads naming it as SHOULD.
+      const value = /"([^"]*)"/.exec(msg)?.[1];
       const words = /^Missing parameter/.test(msg)
         ? `O parâmetro obrigatório [${named}] não foi encontrado!`
         : named
-          ? `Valor inválido para ${named}`
+          ? `Valor inválido para ${named}${value !== undefined ? ` (${value})` : ''}`
           : 'Falha na execução do serviço';
       return `<error-message>${words}</error-message>`;
     });

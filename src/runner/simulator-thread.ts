@@ -20,7 +20,8 @@ type ThreadOptions = Omit<SimulatorOptions, 'log'>;
 export function startSimulatorThread(options: ThreadOptions): Promise<SimulatorHandle> {
   const worker = new Worker(fileURLToPath(import.meta.url), {
     workerData: { ...options, __simulatorThread: true },
-    execArgv: ['--import', import.meta.resolve('tsx')],
+    // From source (a checkout) the thread needs tsx's loader; compiled (dist/) it needs nothing.
+    execArgv: import.meta.url.endsWith('.ts') ? ['--import', import.meta.resolve('tsx')] : [],
   });
   return new Promise((resolve, reject) => {
     worker.once('error', reject);

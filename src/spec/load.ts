@@ -9,8 +9,18 @@ import { SpecError } from './errors.ts';
 import type { ErrataEntry, Format, Protocol, Rule, Service, Spec, StatusCode } from './types.ts';
 import { checkInputValue } from './values.ts';
 
-/** The project's root: the folder holding spec/, fixtures/ and package.json. */
-export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/**
+ * The project's root: the folder holding spec/, fixtures/ and package.json. Found by walking up, since
+ * this module runs from src/spec in a checkout and from dist/src/spec in the installed package.
+ */
+export const projectRoot = findRoot(dirname(fileURLToPath(import.meta.url)));
+
+function findRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'spec'))) return dir;
+    if (dirname(dir) === dir) return resolve(from, '..', '..');
+  }
+}
 export const defaultSpecDir = join(projectRoot, 'spec');
 export const defaultFixturesDir = join(projectRoot, 'fixtures');
 

@@ -1,0 +1,150 @@
+/**
+ * The published tool: `npm pack` (which builds dist/), installed from the tarball into an empty folder, and
+ * run from there as a user would: no TypeScript, no tsx, no source tree. Dependencies come from npm's local
+ * cache first (`--prefer-offline`), from the registry only for what the cache lacks.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunReport } from '../../reporters/model.ts';
+import { projectRoot } from '../../src/spec/load.ts';
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The nested npm and CLI must not inherit the settings of an enclosing `npm test`. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { NO_COLOR: '1' };
+  for (const [k, v] of Object.entries(process.env))
+    if (!/^npm_/i.test(k) && k !== 'NODE_OPTIONS' && !k.startsWith('VITEST')) env[k] = v;
+  return env;
+}
+
+function run(file: string, args: string[], cwd: string, timeout = 300_000): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      file,
+      args,
+      { cwd, timeout, env: cleanEnv(), maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+interface PackedFile {
+  path: string;
+  size: number;
+}
+
+describe('the packed tarball, installed into an empty folder', () => {
+  let tmp: string;
+  let files: PackedFile[];
+  let app: string;
+  let cli: (args: string[]) => Promise<Run>;
+
+  beforeAll(async () => {
+    tmp = await mkdtemp(join(tmpdir(), 'mse-package-'));
+    const packed = await run('npm', ['pack', '--json', '--pack-destination', tmp], projectRoot);
+    expect(packed.code, packed.stderr).toBe(0);
+    const [info] = JSON.parse(packed.stdout) as { filename: string; files: PackedFile[] }[];
+    files = info!.files;
+    app = join(tmp, 'app');
+    await run('mkdir', [app], tmp);
+    await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'vendor-ci', private: true }));
+    const installed = await run(
+      'npm',
+      ['install', '--prefer-offline', '--no-audit', '--no-fund', join(tmp, info!.filename)],
+      app,
+    );
+    expect(installed.code, installed.stderr).toBe(0);
+    const bin = join(app, 'node_modules', '.bin', 'mse-conformance');
+    cli = (args) => run(bin, args, app);
+  }, 600_000);
+  afterAll(() => rm(tmp, { recursive: true, force: true }));
+
+  it('holds what runs (compiled CLI and suites, spec, schemas, DTDs, the document examples) and no sources or tests', () => {
+    const paths = files.map((f) => f.path);
+    for (const needed of [
+      'LICENSE',
+      'README.md',
+      'package.json',
+      'bin/mse-conformance.js',
+      'dist/src/cli/main.js',
+      'dist/src/cli/main.d.ts',
+      'dist/src/bundle/manifest.schema.json',
+      'dist/suites/gateway/envelope.test.js',
+      'dist/suites/partner/mo.test.js',
+      'spec/schema/config.schema.json',
+      'spec/ERRATA.md',
+    ])
+      expect(paths, needed).toContain(needed);
+    expect(paths.some((p) => p.startsWith('spec/dtd/') && p.endsWith('.dtd'))).toBe(true);
+    expect(paths.some((p) => p.startsWith('fixtures/document/'))).toBe(true);
+    const unwanted = paths.filter(
+      (p) =>
+        /^(test|bench|src|suites|reporters|fixtures\/(edge|regressions))\//.test(p) ||
+        (p.endsWith('.ts') && !p.endsWith('.d.ts')),
+    );
+    expect(unwanted).toEqual([]);
+  });
+
+  it('installs without the development tools: no TypeScript, no tsx', () => {
+    for (const dev of ['typescript', 'tsx', 'typedoc', '@biomejs/biome'])
+      expect(existsSync(join(app, 'node_modules', dev)), dev).toBe(false);
+  });
+
+  it('prints its version and help', async () => {
+    const pkg = JSON.parse(await readFile(join(projectRoot, 'package.json'), 'utf8')) as { version: string };
+    const version = await cli(['--version']);
+    expect(version).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });
+    const help = await cli(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: mse-conformance <command>');
+  });
+
+  it('validates the shipped spec', async () => {
+    const result = await cli(['spec', 'validate']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^spec [0-9a-f]+ is valid/);
+  });
+
+  it('tests the embedded simulator with the gateway suite and writes the reports', async () => {
+    const result = await cli(['gateway', '--out', 'gateway-reports']);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const report = JSON.parse(
+      await readFile(join(app, 'gateway-reports', 'report.json'), 'utf8'),
+    ) as RunReport;
+    expect(report.suite).toBe('gateway');
+    expect(report.summary.byVerdict.fail).toBe(0);
+    expect(report.summary.byVerdict.pass).toBeGreaterThan(1000);
+  });
+
+  it('certifies the embedded reference partner with the partner suite', async () => {
+    const result = await cli(['partner', '--out', 'partner-reports']);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const report = JSON.parse(
+      await readFile(join(app, 'partner-reports', 'report.json'), 'utf8'),
+    ) as RunReport;
+    expect(report.suite).toBe('partner');
+    expect(report.summary.byVerdict.pass).toBeGreaterThan(60);
+  });
+
+  it('writes the reference site, saying plainly that the API reference needs a checkout', async () => {
+    const result = await cli(['docs', '--out', 'site']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('not generated: it needs the TypeScript sources');
+    expect(result.stdout).toMatch(/coverage {2}\d+ of \d+ rules/);
+    const site = await readdir(join(app, 'site'));
+    expect(site).toEqual(expect.arrayContaining(['index.html', 'style.css']));
+    expect(await readFile(join(app, 'site', 'api', 'index.html'), 'utf8')).toContain('checkout');
+  });
+});

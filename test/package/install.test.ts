@@ -4,8 +4,9 @@
  * cache first (`--prefer-offline`), from the registry only for what the cache lacks.
  */
 import { execFile } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,12 +27,12 @@ function cleanEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-function run(file: string, args: string[], cwd: string, timeout = 300_000): Promise<Run> {
+function run(file: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<Run> {
   return new Promise((resolve) => {
     execFile(
       file,
       args,
-      { cwd, timeout, env: cleanEnv(), maxBuffer: 64 * 1024 * 1024 },
+      { cwd, timeout: 300_000, env: { ...cleanEnv(), ...env }, maxBuffer: 64 * 1024 * 1024 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
         resolve({ code, stdout, stderr });
@@ -58,7 +59,7 @@ describe('the packed tarball, installed into an empty folder', () => {
     const [info] = JSON.parse(packed.stdout) as { filename: string; files: PackedFile[] }[];
     files = info!.files;
     app = join(tmp, 'app');
-    await run('mkdir', [app], tmp);
+    await mkdir(app);
     await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'vendor-ci', private: true }));
     const installed = await run(
       'npm',
@@ -78,6 +79,8 @@ describe('the packed tarball, installed into an empty folder', () => {
       'README.md',
       'package.json',
       'bin/mse-conformance.js',
+      'bin/action.js',
+      'action.yml',
       'dist/src/cli/main.js',
       'dist/src/cli/main.d.ts',
       'dist/src/bundle/manifest.schema.json',
@@ -146,5 +149,41 @@ describe('the packed tarball, installed into an empty folder', () => {
     const site = await readdir(join(app, 'site'));
     expect(site).toEqual(expect.arrayContaining(['index.html', 'style.css']));
     expect(await readFile(join(app, 'site', 'api', 'index.html'), 'utf8')).toContain('checkout');
+  });
+
+  it('runs as the GitHub Action does: job summary, outputs, and a signed bundle that verify --key accepts', async () => {
+    const pair = generateKeyPairSync('ed25519');
+    const publicFile = join(app, 'bundle-key.pub.pem');
+    await writeFile(publicFile, pair.publicKey.export({ type: 'spki', format: 'pem' }));
+    const github = join(tmp, 'github');
+    await mkdir(github);
+    const [outputFile, summaryFile] = [join(github, 'output'), join(github, 'summary')];
+    await writeFile(outputFile, '');
+    const result = await run(
+      process.execPath,
+      [join(app, 'node_modules', 'mse-conformance', 'bin', 'action.js')],
+      app,
+      {
+        GITHUB_OUTPUT: outputFile,
+        GITHUB_STEP_SUMMARY: summaryFile,
+        RUNNER_TEMP: github,
+        INPUT_ARGS: '--only gateway.transport.eai-check-credit.*',
+        INPUT_SIGN_KEY: pair.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+      },
+    );
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(await readFile(summaryFile, 'utf8')).toMatch(/^## MSE conformance — gateway: .*conformant/);
+    const outputs = Object.fromEntries(
+      (await readFile(outputFile, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => l.split('=') as [string, string]),
+    );
+    expect(outputs).toMatchObject({ 'exit-code': '0', conformant: 'true' });
+    expect(existsSync(outputs.junit!)).toBe(true);
+    expect(outputs.bundle).toBe(join(app, 'mse-conformance-bundle.tar'));
+    const verified = await cli(['verify', outputs.bundle!, '--key', publicFile]);
+    expect(verified.code, verified.stdout).toBe(0);
+    expect(verified.stdout).toContain('signature  valid');
   });
 });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { projectRoot } from '../spec/load.ts';
+import { projectRoot } from '../spec/root.ts';
 import { ExitCode, UsageError } from './common.ts';
 
 type Command = (args: string[]) => Promise<number>;

@@ -1,26 +1,15 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join, relative } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse as parseYaml } from 'yaml';
 import { deriveServiceRules } from './catalogue.ts';
 import { SpecError } from './errors.ts';
+import { projectRoot } from './root.ts';
 import type { ErrataEntry, Format, Protocol, Rule, Service, Spec, StatusCode } from './types.ts';
 import { checkInputValue } from './values.ts';
 
-/**
- * The project's root: the folder holding spec/, fixtures/ and package.json. Found by walking up, since
- * this module runs from src/spec in a checkout and from dist/src/spec in the installed package.
- */
-export const projectRoot = findRoot(dirname(fileURLToPath(import.meta.url)));
-
-function findRoot(from: string): string {
-  for (let dir = from; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'spec'))) return dir;
-    if (dirname(dir) === dir) return resolve(from, '..', '..');
-  }
-}
+export { projectRoot };
 export const defaultSpecDir = join(projectRoot, 'spec');
 export const defaultFixturesDir = join(projectRoot, 'fixtures');
 

@@ -9,6 +9,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { projectRoot } from '../../src/spec/load.ts';
 
 const ACTION = join(projectRoot, 'bin', 'action.js');
@@ -189,5 +190,93 @@ describe('the GitHub Action script', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('input suite must be gateway or partner');
     expect(run.record).toBeUndefined();
+  });
+});
+
+/** A stand-in npm on PATH: records each call; `view` answers as FAKE_PUBLISHED says; `pack` writes a tarball. */
+const FAKE_NPM = `#!/usr/bin/env bash
+echo "$PWD :: $*" >> "$FAKE_NPM_LOG"
+case "$1" in
+  view) [ -n "$FAKE_PUBLISHED" ] && echo "$FAKE_PUBLISHED"; exit 0 ;;
+  pack) touch "$RUNNER_TEMP/mse-conformance-$(node -p "require('./package.json').version").tgz" ;;
+esac
+exit 0
+`;
+
+describe("the GitHub Action's install step", () => {
+  let tmp: string;
+  let n = 0;
+  beforeAll(async () => {
+    tmp = await mkdtemp(join(tmpdir(), 'mse-action-install-'));
+    await mkdir(join(tmp, 'bin'));
+    await writeFile(join(tmp, 'bin', 'npm'), FAKE_NPM, { mode: 0o755 });
+  });
+  afterAll(() => rm(tmp, { recursive: true, force: true }));
+
+  async function install(
+    env: Record<string, string>,
+  ): Promise<{ code: number; calls: string[]; env: string }> {
+    const action = parseYaml(await readFile(join(projectRoot, 'action.yml'), 'utf8')) as {
+      runs: { steps: { name: string; run: string }[] };
+    };
+    const script = action.runs.steps.find((s) => s.name === 'Install mse-conformance')!.run;
+    const dir = join(tmp, `run-${++n}`);
+    await mkdir(dir);
+    const files = { log: join(dir, 'npm.log'), env: join(dir, 'github-env') };
+    await writeFile(files.log, '');
+    await writeFile(files.env, '');
+    const code = await new Promise<number>((resolve) =>
+      execFile(
+        'bash',
+        ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script],
+        {
+          cwd: dir,
+          env: {
+            PATH: `${join(tmp, 'bin')}:${process.env.PATH}`,
+            HOME: process.env.HOME,
+            GITHUB_ACTION_PATH: projectRoot,
+            GITHUB_ENV: files.env,
+            RUNNER_TEMP: dir,
+            FAKE_NPM_LOG: files.log,
+            INPUT_VERSION: '',
+            INPUT_PACKAGE: '',
+            ...env,
+          },
+        },
+        (error) => resolve(error ? Number(error.code) : 0),
+      ),
+    );
+    const calls = (await readFile(files.log, 'utf8')).trim().split('\n').filter(Boolean);
+    return { code, calls, env: await readFile(files.env, 'utf8') };
+  }
+
+  it("installs the action's own version from the registry when the registry has it", async () => {
+    const { version } = JSON.parse(await readFile(join(projectRoot, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    const result = await install({ FAKE_PUBLISHED: version });
+    expect(result.code).toBe(0);
+    expect(result.calls.some((c) => / :: ci\b/.test(c))).toBe(false);
+    expect(result.calls.at(-1)).toMatch(
+      new RegExp(`:: install --prefix \\S+ .*mse-conformance@${version.replace(/\./g, '\\.')}$`),
+    );
+    expect(result.env).toMatch(
+      /^MSE_CONFORMANCE_TOOL=.*\/mse-conformance-tool\/node_modules\/mse-conformance$/m,
+    );
+  });
+
+  it("builds the package from the action's checkout when the registry does not have that version", async () => {
+    const result = await install({ FAKE_PUBLISHED: '' });
+    expect(result.code).toBe(0);
+    expect(result.calls.map((c) => c.replace(/ :: .*/, ''))).toContain(projectRoot);
+    expect(result.calls.some((c) => c.startsWith(`${projectRoot} :: ci `))).toBe(true);
+    expect(result.calls.some((c) => c.startsWith(`${projectRoot} :: pack `))).toBe(true);
+    expect(result.calls.at(-1)).toMatch(/:: install --prefix \S+ .*\/mse-conformance-[0-9.]+\.tgz$/);
+  });
+
+  it('installs what `package` names, and the version `version` names', async () => {
+    expect((await install({ INPUT_PACKAGE: '/tmp/x.tgz' })).calls.at(-1)).toMatch(/ \/tmp\/x\.tgz$/);
+    const pinned = await install({ INPUT_VERSION: '9.9.9', FAKE_PUBLISHED: '9.9.9' });
+    expect(pinned.calls.at(-1)).toMatch(/ mse-conformance@9\.9\.9$/);
   });
 });

@@ -1,7 +1,8 @@
 /**
- * The published tool: `npm pack` (which builds dist/), installed from the tarball into an empty folder, and
- * run from there as a user would: no TypeScript, no tsx, no source tree. Dependencies come from npm's local
- * cache first (`--prefer-offline`), from the registry only for what the cache lacks.
+ * The published tool: `npm pack` (which builds dist/), installed from the tarball into an empty folder by
+ * the GitHub Action's own install step (action.yml, run with bash as a runner does), and run from there as
+ * a user would: no TypeScript, no tsx, no source tree. Dependencies come from npm's local cache first
+ * (`--prefer-offline`), from the registry only for what the cache lacks.
  */
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
@@ -10,6 +11,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import type { RunReport } from '../../reporters/model.ts';
 import { projectRoot } from '../../src/spec/load.ts';
 
@@ -50,7 +52,10 @@ describe('the packed tarball, installed into an empty folder', () => {
   let tmp: string;
   let files: PackedFile[];
   let app: string;
+  let runner: string;
+  let tool: string;
   let cli: (args: string[]) => Promise<Run>;
+  let step: (name: string) => string;
 
   beforeAll(async () => {
     tmp = await mkdtemp(join(tmpdir(), 'mse-package-'));
@@ -59,15 +64,31 @@ describe('the packed tarball, installed into an empty folder', () => {
     const [info] = JSON.parse(packed.stdout) as { filename: string; files: PackedFile[] }[];
     files = info!.files;
     app = join(tmp, 'app');
+    runner = join(tmp, 'runner');
     await mkdir(app);
-    await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'vendor-ci', private: true }));
+    await mkdir(runner);
+    const action = parseYaml(await readFile(join(projectRoot, 'action.yml'), 'utf8')) as {
+      runs: { steps: { name: string; run: string }[] };
+    };
+    step = (name) => action.runs.steps.find((s) => s.name === name)!.run;
+    const githubEnv = join(runner, 'env');
+    await writeFile(githubEnv, '');
     const installed = await run(
-      'npm',
-      ['install', '--prefer-offline', '--no-audit', '--no-fund', join(tmp, info!.filename)],
+      'bash',
+      ['--noprofile', '--norc', '-eo', 'pipefail', '-c', step('Install mse-conformance')],
       app,
+      {
+        GITHUB_ACTION_PATH: projectRoot,
+        GITHUB_ENV: githubEnv,
+        RUNNER_TEMP: runner,
+        INPUT_PACKAGE: join(tmp, info!.filename),
+        INPUT_VERSION: '',
+        npm_config_prefer_offline: 'true',
+      },
     );
-    expect(installed.code, installed.stderr).toBe(0);
-    const bin = join(app, 'node_modules', '.bin', 'mse-conformance');
+    expect(installed.code, installed.stdout + installed.stderr).toBe(0);
+    tool = /^MSE_CONFORMANCE_TOOL=(.*)$/m.exec(await readFile(githubEnv, 'utf8'))![1]!;
+    const bin = join(tool, '..', '.bin', 'mse-conformance');
     cli = (args) => run(bin, args, app);
   }, 600_000);
   afterAll(() => rm(tmp, { recursive: true, force: true }));
@@ -102,7 +123,7 @@ describe('the packed tarball, installed into an empty folder', () => {
 
   it('installs without the development tools: no TypeScript, no tsx', () => {
     for (const dev of ['typescript', 'tsx', 'typedoc', '@biomejs/biome'])
-      expect(existsSync(join(app, 'node_modules', dev)), dev).toBe(false);
+      expect(existsSync(join(tool, '..', dev)), dev).toBe(false);
   });
 
   it('prints its version and help', async () => {
@@ -160,10 +181,11 @@ describe('the packed tarball, installed into an empty folder', () => {
     const [outputFile, summaryFile] = [join(github, 'output'), join(github, 'summary')];
     await writeFile(outputFile, '');
     const result = await run(
-      process.execPath,
-      [join(app, 'node_modules', 'mse-conformance', 'bin', 'action.js')],
+      'bash',
+      ['--noprofile', '--norc', '-eo', 'pipefail', '-c', step('Run the conformance suite')],
       app,
       {
+        MSE_CONFORMANCE_TOOL: tool,
         GITHUB_OUTPUT: outputFile,
         GITHUB_STEP_SUMMARY: summaryFile,
         RUNNER_TEMP: github,

@@ -48,7 +48,8 @@ interface PackedFile {
   size: number;
 }
 
-describe('the packed tarball, installed into an empty folder', () => {
+// Whole runs of the installed tool: each may take minutes on a loaded machine.
+describe('the packed tarball, installed into an empty folder', { timeout: 300_000 }, () => {
   let tmp: string;
   let files: PackedFile[];
   let app: string;

@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-// The CLI is TypeScript run through tsx's loader, so a clean clone needs no build step.
-import { register } from 'tsx/esm/api';
+import { existsSync } from 'node:fs';
 
 // A reader that stops early (`| head`) is not an error of ours.
 for (const stream of [process.stdout, process.stderr])
@@ -9,6 +8,14 @@ for (const stream of [process.stdout, process.stderr])
     throw error;
   });
 
-register();
-const { main } = await import('../src/cli/main.ts');
+// The installed package runs the compiled CLI (dist/). A checkout has the TypeScript sources and runs them
+// through tsx's loader, so a clean clone needs no build step and an edit takes effect at once.
+const source = new URL('../src/cli/main.ts', import.meta.url);
+let entry = '../dist/src/cli/main.js';
+if (existsSync(source)) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  entry = source.href;
+}
+const { main } = await import(entry);
 process.exitCode = await main(process.argv.slice(2));

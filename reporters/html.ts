@@ -41,6 +41,36 @@ export function esc(text: string | number | undefined): string {
     .replace(/'/g, '&#39;');
 }
 
+/**
+ * The verdict whose colour a matrix cell takes: the worst one that matters. A skip or an informational
+ * result does not outweigh what ran (58 passed and 1 skipped reads green, not grey); a failure of any
+ * kind outweighs everything; a cell of skips only is grey.
+ */
+export const CELL_COLOUR_ORDER: readonly Verdict[] = [
+  'unexpected-pass',
+  'fail',
+  'non-strict',
+  'known-failure',
+  'pass',
+  'informational',
+  'skip',
+];
+
+/** Short names for the counts inside a cell (the cell's title spells them out). */
+const CELL_LABEL: Record<Verdict, string> = {
+  'unexpected-pass': 'unexpected pass',
+  fail: 'fail',
+  'non-strict': 'non-strict',
+  'known-failure': 'known',
+  pass: 'pass',
+  informational: 'info',
+  skip: 'skip',
+};
+
+export function cellVerdict(byVerdict: Partial<Record<Verdict, number>>): Verdict | undefined {
+  return CELL_COLOUR_ORDER.find((v) => (byVerdict[v] ?? 0) > 0);
+}
+
 export function worstVerdict(verdicts: Iterable<Verdict>): Verdict | undefined {
   let worst: number | undefined;
   for (const v of verdicts) {
@@ -59,6 +89,8 @@ export interface MatrixCell {
   checks: number;
   byVerdict: Partial<Record<Verdict, number>>;
   worst: Verdict;
+  /** The colour the cell takes (cellVerdict): a skip does not outweigh a pass. */
+  colour: Verdict;
 }
 
 /** Service × mode: the verdicts of the checks that name a service, by mode (checks with no mode in NO_MODE). */
@@ -76,10 +108,18 @@ export function serviceModeMatrix(checks: CheckResult[]): {
     if (!services.includes(c.service)) services.push(c.service);
     if (!modes.includes(mode)) modes.push(mode);
     const key = `${c.service}\u0000${mode}`;
-    const cell = cells.get(key) ?? { service: c.service, mode, checks: 0, byVerdict: {}, worst: c.verdict };
+    const cell = cells.get(key) ?? {
+      service: c.service,
+      mode,
+      checks: 0,
+      byVerdict: {},
+      worst: c.verdict,
+      colour: c.verdict,
+    };
     cell.checks++;
     cell.byVerdict[c.verdict] = (cell.byVerdict[c.verdict] ?? 0) + 1;
     cell.worst = worstVerdict([cell.worst, c.verdict])!;
+    cell.colour = cellVerdict(cell.byVerdict)!;
     cells.set(key, cell);
   }
   // The catch-all column last, so the real modes line up as the document lists them.
@@ -108,7 +148,7 @@ table{border-collapse:collapse}
 table.matrix th,table.matrix td{border:1px solid var(--line);padding:0;text-align:center}
 table.matrix th{background:#fff;padding:4px 8px;font-weight:600;font-size:12.5px}
 table.matrix th.svc{text-align:left;font-family:var(--mono)}
-table.matrix td button{all:unset;display:block;cursor:pointer;padding:5px 10px;min-width:64px;font-size:12.5px;font-weight:600}
+table.matrix td button{all:unset;display:block;cursor:pointer;padding:5px 10px;min-width:64px;font-size:12.5px;font-weight:600;white-space:nowrap}
 table.matrix td button:focus-visible{outline:2px solid var(--informational)}
 table.matrix td.empty{color:var(--line);background:#fff}
 td.selected{box-shadow:inset 0 0 0 3px var(--fg)}
@@ -245,16 +285,17 @@ function matrixHtml(checks: CheckResult[]): string {
       const tds = modes.map((m) => {
         const cell = cells.find((c) => c.service === s && c.mode === m);
         if (!cell) return '<td class="empty" title="no checks">·</td>';
-        const passed = cell.byVerdict.pass ?? 0;
-        const title = VERDICTS.filter((v) => cell.byVerdict[v])
-          .map((v) => `${cell.byVerdict[v]} ${v}`)
-          .join(', ');
-        return `<td class="v-${cell.worst}"><button type="button" data-service="${esc(s)}" data-mode="${esc(m)}" title="${esc(`${s} × ${m}: ${title}`)}">${cell.worst === 'pass' ? '✓' : esc(cell.worst)} ${passed}/${cell.checks}</button></td>`;
+        const present = CELL_COLOUR_ORDER.filter((v) => cell.byVerdict[v]);
+        const title = present.map((v) => `${cell.byVerdict[v]} ${v}`).join(', ');
+        const counts = present
+          .map((v) => `<span class="n">${cell.byVerdict[v]} ${esc(CELL_LABEL[v])}</span>`)
+          .join(' · ');
+        return `<td class="v-${cell.colour}"><button type="button" data-service="${esc(s)}" data-mode="${esc(m)}" title="${esc(`${s} × ${m}: ${title} (${cell.checks} checks)`)}">${counts}</button></td>`;
       });
       return `<tr><th class="svc">${esc(s)}</th>${tds.join('')}</tr>`;
     })
     .join('');
-  return `<div style="overflow-x:auto"><table class="matrix">${head}${body}</table></div><p class="muted">Each cell: the worst verdict of its checks, then passed/total. Click a cell to list its checks.</p>`;
+  return `<div style="overflow-x:auto"><table class="matrix">${head}${body}</table></div><p class="muted">Each cell counts its checks by verdict. Its colour is the worst verdict that matters: red for a failure, green when everything that ran passed (a skip does not turn it grey), grey when all were skipped. Click a cell to list its checks.</p>`;
 }
 
 function familiesHtml(checks: CheckResult[]): string {

@@ -2,18 +2,20 @@
  * The certification bundle: the evidence of one run, in one place, with a manifest of SHA-256 hashes
  * so that whoever receives it can tell whether anything was altered since it was written.
  *
- * Layout (a directory, or the same files in a ustar archive when the name ends in `.tar`):
+ * Layout (a directory, or the same files in a tar archive when the name ends in `.tar`):
  *   manifest.json        bundle version, suite, target, spec hash, and the SHA-256 of every other file
  *   manifest.sha256      the SHA-256 of manifest.json (an edit of the manifest alone is detected)
+ *   manifest.sig         with --sign: an Ed25519 signature of manifest.json (sign.ts)
  *   report.json          the canonical JSON report of the run
  *   suite.json           suite name and version, report schema version, spec hash, node version, time
  *   config.json          the run's config, passwords masked
  *   coverage.json        rule id -> section, level, and the checks that cite it with their verdicts
  *   exchanges/NNNN.json  every check's exchanges (request and response bytes), secrets masked
  *
- * The hashes detect alteration, not a forger who rewrites the files and the manifest together: a
- * signature over manifest.sha256 would be needed for that.
+ * The hashes detect alteration, not a forger who rewrites the files and the manifest together; the
+ * signature does, when verify is given the signer's public key.
  */
+import type { KeyObject } from 'node:crypto';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -27,6 +29,7 @@ import { type CheckResult, type RunReport, summarize, type Verdict } from '../co
 import { maskSecrets, maskText, normalizeSecrets, redactConfig } from '../core/secrets.ts';
 import { projectRoot } from '../spec/load.ts';
 import type { Rule } from '../spec/types.ts';
+import { checkSignature, SIGNATURE_FILE, type SignatureStatus, signManifest } from './sign.ts';
 import { readTar, writeTar } from './tar.ts';
 
 type Validate = ((data: unknown) => boolean) & {
@@ -157,12 +160,22 @@ export function bundleFiles(input: BundleInput, createdAt = new Date().toISOStri
   return files;
 }
 
-/** Writes the bundle as a directory, or as a ustar archive when `path` ends in `.tar`. Returns the file list. */
-export async function writeBundle(path: string, input: BundleInput): Promise<string[]> {
+export interface WriteOptions {
+  /** Ed25519 private key: manifest.json is signed into manifest.sig. */
+  signingKey?: KeyObject;
+}
+
+/** Writes the bundle as a directory, or as a tar archive when `path` ends in `.tar`. Returns the file list. */
+export async function writeBundle(
+  path: string,
+  input: BundleInput,
+  options: WriteOptions = {},
+): Promise<string[]> {
   const files = bundleFiles(input);
+  if (options.signingKey) files.set(SIGNATURE_FILE, signManifest(files.get(MANIFEST)!, options.signingKey));
   if (path.endsWith('.tar')) {
     await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, writeTar([...files].map(([p, data]) => ({ path: p, data }))));
+    await writeFile(path, await writeTar([...files].map(([p, data]) => ({ path: p, data }))));
   } else {
     // A bundle directory holds only what the manifest lists: stale files of an earlier run would fail verify.
     await rm(path, { recursive: true, force: true });
@@ -176,9 +189,12 @@ export async function writeBundle(path: string, input: BundleInput): Promise<str
 }
 
 export interface VerifyResult {
+  /** Every hash matches, and the signature too when a public key was given. */
   intact: boolean;
   /** What was altered, missing or added; empty when intact. */
   problems: string[];
+  /** Whether the manifest is signed, and with a public key, whether the signature holds. */
+  signature?: SignatureStatus;
   manifest?: Manifest;
   report?: RunReport;
   coverage?: Record<string, CoverageEntry>;
@@ -197,13 +213,21 @@ async function readBundle(path: string): Promise<Map<string, Buffer>> {
     };
     await walk(path);
   } else {
-    for (const e of readTar(await readFile(path))) files.set(e.path, e.data);
+    for (const e of await readTar(await readFile(path))) files.set(e.path, e.data);
   }
   return files;
 }
 
-/** Checks every hash of the manifest and the manifest's own hash; lists everything that does not match. */
-export async function verifyBundle(path: string): Promise<VerifyResult> {
+export interface VerifyOptions {
+  /** The signer's Ed25519 public key: the bundle must be signed with its private half. */
+  publicKey?: KeyObject;
+}
+
+/**
+ * Checks every hash of the manifest and the manifest's own hash, and the signature (with a public key);
+ * lists everything that does not match.
+ */
+export async function verifyBundle(path: string, options: VerifyOptions = {}): Promise<VerifyResult> {
   let files: Map<string, Buffer>;
   try {
     files = await readBundle(path);
@@ -235,7 +259,7 @@ export async function verifyBundle(path: string): Promise<VerifyResult> {
     else if (sha256(data) !== hash) problems.push(`${p} was altered (SHA-256 differs from the manifest)`);
   }
   for (const p of files.keys())
-    if (p !== MANIFEST && p !== MANIFEST_HASH && !(p in manifest.files))
+    if (p !== MANIFEST && p !== MANIFEST_HASH && p !== SIGNATURE_FILE && !(p in manifest.files))
       problems.push(`${p} is not listed in the manifest (added after the bundle was written)`);
 
   let report: RunReport | undefined;
@@ -257,7 +281,13 @@ export async function verifyBundle(path: string): Promise<VerifyResult> {
       report = undefined;
     }
   }
-  const result: VerifyResult = { intact: problems.length === 0, problems, manifest };
+  const signature = checkSignature(manifestBytes, files.get(SIGNATURE_FILE), options.publicKey);
+  if (signature.status === 'invalid') problems.push(`signature: ${signature.reason}`);
+  else if (options.publicKey && signature.status === 'unsigned')
+    problems.push(
+      `the bundle is unsigned (no ${SIGNATURE_FILE}), but a public key was given to check it with`,
+    );
+  const result: VerifyResult = { intact: problems.length === 0, problems, signature, manifest };
   const coverageBytes = files.get('coverage.json');
   if (coverageBytes)
     try {

@@ -39,6 +39,8 @@ export async function docsCommand(args: string[]): Promise<number> {
     console.log(`  coverage  ${coverageFigure(result.coverage)}`);
     for (const source of result.coverage.sources) console.log(`            from ${source}`);
     for (const note of result.coverage.notes) console.log(`            ${note}`);
+    if (result.apiSkipped)
+      console.log('  api       not generated: it needs the TypeScript sources (a checkout of the project)');
     if (result.api) {
       console.log(`  api       ${result.api.entryPoints.length} modules documented`);
       if (result.api.missing.length)

@@ -4,6 +4,7 @@
  * everything against the spec. Exit codes: 0 conformant, 1 nonconformant, 2 usage/config, 3 unreachable.
  */
 
+import { createPublicKey } from 'node:crypto';
 import { resolve } from 'node:path';
 import { verifyBundle, writeBundle } from '../bundle/index.ts';
 import type { RunConfig } from '../checks/config.ts';
@@ -24,6 +25,7 @@ import {
   readConfig,
   secretsOf,
 } from './run.ts';
+import { bundleLine, signingKeyOption } from './verify.ts';
 
 export const GATEWAY_SUITE_DIR = 'suites/gateway';
 
@@ -43,8 +45,10 @@ Options:
   --expectations FILE  known failures by check id (spec/schema/expectations.schema.json)
   --report FORMATS     json,junit,html,md (default: all four)
   --out DIR            write the reports there
-  --bundle PATH        write a certification bundle (a directory, or a ustar archive if PATH ends in .tar);
+  --bundle PATH        write a certification bundle (a directory, or a tar archive if PATH ends in .tar);
                        check it later with: mse-conformance verify PATH
+  --sign KEY           sign the bundle's manifest with this Ed25519 private key (PEM file);
+                       check it with: mse-conformance verify PATH --key PUBLIC-KEY
   --quiet              no progress or summary on stdout
 
 Exit codes: 0 conformant, 1 nonconformance found, 2 usage or config error, 3 target unreachable.`;
@@ -149,10 +153,15 @@ export async function probeTarget(target: string): Promise<string | undefined> {
   return probeReachable(`${target}${loadSpec().protocol.endpoints.api}`);
 }
 
-export const gatewayOptions = { ...commonOptions, bundle: { type: 'string' } } as const;
+export const gatewayOptions = {
+  ...commonOptions,
+  bundle: { type: 'string' },
+  sign: { type: 'string' },
+} as const;
 
 export interface GatewayValues extends CommonValues {
   bundle?: string;
+  sign?: string;
 }
 
 export async function gatewayCommand(args: string[]): Promise<number> {
@@ -189,6 +198,8 @@ export async function gatewayRun(
   out: (line: string) => void = console.log,
 ): Promise<GatewayRunResult> {
   const config = readConfig(values);
+  // A bad key file is a usage error before the run, not a surprise after it.
+  const signingKey = signingKeyOption(values.bundle, values.sign);
   const { only, skip } = filterPatterns(values);
   const strict = values.strict === true || config.strict === true;
   const targetOption = values.target ?? config.target;
@@ -302,10 +313,13 @@ export async function gatewayRun(
       // The matrix lists every rule a check cites (the gateway role has no rules of its own to add).
       const cited = new Set(result.report.checks.map((c) => c.rule));
       const rules = [...loadSpec().rules.values()].filter((r) => cited.has(r.id));
-      await writeBundle(path, { report: result.report, config: runConfig, secrets: context.secrets, rules });
-      const check = await verifyBundle(path);
-      if (!values.quiet)
-        out(`bundle: ${path} (${check.intact ? 'verified' : `NOT intact: ${check.problems.join('; ')}`})`);
+      await writeBundle(
+        path,
+        { report: result.report, config: runConfig, secrets: context.secrets, rules },
+        signingKey ? { signingKey } : {},
+      );
+      const check = await verifyBundle(path, signingKey ? { publicKey: createPublicKey(signingKey) } : {});
+      if (!values.quiet) out(bundleLine(path, check));
     }
     return { ...result, waits: listener.waitStats() };
   } finally {

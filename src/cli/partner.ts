@@ -4,7 +4,7 @@
  * reference partner and certifies that. Same options, config, expectations, reports and exit codes as
  * `gateway` (src/runner/cli.ts), plus the endpoint URLs and --bundle.
  */
-import { randomBytes } from 'node:crypto';
+import { createPublicKey, randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { verifyBundle, writeBundle } from '../bundle/index.ts';
 import type { RunConfig } from '../checks/config.ts';
@@ -23,6 +23,7 @@ import {
   readConfig,
   secretsOf,
 } from './run.ts';
+import { bundleLine, signingKeyOption } from './verify.ts';
 
 export const PARTNER_SUITE_DIR = 'suites/partner';
 
@@ -52,8 +53,10 @@ Options:
   --serve              do not test: run the reference partner (receipts, MO, USSD; inbox at /) until
                        Ctrl-C, e.g. as the callback of \`mse-conformance simulate\`; with --host, --port;
                        partner.credentials and profiles.USSD_MENU of --config configure it
-  --bundle PATH        write a certification bundle (a directory, or a ustar archive if PATH ends in .tar);
+  --bundle PATH        write a certification bundle (a directory, or a tar archive if PATH ends in .tar);
                        check it later with: mse-conformance verify PATH
+  --sign KEY           sign the bundle's manifest with this Ed25519 private key (PEM file);
+                       check it with: mse-conformance verify PATH --key PUBLIC-KEY
   --quiet              no progress or summary on stdout
 
 Exit codes: 0 conformant, 1 nonconformance found, 2 usage or config error, 3 target unreachable.`;
@@ -65,6 +68,7 @@ export const partnerOptions = {
   mms: { type: 'string' },
   ussd: { type: 'string' },
   bundle: { type: 'string' },
+  sign: { type: 'string' },
   serve: { type: 'boolean' },
   host: { type: 'string' },
   port: { type: 'string' },
@@ -76,6 +80,7 @@ export interface PartnerValues extends CommonValues {
   mms?: string;
   ussd?: string;
   bundle?: string;
+  sign?: string;
   serve?: boolean;
   host?: string;
   port?: string;
@@ -161,6 +166,8 @@ export async function runPartner(
   out: (line: string) => void = console.log,
 ): Promise<number> {
   const config = readConfig(values);
+  // A bad key file is a usage error before the run, not a surprise after it.
+  const signingKey = signingKeyOption(values.bundle, values.sign);
   const { only, skip } = filterPatterns(values);
   const strict = values.strict === true || config.strict === true;
   const partnerConfig = { ...(config.partner ?? {}) } as Record<string, unknown>;
@@ -256,10 +263,13 @@ export async function runPartner(
       const rules = [...loadSpec().rules.values()].filter(
         (r) => r.tags.includes('partner') || cited.has(r.id),
       );
-      await writeBundle(path, { report: result.report, config: runConfig, secrets: context.secrets, rules });
-      const check = await verifyBundle(path);
-      if (!values.quiet)
-        out(`bundle: ${path} (${check.intact ? 'verified' : `NOT intact: ${check.problems.join('; ')}`})`);
+      await writeBundle(
+        path,
+        { report: result.report, config: runConfig, secrets: context.secrets, rules },
+        signingKey ? { signingKey } : {},
+      );
+      const check = await verifyBundle(path, signingKey ? { publicKey: createPublicKey(signingKey) } : {});
+      if (!values.quiet) out(bundleLine(path, check));
     }
     return result.code;
   } finally {

@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Application, LogLevel } from 'typedoc';
 
 export interface ApiDocsResult {
   /** Entry points documented (relative to the project root). */
@@ -12,8 +11,17 @@ export interface ApiDocsResult {
 /**
  * Generates the library's API reference with typedoc into `outDir`. Entry points come from the project's
  * typedoc.json; those not written yet are skipped and reported, so the site builds while the library grows.
+ * Undefined where the TypeScript sources or typedoc are absent (the installed package ships neither).
  */
-export async function generateApiDocs(root: string, outDir: string): Promise<ApiDocsResult> {
+export async function generateApiDocs(root: string, outDir: string): Promise<ApiDocsResult | undefined> {
+  if (!existsSync(join(root, 'typedoc.json'))) return undefined;
+  let typedoc: typeof import('typedoc');
+  try {
+    typedoc = await import('typedoc');
+  } catch {
+    return undefined;
+  }
+  const { Application, LogLevel } = typedoc;
   const config = JSON.parse(readFileSync(join(root, 'typedoc.json'), 'utf8')) as {
     name: string;
     entryPoints: string[];

@@ -35,6 +35,8 @@ export interface DocsResult {
   pages: string[];
   coverage: Coverage;
   api?: ApiDocsResult;
+  /** The API reference was asked for but could not be generated: no TypeScript sources or no typedoc here. */
+  apiSkipped?: boolean;
 }
 
 /**
@@ -51,6 +53,7 @@ export async function generateDocs(options: DocsOptions): Promise<DocsResult> {
 
   let api: ApiDocsResult | undefined;
   if (options.api !== false) api = await generateApiDocs(projectRoot, join(options.outDir, 'api'));
+  const apiSkipped = options.api !== false && !api;
 
   const ctx: SiteContext = { spec, fixturesDir, coverage, apiGenerated: api !== undefined };
   const pages: Page[] = [
@@ -67,22 +70,30 @@ export async function generateDocs(options: DocsOptions): Promise<DocsResult> {
     mmsMoPage(ctx),
     ussdEventsPage(ctx),
   ];
-  if (!api) pages.push(apiPlaceholder(ctx));
+  if (!api) pages.push(apiPlaceholder(ctx, apiSkipped));
   for (const page of pages) {
     const file = join(options.outDir, page.path);
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, page.html);
   }
   writeFileSync(join(options.outDir, 'style.css'), stylesheet);
-  return { pages: pages.map((p) => p.path), coverage, ...(api ? { api } : {}) };
+  return {
+    pages: pages.map((p) => p.path),
+    coverage,
+    ...(api ? { api } : {}),
+    ...(apiSkipped ? { apiSkipped } : {}),
+  };
 }
 
-/** Without typedoc (--no-api) the nav link still resolves and says how to get the reference. */
-function apiPlaceholder(ctx: SiteContext): Page {
+/** Without typedoc (--no-api, or the installed package) the nav link still resolves and says how to get the reference. */
+function apiPlaceholder(ctx: SiteContext, noSources: boolean): Page {
+  const how = noSources
+    ? 'It is generated from the TypeScript sources, which the installed package does not ship: in a checkout of the project, run <code>mse-conformance docs --out DIR</code>.'
+    : 'Run <code>mse-conformance docs --out DIR</code> without <code>--no-api</code>.';
   return layout(
     'api/index.html',
     'Library API',
-    '<p>The API reference was not generated in this build. Run <code>mse-conformance docs --out DIR</code> without <code>--no-api</code>.</p>',
+    `<p>The API reference was not generated in this build. ${how}</p>`,
     ctx.spec.hash,
   );
 }

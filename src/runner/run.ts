@@ -26,12 +26,18 @@ export interface RunOutcome {
   errors: string[];
 }
 
+/**
+ * The installed package runs the suites compiled under dist/ (no TypeScript at run time); a checkout runs
+ * them from source, so an edit takes effect without a build.
+ */
+const compiled = import.meta.url.endsWith('.js');
+
 function vitestOptions(options: RunOptions) {
   return {
     watch: false,
     config: false as const,
     root: projectRoot,
-    include: [`${options.suiteDir}/**/*.test.ts`],
+    include: [compiled ? `dist/${options.suiteDir}/**/*.test.js` : `${options.suiteDir}/**/*.test.ts`],
     pool: 'threads' as const,
     maxWorkers: 2,
     isolate: false,

@@ -1,16 +1,15 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join, relative } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse as parseYaml } from 'yaml';
+import { projectRoot } from '../core/root.ts';
 import { deriveServiceRules } from './catalogue.ts';
 import { SpecError } from './errors.ts';
 import type { ErrataEntry, Format, Protocol, Rule, Service, Spec, StatusCode } from './types.ts';
 import { checkInputValue } from './values.ts';
 
-/** The project's root: the folder holding spec/, fixtures/ and package.json. */
-export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export { projectRoot };
 export const defaultSpecDir = join(projectRoot, 'spec');
 export const defaultFixturesDir = join(projectRoot, 'fixtures');
 

@@ -164,10 +164,10 @@ describe('certification bundle', () => {
     await writeBundle(file, input());
     expect((await verifyBundle(file)).intact).toBe(true);
     const archive = await readFile(file);
-    const entries = readTar(archive);
+    const entries = await readTar(archive);
     const report = entries.find((e) => e.path === 'report.json')!;
     report.data[10]! ^= 0x01;
-    await writeFile(file, writeTar(entries));
+    await writeFile(file, await writeTar(entries));
     const result = await verifyBundle(file);
     expect(result.intact).toBe(false);
     expect(result.problems).toContain('report.json was altered (SHA-256 differs from the manifest)');

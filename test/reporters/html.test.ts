@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeReports } from '../../reporters/index.ts';
+import { type CheckResult, summarize, type Verdict } from '../../src/core/model.ts';
 import { projectRoot } from '../../src/spec/load.ts';
 import { buildFixtureReport, SECRETS } from './fixture.ts';
 
@@ -97,7 +98,7 @@ describe.skipIf(!haveChromium)('HTML report in headless Chromium', () => {
     expect(await outside.locator('xpath=..').getAttribute('class')).toContain('v-fail');
     const sync = page.locator('table.matrix td button[data-service="sms-text"][data-mode="sync"]');
     expect(await sync.locator('xpath=..').getAttribute('class')).toContain('v-non-strict');
-    expect(await sync.textContent()).toContain('1/2');
+    expect(await sync.textContent()).toBe('1 non-strict · 1 pass');
   });
 
   it('clicking a verdict filter hides the other rows; reset shows them all again', async () => {
@@ -195,5 +196,159 @@ describe.skipIf(!haveChromium)('HTML report with JavaScript disabled', () => {
       await browser.close();
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+/** Checks of one service × mode cell: `counts` of each verdict. */
+function cell(service: string, mode: string, counts: Partial<Record<Verdict, number>>): CheckResult[] {
+  return Object.entries(counts).flatMap(([verdict, n]) =>
+    Array.from({ length: n }, (_, i) => ({
+      id: `gateway.params.${service}.${mode}.${verdict}.${i}`,
+      rule: 'sms-text.text.max-length',
+      section: '6.4.1',
+      level: 'MUST' as const,
+      family: 'params',
+      requirement: 'The gateway refuses a TEXT longer than the service allows.',
+      verdict: verdict as Verdict,
+      durationMs: 1,
+      exchanges: [],
+      service,
+      mode,
+      ...(verdict === 'skip' ? { message: 'not provisioned' } : {}),
+    })),
+  );
+}
+
+/**
+ * What a reader sees in the service × mode matrix, from the pixels Chromium draws: each cell is
+ * screenshot and its background read back (the PNG decoded by the browser itself, on a blank page).
+ */
+describe.skipIf(!haveChromium)('HTML report matrix cells, as drawn', () => {
+  let browser: Browser;
+  let dir: string;
+  let page: Page;
+  let decoder: Page;
+  const cases: {
+    service: string;
+    mode: string;
+    counts: Partial<Record<Verdict, number>>;
+    colour: string;
+    text: string;
+  }[] = [
+    {
+      service: 'SMS_TEXT',
+      mode: 'sync',
+      counts: { pass: 58, skip: 1 },
+      colour: 'pass',
+      text: '58 pass · 1 skip',
+    },
+    {
+      service: 'SMS_TEXT',
+      mode: 'async-oneway',
+      counts: { pass: 3, fail: 1, skip: 1 },
+      colour: 'fail',
+      text: '1 fail · 3 pass · 1 skip',
+    },
+    { service: 'SMS_TEXT', mode: 'async-delivery', counts: { skip: 4 }, colour: 'skip', text: '4 skip' },
+    {
+      service: 'MMS_MT',
+      mode: 'sync',
+      counts: { pass: 2, informational: 1 },
+      colour: 'pass',
+      text: '2 pass · 1 info',
+    },
+    {
+      service: 'MMS_MT',
+      mode: 'async-oneway',
+      counts: { pass: 5, 'non-strict': 1, skip: 2 },
+      colour: 'non-strict',
+      text: '1 non-strict · 5 pass · 2 skip',
+    },
+    {
+      service: 'MMS_MT',
+      mode: 'async-delivery',
+      counts: { 'known-failure': 1, fail: 2 },
+      colour: 'fail',
+      text: '2 fail · 1 known',
+    },
+  ];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'mse-html-matrix-'));
+    const checks = cases.flatMap((c) => cell(c.service, c.mode, c.counts));
+    const report = { ...buildFixtureReport(), checks, summary: summarize(checks) };
+    const [file] = await writeReports(report, ['html'], dir, SECRETS);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+      ],
+    });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    page = await context.newPage();
+    await page.goto(pathToFileURL(file!).href, { waitUntil: 'load' });
+    decoder = await context.newPage();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  /** The colour of one pixel of a PNG, decoded by Chromium on a blank page (no PNG library needed). */
+  async function pixel(png: Buffer, x: number, y: number): Promise<number[]> {
+    return (await decoder.evaluate(`(async () => {
+      const img = new Image();
+      img.src = 'data:image/png;base64,${png.toString('base64')}';
+      await img.decode();
+      const canvas = document.createElement('canvas');
+      canvas.width = img.width;
+      canvas.height = img.height;
+      const g = canvas.getContext('2d');
+      g.drawImage(img, 0, 0);
+      return Array.from(g.getImageData(${x}, ${y}, 1, 1).data.slice(0, 3));
+    })()`)) as number[];
+  }
+
+  const rgb = (hex: string) => [1, 3, 5].map((i) => Number.parseInt(hex.trim().slice(i, i + 2), 16));
+
+  it('counts every verdict in each cell and takes the colour of the worst verdict that matters', async () => {
+    for (const c of cases) {
+      const button = page.locator(
+        `table.matrix td button[data-service="${c.service}"][data-mode="${c.mode}"]`,
+      );
+      expect(await button.textContent(), `${c.service} × ${c.mode}`).toBe(c.text);
+      const td = button.locator('xpath=..');
+      expect(await td.getAttribute('class'), `${c.service} × ${c.mode}`).toBe(`v-${c.colour}`);
+      const expected = rgb(
+        await page.evaluate(
+          `getComputedStyle(document.documentElement).getPropertyValue('--${c.colour}-bg')`,
+        ),
+      );
+      // Inside the cell's padding, clear of the border and the text: the background the reader sees.
+      const drawn = await pixel(await td.screenshot(), 3, 3);
+      for (const [i, channel] of drawn.entries())
+        expect(
+          Math.abs(channel - expected[i]!),
+          `${c.service} × ${c.mode}: drawn ${drawn}, want ${expected}`,
+        ).toBeLessThanOrEqual(3);
+    }
+    // Green, red and grey are different colours on screen, not only different class names.
+    const [green, red, grey] = ['sync', 'async-oneway', 'async-delivery'].map((m) =>
+      page.locator(`table.matrix td button[data-service="SMS_TEXT"][data-mode="${m}"]`).locator('xpath=..'),
+    );
+    const colours = await Promise.all(
+      [green!, red!, grey!].map(async (td) => (await pixel(await td.screenshot(), 3, 3)).join()),
+    );
+    expect(new Set(colours).size).toBe(3);
+    const out = join(projectRoot, 'test-output');
+    await mkdir(out, { recursive: true });
+    await page
+      .locator('table.matrix')
+      .first()
+      .screenshot({ path: join(out, 'report-matrix.png') });
   });
 });

@@ -1,0 +1,79 @@
+/**
+ * Features (spec/features.yaml): the services grouped into what a gateway claims to implement. Core is
+ * always claimed; a check belongs to the feature of its service, or (without a service) to the feature that
+ * lists its family, else to core.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { parse as parseYaml } from 'yaml';
+import { SpecError } from './errors.ts';
+import { defaultSpecDir, loadSpec } from './load.ts';
+
+export interface Feature {
+  id: string;
+  name: string;
+  level: 'core' | 'extended';
+  sections: string[];
+  description: string;
+  services: string[];
+  families?: string[];
+}
+
+export const CORE_FEATURE = 'core';
+
+let cached: Feature[] | undefined;
+
+/** Loads and validates spec/features.yaml: schema, known services, each service in exactly one feature. */
+export function loadFeatures(specDir = defaultSpecDir): Feature[] {
+  if (cached && specDir === defaultSpecDir) return cached;
+  const file = join(specDir, 'features.yaml');
+  const data: unknown = parseYaml(readFileSync(file, 'utf8'));
+  const ajv = new Ajv2020({ allErrors: true, strict: true });
+  const validate = ajv.compile(
+    JSON.parse(readFileSync(join(specDir, 'schema', 'features.schema.json'), 'utf8')) as object,
+  );
+  if (!validate(data))
+    throw new SpecError(
+      'MSE_SPEC_INVALID',
+      file,
+      (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`).join('; '),
+    );
+  const features = data as Feature[];
+  const services = loadSpec(specDir).services.map((s) => s.id);
+  const owner = new Map<string, string>();
+  for (const f of features)
+    for (const s of f.services) {
+      if (!services.includes(s))
+        throw new SpecError(
+          'MSE_SPEC_INVALID',
+          file,
+          `feature ${f.id} lists ${s}, which spec/services lacks`,
+        );
+      if (owner.has(s))
+        throw new SpecError('MSE_SPEC_INVALID', file, `${s} is in features ${owner.get(s)} and ${f.id}`);
+      owner.set(s, f.id);
+    }
+  const orphan = services.filter((s) => !owner.has(s));
+  if (orphan.length)
+    throw new SpecError('MSE_SPEC_INVALID', file, `services in no feature: ${orphan.join(', ')}`);
+  if (!features.some((f) => f.id === CORE_FEATURE && f.level === 'core'))
+    throw new SpecError('MSE_SPEC_INVALID', file, `no feature ${CORE_FEATURE} of level core`);
+  if (specDir === defaultSpecDir) cached = features;
+  return features;
+}
+
+/** The feature a check belongs to. */
+export function featureOf(check: { service?: string; family: string }, features = loadFeatures()): string {
+  if (check.service) {
+    const f = features.find((x) => x.services.includes(check.service!));
+    if (f) return f.id;
+  }
+  return features.find((x) => x.families?.includes(check.family))?.id ?? CORE_FEATURE;
+}
+
+/** The claimed features: core plus the config's list, or every feature when the config has none. */
+export function claimedFeatures(claimed: string[] | undefined, features = loadFeatures()): Set<string> {
+  if (!claimed) return new Set(features.map((f) => f.id));
+  return new Set([CORE_FEATURE, ...claimed]);
+}

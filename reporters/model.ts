@@ -2,9 +2,10 @@
  * The result of a conformance run, as every reporter reads it. The JSON report is this object
  * (schema: spec/schema/report.schema.json); JUnit, HTML and Markdown are views of it.
  */
+import { type Feature, featureOf } from '../src/spec/features.ts';
 import type { Level } from '../src/spec/types.ts';
 
-export const REPORT_SCHEMA_VERSION = '1.0.0';
+export const REPORT_SCHEMA_VERSION = '1.1.0';
 
 /**
  * Verdicts, richer than pass/fail (as Autobahn's):
@@ -14,7 +15,8 @@ export const REPORT_SCHEMA_VERSION = '1.0.0';
  * - skip: the check could not run here (reason in `message`);
  * - known-failure: failed, and the expectations file lists it with a reason;
  * - unexpected-pass: passed although the expectations file lists it as a known failure (fails the run);
- * - informational: observed and recorded, nothing to judge.
+ * - informational: observed and recorded, nothing to judge;
+ * - not-claimed: the check belongs to a feature the config does not claim (spec/features.yaml), so it was not run.
  */
 export type Verdict =
   | 'pass'
@@ -23,7 +25,8 @@ export type Verdict =
   | 'skip'
   | 'known-failure'
   | 'unexpected-pass'
-  | 'informational';
+  | 'informational'
+  | 'not-claimed';
 
 /** Every verdict, in the order reports show them. */
 export const VERDICTS: readonly Verdict[] = [
@@ -34,6 +37,7 @@ export const VERDICTS: readonly Verdict[] = [
   'known-failure',
   'unexpected-pass',
   'informational',
+  'not-claimed',
 ];
 
 /** Verdicts that make the run nonconformant (exit code 1). */
@@ -111,6 +115,89 @@ export interface RunReport {
    * run nonconformant (`summary.conformant` false) even when no check failed; reporters show each one.
    */
   errors?: string[];
+  /** The gateway under test, as the config names it. */
+  implementation?: { name: string; version?: string; vendor?: string; url?: string };
+  /** The outcome per feature of spec/features.yaml (gateway role). */
+  features?: FeatureResult[];
+}
+
+/**
+ * A feature's outcome: conformant (claimed, no failure, no check skipped for lack of configuration),
+ * nonconformant (a failure), incomplete (claimed, but checks were skipped for lack of configuration: the claim
+ * is not proven), not-claimed.
+ */
+export type FeatureOutcome = 'conformant' | 'nonconformant' | 'incomplete' | 'not-claimed';
+
+export interface FeatureResult {
+  id: string;
+  name: string;
+  level: 'core' | 'extended';
+  claimed: boolean;
+  outcome: FeatureOutcome;
+  checks: number;
+  byVerdict: Partial<Record<Verdict, number>>;
+  /** For incomplete: the distinct skip reasons, each naming the config key that would let the checks run. */
+  gaps?: string[];
+}
+
+/**
+ * A skip the configuration could remove: the suite's skip messages name the config key ("... in the config
+ * (profiles.SMS_EMS)", "moTrigger.requests.mms is not configured"). Skips for other reasons (a rule not
+ * observable from outside, an optional value the target did not send) do not make a claim incomplete.
+ */
+export function isConfigurationGap(message: string | undefined): boolean {
+  return !!message && /\bin the config\b|\bis not configured\b|\bnot configured for\b/.test(message);
+}
+
+/** The outcome of every feature, from the checks' verdicts and the set of claimed features. */
+export function featureResults(
+  checks: CheckResult[],
+  claimed: ReadonlySet<string>,
+  features: Feature[],
+): FeatureResult[] {
+  return features.map((f) => {
+    const mine = checks.filter((c) => featureOf(c, features) === f.id);
+    const byVerdict: Partial<Record<Verdict, number>> = {};
+    for (const c of mine) byVerdict[c.verdict] = (byVerdict[c.verdict] ?? 0) + 1;
+    const gaps = [
+      ...new Set(
+        mine.filter((c) => c.verdict === 'skip' && isConfigurationGap(c.message)).map((c) => c.message!),
+      ),
+    ];
+    const failing = mine.some((c) => FAILING_VERDICTS.includes(c.verdict));
+    const outcome: FeatureOutcome = !claimed.has(f.id)
+      ? 'not-claimed'
+      : failing
+        ? 'nonconformant'
+        : gaps.length
+          ? 'incomplete'
+          : 'conformant';
+    return {
+      id: f.id,
+      name: f.name,
+      level: f.level,
+      claimed: claimed.has(f.id),
+      outcome,
+      checks: mine.length,
+      byVerdict,
+      ...(outcome === 'incomplete' ? { gaps: gaps.slice(0, 10) } : {}),
+    };
+  });
+}
+
+/** One line a vendor can publish: "conformant: Core, SMS, LBS; incomplete: USSD; not claimed: WIB". */
+export function claimStatement(features: FeatureResult[]): string {
+  const parts: string[] = [];
+  for (const [outcome, label] of [
+    ['conformant', 'conformant'],
+    ['nonconformant', 'nonconformant'],
+    ['incomplete', 'incomplete (checks skipped)'],
+    ['not-claimed', 'not claimed'],
+  ] as const) {
+    const names = features.filter((f) => f.outcome === outcome).map((f) => f.name);
+    if (names.length) parts.push(`${label}: ${names.join(', ')}`);
+  }
+  return parts.join('; ');
 }
 
 export function summarize(checks: CheckResult[]): RunSummary {
@@ -122,6 +209,7 @@ export function summarize(checks: CheckResult[]): RunSummary {
     'known-failure': 0,
     'unexpected-pass': 0,
     informational: 0,
+    'not-claimed': 0,
   };
   for (const c of checks) byVerdict[c.verdict]++;
   return { total: checks.length, byVerdict, conformant: FAILING_VERDICTS.every((v) => byVerdict[v] === 0) };

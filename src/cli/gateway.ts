@@ -4,8 +4,10 @@
  * everything against the spec. Exit codes: 0 conformant, 1 nonconformant, 2 usage/config, 3 unreachable.
  */
 
+import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { RunReport } from '../../reporters/model.ts';
+import { renderConformance } from '../../reporters/json.ts';
+import { claimStatement, type RunReport } from '../../reporters/model.ts';
 import { verifyBundle, writeBundle } from '../bundle/index.ts';
 import { send } from '../client/http.ts';
 import { defaultUssdAnswer, type Listener, startListener } from '../listener/index.ts';
@@ -24,13 +26,31 @@ import { magicNumbers } from '../simulator/backends.ts';
 import type { ProfileConfig } from '../simulator/index.ts';
 import { loadSpec } from '../spec/load.ts';
 import { ExitCode, parseOptions, UsageError } from './common.ts';
+import {
+  applyListenerOptions,
+  collect,
+  completeReport,
+  GATEWAY_SUITE_DIR,
+  initConfig,
+  type ListenerValues,
+  listenerLines,
+  planLines,
+  unclaimedChecks,
+} from './gateway-plan.ts';
 
-export const GATEWAY_SUITE_DIR = 'suites/gateway';
+export { GATEWAY_SUITE_DIR };
 
 const HELP = `Usage: mse-conformance gateway [options]
+       mse-conformance gateway init [FILE] [--force]
+       mse-conformance gateway plan --config FILE [--listener-port N] [--public-url URL]
 
 Plays the partner against an MSE implementation and checks it against the contract in spec/.
 Without --target it starts the embedded reference simulator and tests that.
+
+  init   writes a commented starter config (default mse-conformance.jsonc) to edit for your gateway
+  plan   prints what the gateway must be provisioned with (listener URLs and credentials, profiles,
+         services, modes, short codes, claimed features) and, per check family, what will run and what
+         will be skipped with the config key that enables it; sends nothing
 
 Options:
   --target URL         base URL of the MSE under test (the suite calls URL/MSE/api and URL/MSE/ussd)
@@ -45,6 +65,8 @@ Options:
   --out DIR            write the reports there
   --bundle PATH        write a certification bundle (a directory, or a ustar archive if PATH ends in .tar);
                        check it later with: mse-conformance verify PATH
+  --listener-port N    port the listener binds (overrides listener.port), so the gateway can be provisioned
+  --public-url URL     URL the gateway delivers to (overrides listener.publicUrl)
   --quiet              no progress or summary on stdout
 
 Exit codes: 0 conformant, 1 nonconformance found, 2 usage or config error, 3 target unreachable.`;
@@ -151,14 +173,21 @@ export async function probeTarget(target: string, timeoutMs: number): Promise<st
   return result.response ? undefined : result.error;
 }
 
-export const gatewayOptions = { ...commonOptions, bundle: { type: 'string' } } as const;
+export const gatewayOptions = {
+  ...commonOptions,
+  bundle: { type: 'string' },
+  'listener-port': { type: 'string' },
+  'public-url': { type: 'string' },
+  force: { type: 'boolean' },
+} as const;
 
-export interface GatewayValues extends CommonValues {
+export interface GatewayValues extends CommonValues, ListenerValues {
   bundle?: string;
+  force?: boolean;
 }
 
 export async function gatewayCommand(args: string[]): Promise<number> {
-  const { values } = parseOptions(args, gatewayOptions);
+  const { values, positionals } = parseOptions(args, gatewayOptions);
   // `--list | head` closes stdout early: that is the reader's choice, not an error.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(0);
@@ -167,6 +196,22 @@ export async function gatewayCommand(args: string[]): Promise<number> {
     console.log(HELP);
     return ExitCode.Ok;
   }
+  const [sub, ...rest] = positionals;
+  if (sub === 'init') {
+    if (rest.length > 1) throw new UsageError('gateway init takes one file name', 'MSE_USAGE');
+    const file = initConfig(rest[0] ?? 'mse-conformance.jsonc', values.force === true);
+    console.log(
+      `wrote ${file}: edit it for your gateway, then run\n  mse-conformance gateway plan --config ${file}\n  mse-conformance gateway --config ${file}`,
+    );
+    return ExitCode.Ok;
+  }
+  if (sub === 'plan') {
+    if (!values.config) throw new UsageError('gateway plan needs --config FILE', 'MSE_USAGE');
+    for (const line of await planLines(values as GatewayValues)) console.log(line);
+    return ExitCode.Ok;
+  }
+  if (sub !== undefined)
+    throw new UsageError(`unknown gateway subcommand ${sub} (init, plan, or options only)`, 'MSE_USAGE');
   return runGateway(values as GatewayValues);
 }
 
@@ -190,7 +235,7 @@ export async function gatewayRun(
   values: GatewayValues,
   out: (line: string) => void = console.log,
 ): Promise<GatewayRunResult> {
-  const config = readConfig(values);
+  const config = applyListenerOptions(readConfig(values), values);
   const { only, skip } = filterPatterns(values);
   const strict = values.strict === true || config.strict === true;
   const targetOption = values.target ?? config.target;
@@ -200,6 +245,8 @@ export async function gatewayRun(
       cfg.timeouts.syncMs,
       cfg.timeouts.receiptMs + cfg.timeouts.redeliveryMs,
       cfg.timeouts.requestMs * 4,
+      // A person answering USSD sends two MOs in one check.
+      cfg.moTrigger?.kind === 'manual' ? 2 * (cfg.moTrigger.windowMs ?? 180_000) : 0,
     ) + 10_000;
 
   if (values.list) {
@@ -245,6 +292,11 @@ export async function gatewayRun(
         ussdAnswer: (event) => defaultUssdAnswer(event, ussdProfile()?.profile, ussdProfile()?.password),
         ...(config.listener.publicUrl ? { publicUrl: config.listener.publicUrl } : {}),
       });
+      // Printed before anything is sent, so the URLs can be provisioned on a gateway that needs them.
+      if (!values.quiet && target) {
+        out(`listener ${listener.url} (the gateway delivers here):`);
+        for (const line of listenerLines(listener.url, config)) out(line);
+      }
     } catch (error) {
       throw new UsageError(
         `cannot start the listener on ${config.listener.host ?? '127.0.0.1'}:${config.listener.port ?? 0} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): choose another listener.port in the config`,
@@ -279,14 +331,16 @@ export async function gatewayRun(
       }
     }
     ussdProfiles = runConfig.profiles;
+    // Checks of features the config does not claim are not run: they are reported as not-claimed.
+    const unclaimed = runConfig.features ? unclaimedChecks(await collect(runConfig, values), runConfig) : [];
     const context: RunContext = {
       role: 'gateway',
       strict,
       only,
-      skip,
+      skip: [...skip, ...unclaimed.map((c) => c.id)],
       target: runTarget,
       config: runConfig,
-      secrets: secretsOf(runConfig),
+      secrets: secretsOf(runConfig, headerSecrets(runConfig)),
       listenerUrl: listener.url,
       listenerSuiteUrl: listener.suiteUrl,
       embedded: !target,
@@ -298,13 +352,27 @@ export async function gatewayRun(
       context,
       testTimeoutMs: testTimeoutMs(runConfig),
       out,
+      complete: (report) => completeReport(report, runConfig, unclaimed),
     });
+    const command = reproduceCommand(values);
+    if (result.report?.features && !values.quiet) out(`features: ${claimStatement(result.report.features)}`);
+    if (result.report && values.out) {
+      const file = resolve(values.out, 'conformance.json');
+      await writeFile(file, renderConformance(result.report, command));
+      if (!values.quiet) out(`conformance report: ${file}`);
+    }
     if (values.bundle && result.report) {
       const path = resolve(values.bundle);
       // The matrix lists every rule a check cites (the gateway role has no rules of its own to add).
       const cited = new Set(result.report.checks.map((c) => c.rule));
       const rules = [...loadSpec().rules.values()].filter((r) => cited.has(r.id));
-      await writeBundle(path, { report: result.report, config: runConfig, secrets: context.secrets, rules });
+      await writeBundle(path, {
+        report: result.report,
+        config: runConfig,
+        secrets: context.secrets,
+        rules,
+        conformance: renderConformance(result.report, command),
+      });
       const check = await verifyBundle(path);
       if (!values.quiet)
         out(`bundle: ${path} (${check.intact ? 'verified' : `NOT intact: ${check.problems.join('; ')}`})`);
@@ -314,4 +382,34 @@ export async function gatewayRun(
     await sim?.close();
     await listener?.close();
   }
+}
+
+/** Values of trigger and switch headers that carry credentials (an API key, a bearer token): masked too. */
+function headerSecrets(config: RunConfig): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown) => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object')
+      for (const [k, x] of Object.entries(v)) {
+        if (k === 'headers' && x && typeof x === 'object')
+          for (const [name, value] of Object.entries(x as Record<string, string>))
+            if (/auth|token|key|secret|cookie|password/i.test(name))
+              out.push(value.replace(/^(Bearer|Basic)\s+/i, ''));
+        walk(x);
+      }
+  };
+  walk([config.moTrigger, config.scenarios]);
+  return out;
+}
+
+/** The command line that reproduces the run (the config file by name; options as given). */
+function reproduceCommand(values: GatewayValues): string {
+  const parts = ['mse-conformance gateway'];
+  if (values.target) parts.push(`--target ${values.target}`);
+  if (values.config) parts.push(`--config ${values.config}`);
+  if (values.strict) parts.push('--strict');
+  for (const o of values.only ?? []) parts.push(`--only '${o}'`);
+  for (const s of values.skip ?? []) parts.push(`--skip '${s}'`);
+  if (values.expectations) parts.push(`--expectations ${values.expectations}`);
+  return parts.join(' ');
 }

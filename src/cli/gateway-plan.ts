@@ -5,7 +5,13 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
-import { type CheckResult, featureResults, type RunReport, summarize } from '../../reporters/model.ts';
+import {
+  type CheckResult,
+  featureResults,
+  isConfigurationGap,
+  type RunReport,
+  summarize,
+} from '../../reporters/model.ts';
 import { LISTENER_PATHS } from '../listener/index.ts';
 import { type CommonValues, filterPatterns, readConfig } from '../runner/cli.ts';
 import type { RunConfig } from '../runner/config.ts';

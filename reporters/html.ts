@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import {
   type CheckResult,
+  claimStatement,
   type Exchange,
   type RunReport,
   VERDICTS,
@@ -334,6 +335,7 @@ export function renderHtml(report: RunReport): string {
 <dt>Started</dt><dd>${esc(report.startedAt)}</dd>
 <dt>Duration</dt><dd>${esc((report.durationMs / 1000).toFixed(2))} s</dd>
 <dt>Checks</dt><dd>${summary.total}</dd>
+${report.features?.length ? `<dt>Features</dt><dd>${esc(claimStatement(report.features))}</dd>` : ''}
 </dl>
 <div class="counts">${counts}</div>
 </header>

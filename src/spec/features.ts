@@ -1,7 +1,6 @@
 /**
  * Features (spec/features.yaml): the services grouped into what a gateway claims to implement. Core is
- * always claimed; a check belongs to the feature of its service, or (without a service) to the feature that
- * lists its family, else to core.
+ * always claimed; a check belongs to the feature that lists its family, else to its service's, else to core.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -63,13 +62,12 @@ export function loadFeatures(specDir = defaultSpecDir): Feature[] {
   return features;
 }
 
-/** The feature a check belongs to. */
+/** The feature a check belongs to: a feature's family first (a traffic check is about 9.3, whatever service it uses), then its service's. */
 export function featureOf(check: { service?: string; family: string }, features = loadFeatures()): string {
-  if (check.service) {
-    const f = features.find((x) => x.services.includes(check.service!));
-    if (f) return f.id;
-  }
-  return features.find((x) => x.families?.includes(check.family))?.id ?? CORE_FEATURE;
+  const byFamily = features.find((x) => x.families?.includes(check.family));
+  if (byFamily) return byFamily.id;
+  const service = check.service;
+  return (service && features.find((x) => x.services.includes(service))?.id) || CORE_FEATURE;
 }
 
 /** The claimed features: core plus the config's list, or every feature when the config has none. */

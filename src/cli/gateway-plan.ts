@@ -347,11 +347,12 @@ export function starterConfig(file: string): string {
   const mo = spec.services.filter((s) => s.kind === 'mo-delivery');
   const j = JSON.stringify;
   const profileLines = api.map(
-    (s) => `    ${j(s.id)}: { "profile": ${j(s.id)}, "password": "change-me" },  // ${s.section}`,
+    (s) =>
+      `    ${j(s.id)}: { "profile": ${j(s.id)}, "password": "change-me"${s.billingCode === 'required' ? ', "billingCode": "000000", "billingCodeRequired": true' : ''} },  // ${s.section}`,
   );
   const moLines = mo.map(
     (s, i) =>
-      `    ${j(s.id)}: { "shortCode": ${j(s.group === 'wap-wib' ? '3303' : `330${i + 1}`)} },  // ${s.section}`,
+      `    ${j(s.id)}: { "shortCode": ${j(s.group === 'wap-wib' ? '3303' : `330${i + 1}`)} }${i === mo.length - 1 ? '' : ','}  // ${s.section}`,
   );
   return `// mse-conformance: run config for testing an MSE gateway (schema: spec/schema/config.schema.json).
 // Edit what your gateway has, delete what it does not, then:

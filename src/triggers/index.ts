@@ -75,6 +75,8 @@ export interface HttpRequestTemplate {
   body?: unknown;
   /** The status (or statuses) that mean "injected"; default any 2xx. */
   expectStatus?: number | number[];
+  /** The hook's own words for a field's values, e.g. {"kind": {"user-init": "open"}}; others pass unchanged. */
+  map?: Record<string, Record<string, string>>;
 }
 
 export type MoTriggerConfig =
@@ -227,6 +229,13 @@ export function buildRequest(
   values: Record<string, string | undefined>,
   timeoutMs: number,
 ): { method: string; url: string; headers: Record<string, string>; body?: string; timeoutMs: number } {
+  if (t.map) {
+    values = { ...values };
+    for (const [name, table] of Object.entries(t.map)) {
+      const v = values[name];
+      if (v !== undefined && Object.hasOwn(table, v)) values[name] = table[v];
+    }
+  }
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(t.headers ?? {}))
     headers[k.toLowerCase()] = fill(v, values, (s) => s.replace(/[\r\n]/g, ' '));

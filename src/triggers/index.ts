@@ -449,7 +449,8 @@ export async function fireMoTrigger(
     case 'manual':
       return fireManual(trigger.windowMs ?? 180_000, kind, fields, o.print ?? stderrPrinter);
   }
-  if (problem) return { ok: false, reason: `the MO trigger refused: ${problem}` };
+  // Named as a config gap: a hook that does not work leaves the claim unproven, not the target wrong.
+  if (problem) return { ok: false, reason: `the MO trigger refused (moTrigger in the config): ${problem}` };
   return { ok: true, waitMs: o.waitMs, done: nothing };
 }
 

@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isConfigurationGap } from '../../reporters/model.ts';
 import { UsageError } from '../../src/cli/common.ts';
 import { parseConfigText, validateConfig } from '../../src/runner/config.ts';
 import { buildRequest, fireMoTrigger, placeholderValues, triggerGap } from '../../src/triggers/index.ts';
@@ -117,6 +118,8 @@ describe('firing', () => {
     );
     expect(refused).toMatchObject({ ok: false });
     expect(!refused.ok && refused.reason).toMatch(/HTTP 409 no such subscriber/);
+    // A hook that does not work leaves a claimed feature incomplete, never conformant.
+    expect(isConfigurationGap(!refused.ok ? refused.reason : undefined)).toBe(true);
     const missing = await fireMoTrigger(
       { kind: 'http', requests: { sms: { url: base } } },
       'mms',

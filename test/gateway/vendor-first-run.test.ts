@@ -204,4 +204,46 @@ describe('a new vendor, from nothing to a conformant run', () => {
     expect(readFileSync(join(bundle, 'conformance.json'), 'utf8')).toContain('"conformant": true');
     expect(readFileSync(join(out, 'report.json'), 'utf8')).not.toContain(VENDOR.mo.pwd);
   }, 240_000);
+
+  it('a command trigger drives the same hook: the fields arrive in MSE_* variables', async () => {
+    const hook = `${gateway.url}/test-hooks`;
+    // The vendor's own injection script, in the language of its choice.
+    const script = join(dir, 'inject.mjs');
+    writeFileSync(
+      script,
+      `const e = process.env;
+const words = { 'user-init': 'open', 'menu-answer': 'select', 'input-answer': 'type' };
+const res = e.MSE_MO === 'ussd'
+  ? await fetch(${JSON.stringify(hook)} + '/ussd/' + e.MSE_MSISDN, { method: 'PUT', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ shortcode: e.MSE_SHORT_CODE, action: words[e.MSE_KIND], input: e.MSE_VALUE, owner: e.MSE_SESSION_OWNER }) })
+  : await fetch(${JSON.stringify(hook)} + '/mo', { method: 'POST', body: new URLSearchParams(e.MSE_MO === 'wib'
+      ? { channel: 'wib', imei_bytes: e.MSE_IMEI, tag: e.MSE_MARK }
+      : { channel: e.MSE_MO, origin: e.MSE_FROM, destination: e.MSE_TO, [e.MSE_MO === 'sms' ? 'content' : 'mime']: e.MSE_MO === 'sms' ? e.MSE_TEXT : e.MSE_MMS }) });
+if (res.status !== 202) { console.error(await res.text()); process.exit(1); }
+`,
+    );
+    const config = edit({ version: 1 });
+    config.moTrigger = { kind: 'command', command: [process.execPath, script] };
+    writeFileSync(join(dir, 'acme-command.json'), JSON.stringify(config));
+    const out = join(dir, 'out-command');
+    const run = await cli([
+      '--config',
+      'acme-command.json',
+      '--listener-port',
+      String(listenerPort),
+      '--only',
+      'family:mo',
+      '--out',
+      out,
+      '--report',
+      'json',
+      '--quiet',
+    ]);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as RunReport;
+    expect(report.checks.length).toBeGreaterThan(40);
+    expect(
+      report.checks.filter((c) => c.verdict !== 'pass').map((c) => `${c.id}: ${c.verdict} ${c.message}`),
+    ).toEqual([]);
+    expect(run.code, run.stderr).toBe(0);
+  }, 120_000);
 });

@@ -70,7 +70,10 @@ async function provoke(
     const o = { secrets: run.secrets, record: (e: Parameters<Recorder['record']>[0]) => rec.record(e) };
     if (scenario.before) {
       const problem = await runAction(scenario.before, values, o, `suite → scenario switch ${name} on`);
-      if (problem) return rec.skip(`the switch that turns scenarios.${name} on did not succeed: ${problem}`);
+      if (problem)
+        return rec.skip(
+          `the switch that turns scenarios.${name} on (in the config) did not succeed: ${problem}`,
+        );
     }
     try {
       return await execute(rec, service, mode, params, number, scenario.profiles?.[service.id]);

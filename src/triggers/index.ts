@@ -5,7 +5,7 @@
  * `simulator-control` is the reference simulator's control API (an `http` trigger with built-in templates).
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, rmdirSync, statSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, rmdirSync, statSync, watch, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isatty } from 'node:tty';
@@ -362,10 +362,13 @@ export function instruction(kind: MoKind, f: MoFields): string {
 
 /**
  * One manual instruction at a time across the run's worker threads (they share the process): a lock
- * directory, stolen when older than the window (a check that timed out leaves it behind).
+ * directory, waited for by watching its folder, and stolen when older than the window (a check that timed
+ * out leaves it behind).
  */
 async function manualLock(windowMs: number): Promise<() => void> {
-  const dir = join(tmpdir(), `mse-conformance-manual-${process.pid}.lock`);
+  const folder = tmpdir();
+  const name = `mse-conformance-manual-${process.pid}.lock`;
+  const dir = join(folder, name);
   for (;;) {
     try {
       mkdirSync(dir);
@@ -377,12 +380,29 @@ async function manualLock(windowMs: number): Promise<() => void> {
         }
       };
     } catch {
+      let age = 0;
       try {
-        if (Date.now() - statSync(dir).mtimeMs > windowMs) rmdirSync(dir);
+        age = Date.now() - statSync(dir).mtimeMs;
       } catch {
-        // Released meanwhile: try again.
+        continue; // Released meanwhile: try again.
       }
-      await new Promise((r) => setTimeout(r, 200));
+      if (age > windowMs) {
+        rmdirSync(dir);
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        const watcher = watch(folder, (_event, file) => {
+          if (file === name) finish();
+        });
+        const deadline = setTimeout(finish, windowMs - age);
+        function finish() {
+          clearTimeout(deadline);
+          watcher.close();
+          resolve();
+        }
+        // Released between the failed mkdir and the watch: no event will come.
+        if (!existsSync(dir)) finish();
+      });
     }
   }
 }

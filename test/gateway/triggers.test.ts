@@ -173,6 +173,22 @@ describe('firing', () => {
     expect(printed.join('\n')).toContain('from 1191000000 dial *100#');
     expect(printed.at(-1)).toBe('  no ussd delivery within 1 s');
   });
+
+  it('manual: a second instruction waits until the first delivery came', async () => {
+    const o = { secrets: [], waitMs: 5, print: () => {} };
+    const first = await fireMoTrigger({ kind: 'manual', windowMs: 60_000 }, 'sms', { text: 'a' }, o);
+    let second: Awaited<ReturnType<typeof fireMoTrigger>> | undefined;
+    const pending = fireMoTrigger({ kind: 'manual', windowMs: 60_000 }, 'sms', { text: 'b' }, o).then((r) => {
+      second = r;
+      return r;
+    });
+    for (let i = 0; i < 20; i++) await new Promise<void>((r) => setImmediate(r));
+    expect(second).toBeUndefined();
+    if (first.ok) first.done(true);
+    const next = await pending;
+    expect(next.ok).toBe(true);
+    if (next.ok) next.done(true);
+  });
 });
 
 describe('config', () => {

@@ -21,6 +21,7 @@ const SGR: Record<Verdict, string> = {
   'known-failure': '35',
   'unexpected-pass': '31;1',
   informational: '36',
+  'not-claimed': '2',
 };
 
 const LABEL: Record<Verdict, string> = {
@@ -31,6 +32,7 @@ const LABEL: Record<Verdict, string> = {
   'known-failure': 'KNOWN-FAIL',
   'unexpected-pass': 'UNEXPECTED-PASS',
   informational: 'INFO',
+  'not-claimed': 'NOT-CLAIMED',
 };
 
 function paint(text: string, verdict: Verdict, color: boolean): string {

@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import {
   type CheckResult,
+  claimStatement,
   type Exchange,
   type RunReport,
   VERDICTS,
@@ -27,6 +28,7 @@ export const VERDICT_SEVERITY: readonly Verdict[] = [
   'skip',
   'informational',
   'pass',
+  'not-claimed',
 ];
 
 /** Escapes text for element content and quoted attributes; control characters are shown as `\xNN`. */
@@ -54,6 +56,7 @@ export const CELL_COLOUR_ORDER: readonly Verdict[] = [
   'pass',
   'informational',
   'skip',
+  'not-claimed',
 ];
 
 /** Short names for the counts inside a cell (the cell's title spells them out). */
@@ -65,6 +68,7 @@ const CELL_LABEL: Record<Verdict, string> = {
   pass: 'pass',
   informational: 'info',
   skip: 'skip',
+  'not-claimed': 'not claimed',
 };
 
 export function cellVerdict(byVerdict: Partial<Record<Verdict, number>>): Verdict | undefined {
@@ -128,8 +132,8 @@ export function serviceModeMatrix(checks: CheckResult[]): {
 }
 
 const CSS = `
-:root{--pass:#1a7f37;--fail:#cf222e;--non-strict:#9a6700;--skip:#6e7781;--known-failure:#8250df;--unexpected-pass:#bc4c00;--informational:#0969da;
---pass-bg:#dafbe1;--fail-bg:#ffebe9;--non-strict-bg:#fff8c5;--skip-bg:#eaeef2;--known-failure-bg:#fbefff;--unexpected-pass-bg:#fff1e5;--informational-bg:#ddf4ff;
+:root{--pass:#1a7f37;--fail:#cf222e;--non-strict:#9a6700;--skip:#6e7781;--known-failure:#8250df;--unexpected-pass:#bc4c00;--informational:#0969da;--not-claimed:#8c959f;
+--pass-bg:#dafbe1;--fail-bg:#ffebe9;--non-strict-bg:#fff8c5;--skip-bg:#eaeef2;--known-failure-bg:#fbefff;--unexpected-pass-bg:#fff1e5;--informational-bg:#ddf4ff;--not-claimed-bg:#f6f8fa;
 --fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--mono:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace}
 *{box-sizing:border-box}
 body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Liberation Sans",Arial,sans-serif;color:var(--fg);background:#f6f8fa}
@@ -375,6 +379,7 @@ export function renderHtml(report: RunReport): string {
 <dt>Started</dt><dd>${esc(report.startedAt)}</dd>
 <dt>Duration</dt><dd>${esc((report.durationMs / 1000).toFixed(2))} s</dd>
 <dt>Checks</dt><dd>${summary.total}</dd>
+${report.features?.length ? `<dt>Features</dt><dd>${esc(claimStatement(report.features))}</dd>` : ''}
 </dl>
 <div class="counts">${counts}</div>
 </header>

@@ -96,6 +96,7 @@ function testcase(check: CheckResult, classname: string): string {
       );
       break;
     case 'skip':
+    case 'not-claimed':
       inner.push(`      <skipped${attrs({ message: check.message ?? 'skipped' })}/>`);
       break;
     case 'known-failure':
@@ -123,7 +124,8 @@ export function renderJunit(report: RunReport): string {
   for (const c of report.checks) families.set(c.family, [...(families.get(c.family) ?? []), c]);
   const count = (list: CheckResult[], pred: (c: CheckResult) => boolean) => list.filter(pred).length;
   const isFailure = (c: CheckResult) => c.verdict === 'fail' || c.verdict === 'unexpected-pass';
-  const isSkipped = (c: CheckResult) => c.verdict === 'skip' || c.verdict === 'known-failure';
+  const isSkipped = (c: CheckResult) =>
+    c.verdict === 'skip' || c.verdict === 'known-failure' || c.verdict === 'not-claimed';
   const suites: string[] = [];
   let id = 0;
   for (const [family, list] of families) {

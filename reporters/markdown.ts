@@ -2,7 +2,7 @@
  * A summary fit for a CI job summary (GitHub's $GITHUB_STEP_SUMMARY): counts, the conclusion, the
  * failures as a table (capped), and the families that were skipped with their reasons.
  */
-import { type CheckResult, type RunReport, VERDICTS } from '../src/core/model.ts';
+import { type CheckResult, claimStatement, type RunReport, VERDICTS } from '../src/core/model.ts';
 import { replaceControls } from './wire.ts';
 
 /** Failures listed in the table before "and N more"; the full list is in the other reports. */
@@ -65,6 +65,26 @@ export function renderMarkdown(report: RunReport, maxFailures = MARKDOWN_MAX_FAI
   lines.push('');
   lines.push(`**Conformant:** ${conformant ? 'yes' : 'no'}`);
   lines.push('');
+  const features = report.features ?? [];
+  if (features.length > 0) {
+    lines.push(`**Features:** ${cell(claimStatement(features), 1000)}`);
+    lines.push('');
+    lines.push('| Feature | Level | Outcome | Checks | Pass | Fail | Skip |');
+    lines.push('|---|---|---|---:|---:|---:|---:|');
+    for (const f of features)
+      lines.push(
+        `| ${cell(f.name)} | ${f.level} | ${f.outcome} | ${f.checks} | ${f.byVerdict.pass ?? 0} | ${(f.byVerdict.fail ?? 0) + (f.byVerdict['unexpected-pass'] ?? 0)} | ${f.byVerdict.skip ?? 0} |`,
+      );
+    lines.push('');
+    for (const f of features.filter((x) => x.outcome === 'incomplete'))
+      lines.push(
+        `- ${cell(f.name)} is incomplete: ${(f.gaps ?? [])
+          .slice(0, 3)
+          .map((g) => cell(g))
+          .join('; ')}`,
+      );
+    if (features.some((x) => x.outcome === 'incomplete')) lines.push('');
+  }
 
   const failing = report.checks.filter((c) => c.verdict === 'fail' || c.verdict === 'unexpected-pass');
   if (failing.length > 0) {

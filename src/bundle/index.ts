@@ -10,6 +10,7 @@
  *   suite.json           suite name and version, report schema version, spec hash, node version, time
  *   config.json          the run's config, passwords masked
  *   coverage.json        rule id -> section, level, and the checks that cite it with their verdicts
+ *   conformance.json     the conformance report: the outcome per claimed feature (gateway role)
  *   exchanges/NNNN.json  every check's exchanges (request and response bytes), secrets masked
  *
  * The hashes detect alteration, not a forger who rewrites the files and the manifest together; the
@@ -88,6 +89,8 @@ export interface BundleInput {
   secrets?: readonly string[];
   /** Rules the suite's role is meant to cover: they appear in the matrix even when no check cites them. */
   rules?: Iterable<Rule>;
+  /** The conformance report a vendor publishes (reporters/json.ts renderConformance), as conformance.json. */
+  conformance?: string;
 }
 
 const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
@@ -134,6 +137,7 @@ export function bundleFiles(input: BundleInput, createdAt = new Date().toISOStri
   );
   put('config.json', json(redactConfig(input.config ?? report.config ?? {})));
   put('coverage.json', json(coverageMatrix(report.checks, input.rules)));
+  if (input.conformance) put('conformance.json', input.conformance);
   const width = String(report.checks.length).length;
   report.checks.forEach((check, i) => {
     if (check.exchanges.length === 0) return;

@@ -118,9 +118,9 @@ export function registerChecks(definitions: CheckDefinition[], run: RunContext =
     seen.add(def.meta.id);
     if (!selected(def.meta, run.only, run.skip)) continue;
     n++;
-    const options = def.timeoutMs
-      ? { meta: { check: def.meta }, timeout: def.timeoutMs }
-      : { meta: { check: def.meta } };
+    // The reason known at collection time travels with the test, so `gateway plan` can list it unrun.
+    const meta = def.skipReason ? { check: def.meta, skipReason: def.skipReason } : { check: def.meta };
+    const options = def.timeoutMs ? { meta, timeout: def.timeoutMs } : { meta };
     test(def.meta.id, options, async ({ task, skip }) => {
       const record: CheckRecord = { outcome: 'pass', exchanges: [] };
       task.meta.record = record;

@@ -65,5 +65,7 @@ declare module '@vitest/runner' {
   interface TaskMeta {
     check?: CheckMeta;
     record?: CheckRecord;
+    /** Why the check will be skipped, when that is known at collection time (a config gap). */
+    skipReason?: string;
   }
 }

@@ -5,16 +5,29 @@
  */
 
 import { createPublicKey } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { renderConformance } from '../../reporters/json.ts';
 import { verifyBundle, writeBundle } from '../bundle/index.ts';
 import type { RunConfig } from '../checks/config.ts';
 import type { RunContext } from '../checks/types.ts';
-import type { RunReport } from '../core/model.ts';
+import { claimStatement, type RunReport } from '../core/model.ts';
 import { defaultUssdAnswer, type Listener, startListener } from '../listener/index.ts';
 import { magicNumbers } from '../simulator/backends.ts';
 import type { ProfileConfig } from '../simulator/index.ts';
 import { loadSpec } from '../spec/load.ts';
 import { ExitCode, parseOptions, UsageError } from './common.ts';
+import {
+  applyListenerOptions,
+  collect,
+  completeReport,
+  GATEWAY_SUITE_DIR,
+  initConfig,
+  type ListenerValues,
+  listenerLines,
+  planLines,
+  unclaimedChecks,
+} from './gateway-plan.ts';
 import {
   type CommonValues,
   checkTargetUrl,
@@ -27,12 +40,19 @@ import {
 } from './run.ts';
 import { bundleLine, signingKeyOption } from './verify.ts';
 
-export const GATEWAY_SUITE_DIR = 'suites/gateway';
+export { GATEWAY_SUITE_DIR };
 
 const HELP = `Usage: mse-conformance gateway [options]
+       mse-conformance gateway init [FILE] [--force]
+       mse-conformance gateway plan --config FILE [--listener-port N] [--public-url URL]
 
 Plays the partner against an MSE implementation and checks it against the contract in spec/.
 Without --target it starts the embedded reference simulator and tests that.
+
+  init   writes a commented starter config (default mse-conformance.jsonc) to edit for your gateway
+  plan   prints what the gateway must be provisioned with (listener URLs and credentials, profiles,
+         services, modes, short codes, claimed features) and, per check family, what will run and what
+         will be skipped with the config key that enables it; sends nothing
 
 Options:
   --target URL         base URL of the MSE under test (the suite calls URL/MSE/api and URL/MSE/ussd)
@@ -49,6 +69,8 @@ Options:
                        check it later with: mse-conformance verify PATH
   --sign KEY           sign the bundle's manifest with this Ed25519 private key (PEM file);
                        check it with: mse-conformance verify PATH --key PUBLIC-KEY
+  --listener-port N    port the listener binds (overrides listener.port), so the gateway can be provisioned
+  --public-url URL     URL the gateway delivers to (overrides listener.publicUrl)
   --quiet              no progress or summary on stdout
 
 Exit codes: 0 conformant, 1 nonconformance found, 2 usage or config error, 3 target unreachable.`;
@@ -157,15 +179,19 @@ export const gatewayOptions = {
   ...commonOptions,
   bundle: { type: 'string' },
   sign: { type: 'string' },
+  'listener-port': { type: 'string' },
+  'public-url': { type: 'string' },
+  force: { type: 'boolean' },
 } as const;
 
-export interface GatewayValues extends CommonValues {
+export interface GatewayValues extends CommonValues, ListenerValues {
   bundle?: string;
   sign?: string;
+  force?: boolean;
 }
 
 export async function gatewayCommand(args: string[]): Promise<number> {
-  const { values } = parseOptions(args, gatewayOptions);
+  const { values, positionals } = parseOptions(args, gatewayOptions);
   // `--list | head` closes stdout early: that is the reader's choice, not an error.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(0);
@@ -174,6 +200,22 @@ export async function gatewayCommand(args: string[]): Promise<number> {
     console.log(HELP);
     return ExitCode.Ok;
   }
+  const [sub, ...rest] = positionals;
+  if (sub === 'init') {
+    if (rest.length > 1) throw new UsageError('gateway init takes one file name', 'MSE_USAGE');
+    const file = initConfig(rest[0] ?? 'mse-conformance.jsonc', values.force === true);
+    console.log(
+      `wrote ${file}: edit it for your gateway, then run\n  mse-conformance gateway plan --config ${file}\n  mse-conformance gateway --config ${file}`,
+    );
+    return ExitCode.Ok;
+  }
+  if (sub === 'plan') {
+    if (!values.config) throw new UsageError('gateway plan needs --config FILE', 'MSE_USAGE');
+    for (const line of await planLines(values as GatewayValues)) console.log(line);
+    return ExitCode.Ok;
+  }
+  if (sub !== undefined)
+    throw new UsageError(`unknown gateway subcommand ${sub} (init, plan, or options only)`, 'MSE_USAGE');
   return runGateway(values as GatewayValues);
 }
 
@@ -197,7 +239,7 @@ export async function gatewayRun(
   values: GatewayValues,
   out: (line: string) => void = console.log,
 ): Promise<GatewayRunResult> {
-  const config = readConfig(values);
+  const config = applyListenerOptions(readConfig(values), values);
   // A bad key file is a usage error before the run, not a surprise after it.
   const signingKey = signingKeyOption(values.bundle, values.sign);
   const { only, skip } = filterPatterns(values);
@@ -209,6 +251,8 @@ export async function gatewayRun(
       cfg.timeouts.syncMs,
       cfg.timeouts.receiptMs + cfg.timeouts.redeliveryMs,
       cfg.timeouts.requestMs * 4,
+      // A person answering USSD sends two MOs in one check.
+      cfg.moTrigger?.kind === 'manual' ? 2 * (cfg.moTrigger.windowMs ?? 180_000) : 0,
     ) + 10_000;
 
   if (values.list) {
@@ -254,6 +298,11 @@ export async function gatewayRun(
         ussdAnswer: (event) => defaultUssdAnswer(event, ussdProfile()?.profile, ussdProfile()?.password),
         ...(config.listener.publicUrl ? { publicUrl: config.listener.publicUrl } : {}),
       });
+      // Printed before anything is sent, so the URLs can be provisioned on a gateway that needs them.
+      if (!values.quiet && target) {
+        out(`listener ${listener.url} (the gateway delivers here):`);
+        for (const line of listenerLines(listener.url, config)) out(line);
+      }
     } catch (error) {
       throw new UsageError(
         `cannot start the listener on ${config.listener.host ?? '127.0.0.1'}:${config.listener.port ?? 0} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): choose another listener.port in the config`,
@@ -288,14 +337,16 @@ export async function gatewayRun(
       }
     }
     ussdProfiles = runConfig.profiles;
+    // Checks of features the config does not claim are not run: they are reported as not-claimed.
+    const unclaimed = runConfig.features ? unclaimedChecks(await collect(runConfig, values), runConfig) : [];
     const context: RunContext = {
       role: 'gateway',
       strict,
       only,
-      skip,
+      skip: [...skip, ...unclaimed.map((c) => c.id)],
       target: runTarget,
       config: runConfig,
-      secrets: secretsOf(runConfig),
+      secrets: secretsOf(runConfig, headerSecrets(runConfig)),
       listenerUrl: listener.url,
       listenerSuiteUrl: listener.suiteUrl,
       embedded: !target,
@@ -307,7 +358,15 @@ export async function gatewayRun(
       context,
       testTimeoutMs: testTimeoutMs(runConfig),
       out,
+      complete: (report) => completeReport(report, runConfig, unclaimed),
     });
+    const command = reproduceCommand(values);
+    if (result.report?.features && !values.quiet) out(`features: ${claimStatement(result.report.features)}`);
+    if (result.report && values.out) {
+      const file = resolve(values.out, 'conformance.json');
+      await writeFile(file, renderConformance(result.report, command));
+      if (!values.quiet) out(`conformance report: ${file}`);
+    }
     if (values.bundle && result.report) {
       const path = resolve(values.bundle);
       // The matrix lists every rule a check cites (the gateway role has no rules of its own to add).
@@ -315,7 +374,13 @@ export async function gatewayRun(
       const rules = [...loadSpec().rules.values()].filter((r) => cited.has(r.id));
       await writeBundle(
         path,
-        { report: result.report, config: runConfig, secrets: context.secrets, rules },
+        {
+          report: result.report,
+          config: runConfig,
+          secrets: context.secrets,
+          rules,
+          conformance: renderConformance(result.report, command),
+        },
         signingKey ? { signingKey } : {},
       );
       const check = await verifyBundle(path, signingKey ? { publicKey: createPublicKey(signingKey) } : {});
@@ -326,4 +391,34 @@ export async function gatewayRun(
     await sim?.close();
     await listener?.close();
   }
+}
+
+/** Values of trigger and switch headers that carry credentials (an API key, a bearer token): masked too. */
+function headerSecrets(config: RunConfig): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown) => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object')
+      for (const [k, x] of Object.entries(v)) {
+        if (k === 'headers' && x && typeof x === 'object')
+          for (const [name, value] of Object.entries(x as Record<string, string>))
+            if (/auth|token|key|secret|cookie|password/i.test(name))
+              out.push(value.replace(/^(Bearer|Basic)\s+/i, ''));
+        walk(x);
+      }
+  };
+  walk([config.moTrigger, config.scenarios]);
+  return out;
+}
+
+/** The command line that reproduces the run (the config file by name; options as given). */
+function reproduceCommand(values: GatewayValues): string {
+  const parts = ['mse-conformance gateway'];
+  if (values.target) parts.push(`--target ${values.target}`);
+  if (values.config) parts.push(`--config ${values.config}`);
+  if (values.strict) parts.push('--strict');
+  for (const o of values.only ?? []) parts.push(`--only '${o}'`);
+  for (const s of values.skip ?? []) parts.push(`--skip '${s}'`);
+  if (values.expectations) parts.push(`--expectations ${values.expectations}`);
+  return parts.join(' ');
 }

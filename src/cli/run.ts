@@ -129,6 +129,8 @@ export interface ExecuteOptions {
   /** Default per-check budget. */
   testTimeoutMs: number;
   out: (line: string) => void;
+  /** Completes the report before it is printed and written (the gateway role adds the feature claims). */
+  complete?: (report: RunReport) => RunReport | Promise<RunReport>;
 }
 
 /**
@@ -169,7 +171,7 @@ export async function execute(options: ExecuteOptions): Promise<{ code: number; 
       'no check matches --only/--skip: nothing was judged (see --list for the check ids)',
       'MSE_NO_CHECKS',
     );
-  const report: RunReport = {
+  let report: RunReport = {
     schemaVersion: REPORT_SCHEMA_VERSION,
     suite: options.role,
     suiteVersion: version(),
@@ -183,6 +185,7 @@ export async function execute(options: ExecuteOptions): Promise<{ code: number; 
     checks: outcome.checks,
     ...(outcome.errors.length ? { errors: outcome.errors } : {}),
   };
+  if (options.complete) report = await options.complete(report);
   if (outcome.errors.length) report.summary.conformant = false;
   const reporters = await import('../../reporters/index.ts');
   if (!values.quiet) {

@@ -5,7 +5,7 @@
 /** The requirement level of a rule, in RFC 2119's words: MUST fails, SHOULD is non-strict, MAY informs. */
 export type Level = 'MUST' | 'SHOULD' | 'MAY';
 
-export const REPORT_SCHEMA_VERSION = '1.0.0';
+export const REPORT_SCHEMA_VERSION = '1.1.0';
 
 /**
  * Verdicts, richer than pass/fail (as Autobahn's):
@@ -15,7 +15,8 @@ export const REPORT_SCHEMA_VERSION = '1.0.0';
  * - skip: the check could not run here (reason in `message`);
  * - known-failure: failed, and the expectations file lists it with a reason;
  * - unexpected-pass: passed although the expectations file lists it as a known failure (fails the run);
- * - informational: observed and recorded, nothing to judge.
+ * - informational: observed and recorded, nothing to judge;
+ * - not-claimed: the check belongs to a feature the config does not claim (spec/features.yaml), so it was not run.
  */
 export type Verdict =
   | 'pass'
@@ -24,7 +25,8 @@ export type Verdict =
   | 'skip'
   | 'known-failure'
   | 'unexpected-pass'
-  | 'informational';
+  | 'informational'
+  | 'not-claimed';
 
 /** Every verdict, in the order reports show them. */
 export const VERDICTS: readonly Verdict[] = [
@@ -35,6 +37,7 @@ export const VERDICTS: readonly Verdict[] = [
   'known-failure',
   'unexpected-pass',
   'informational',
+  'not-claimed',
 ];
 
 /** Verdicts that make the run nonconformant (exit code 1). */
@@ -112,6 +115,44 @@ export interface RunReport {
    * run nonconformant (`summary.conformant` false) even when no check failed; reporters show each one.
    */
   errors?: string[];
+  /** The gateway under test, as the config names it. */
+  implementation?: { name: string; version?: string; vendor?: string; url?: string };
+  /** The outcome per feature of spec/features.yaml (gateway role). */
+  features?: FeatureResult[];
+}
+
+/**
+ * A feature's outcome: conformant (claimed, no failure, no check skipped for lack of configuration),
+ * nonconformant (a failure), incomplete (claimed, but checks were skipped for lack of configuration: the claim
+ * is not proven), not-claimed.
+ */
+export type FeatureOutcome = 'conformant' | 'nonconformant' | 'incomplete' | 'not-claimed';
+
+export interface FeatureResult {
+  id: string;
+  name: string;
+  level: 'core' | 'extended';
+  claimed: boolean;
+  outcome: FeatureOutcome;
+  checks: number;
+  byVerdict: Partial<Record<Verdict, number>>;
+  /** For incomplete: the distinct skip reasons, each naming the config key that would let the checks run. */
+  gaps?: string[];
+}
+
+/** One line a vendor can publish: "conformant: Core, SMS, LBS; incomplete: USSD; not claimed: WIB". */
+export function claimStatement(features: FeatureResult[]): string {
+  const parts: string[] = [];
+  for (const [outcome, label] of [
+    ['conformant', 'conformant'],
+    ['nonconformant', 'nonconformant'],
+    ['incomplete', 'incomplete (checks skipped)'],
+    ['not-claimed', 'not claimed'],
+  ] as const) {
+    const names = features.filter((f) => f.outcome === outcome).map((f) => f.name);
+    if (names.length) parts.push(`${label}: ${names.join(', ')}`);
+  }
+  return parts.join('; ');
 }
 
 export function summarize(checks: CheckResult[]): RunSummary {
@@ -123,6 +164,7 @@ export function summarize(checks: CheckResult[]): RunSummary {
     'known-failure': 0,
     'unexpected-pass': 0,
     informational: 0,
+    'not-claimed': 0,
   };
   for (const c of checks) byVerdict[c.verdict]++;
   return { total: checks.length, byVerdict, conformant: FAILING_VERDICTS.every((v) => byVerdict[v] === 0) };

@@ -69,18 +69,21 @@ export async function runSuite(options: RunOptions): Promise<RunOutcome> {
   return { checks: collector.results.sort(order), errors: collector.errors };
 }
 
-/** Collects the suite without running it: every selected check's metadata (`--list`). */
-export async function listSuite(options: RunOptions): Promise<{ checks: CheckMeta[]; errors: string[] }> {
+/** A collected check, with the reason it will be skipped when that is known before running. */
+export type ListedCheck = CheckMeta & { skipReason?: string };
+
+/** Collects the suite without running it: every selected check's metadata (`--list`, `gateway plan`). */
+export async function listSuite(options: RunOptions): Promise<{ checks: ListedCheck[]; errors: string[] }> {
   const vitest = await createVitest('test', { ...vitestOptions(options), reporters: [] });
   try {
     const result = await vitest.collect();
-    const checks: CheckMeta[] = [];
+    const checks: ListedCheck[] = [];
     const errors: string[] = [];
     for (const module of result.testModules) {
       for (const e of module.errors()) errors.push(`${module.moduleId}: ${e.message}`);
       for (const tc of module.children.allTests()) {
-        const check = (tc.meta() as { check?: CheckMeta }).check;
-        if (check) checks.push(check);
+        const { check, skipReason } = tc.meta() as { check?: CheckMeta; skipReason?: string };
+        if (check) checks.push(skipReason ? { ...check, skipReason } : check);
       }
     }
     return { checks: checks.sort((a, b) => a.id.localeCompare(b.id)), errors };

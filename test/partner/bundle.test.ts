@@ -47,7 +47,7 @@ function sampleReport(): RunReport {
     check('partner.mo.c', 'sms-mo.latin1', 'pass'),
   ];
   return {
-    schemaVersion: '1.0.0',
+    schemaVersion: '1.1.0',
     suite: 'partner',
     suiteVersion: '0.1.0',
     specHash: 'ab'.repeat(32),

@@ -39,6 +39,8 @@ const runReportKeys = keysOf<RunReport>()([
   'summary',
   'checks',
   'errors',
+  'implementation',
+  'features',
 ]);
 const summaryKeys = keysOf<RunSummary>()(['total', 'byVerdict', 'conformant']);
 const checkKeys = keysOf<CheckResult>()([
@@ -67,6 +69,7 @@ const verdicts: Record<Verdict, true> = {
   'known-failure': true,
   'unexpected-pass': true,
   informational: true,
+  'not-claimed': true,
 };
 
 const schema = JSON.parse(await readFile(join(projectRoot, 'spec/schema/report.schema.json'), 'utf8'));

@@ -8,11 +8,12 @@
  *   answers its executions without parameters.
  */
 
-import type { RunConfig } from '../../../src/checks/config.ts';
+import { type ScenarioConfig, type ScenarioName, scenarioOf } from '../../../src/checks/config.ts';
 import type { CheckContext, CheckDefinition } from '../../../src/checks/kernel.ts';
 import type { Delivery } from '../../../src/listener/index.ts';
 import { failureRuleId } from '../../../src/spec/catalogue.ts';
 import type { Service } from '../../../src/spec/types.ts';
+import { runAction } from '../../../src/triggers/index.ts';
 import {
   type Answer,
   apiServices,
@@ -34,6 +35,7 @@ import {
   run,
   shared,
   spec,
+  subscriber,
   timeouts,
   token,
   ussdCommandServices,
@@ -41,23 +43,35 @@ import {
   waitDeliveries,
   withParam,
 } from '../harness.ts';
-import { noTrigger, trigger } from './mo.ts';
+import { injectAndWait, noTrigger } from './mo.ts';
 import { ussdBody } from './ussd.ts';
 
 const F = 'failures';
 
-type Scenario = keyof NonNullable<RunConfig['scenarios']>;
-
 /** Which config scenario provokes a status-code (status-codes.yaml gives the codes' meaning). */
-const SCENARIO_OF: Record<number, Scenario> = { 110: 'silentHandset', 19: 'unknownSubscriber' };
+const SCENARIO_OF: Record<number, ScenarioName> = { 110: 'silentHandset', 19: 'unknownSubscriber' };
 
-/** The request with every phone-number input set to the scenario's subscriber, and what came of it. */
+/** Why the scenario cannot provoke the failure on this service, or undefined when it can. */
+function scenarioGap(name: ScenarioName, s: ScenarioConfig | undefined, service: Service, code: number) {
+  if (!s)
+    return `no scenarios.${name} in the config: the suite cannot provoke status-code ${code} (give a number, a profile or a switch)`;
+  if (!s.number && !s.before && !s.profiles?.[service.id])
+    return `scenarios.${name}.profiles has no ${service.id} entry in the config: the suite cannot provoke status-code ${code} on it`;
+  return undefined;
+}
+
+/**
+ * The request made under the scenario (its number in every phone-number input, its profile, its switch on),
+ * and what came of it. The switch is undone whatever happens; a switch that fails is a skip, not a failure.
+ */
 async function provoke(
   ctx: Recorder,
   service: Service,
-  number: string,
+  name: ScenarioName,
+  scenario: ScenarioConfig,
 ): Promise<{ reading: Reading; where: string }> {
-  return shared(ctx, `failure:${service.id}:${number}`, async (rec) => {
+  return shared(ctx, `failure:${service.id}:${name}`, async (rec) => {
+    const number = scenario.number ?? subscriber();
     let params = validParams(service);
     for (const input of queryInputs(service))
       if (input.format === 'msisdn10' && params.some(([n]) => n === input.name))
@@ -65,17 +79,43 @@ async function provoke(
     const mode = preferredMode(service, ['sync', 'async-delivery']);
     if (!mode)
       return rec.skip(`${service.id} has no mode whose outcome the partner sees (sync or async-delivery)`);
-    const a: Answer = await callApi(rec, { service, mode, params });
-    if (mode === 'sync') return { reading: a.read, where: 'the sync response' };
-    // The request is valid: the failure comes with the execution, in the receipt (6.4.1.1).
-    expectAccepted(rec, a, `a valid async-delivery request for ${number}`);
-    const tid = a.read.transactionId;
-    if (!tid) return rec.fail('the acknowledgement carries no transaction-id, so no receipt can be matched');
-    const [receipt] = await waitDeliveries(rec, { kind: 'receipt', key: tid, timeoutMs: timeouts.receiptMs });
-    if (!receipt)
-      return rec.fail(`no receipt with transaction-id ${tid} arrived within ${timeouts.receiptMs} ms`);
-    return { reading: readMse(receipt.body), where: 'the receipt' };
+    const values = { scenario: name, service: service.id, number };
+    const o = { secrets: run.secrets, record: (e: Parameters<Recorder['record']>[0]) => rec.record(e) };
+    if (scenario.before) {
+      const problem = await runAction(scenario.before, values, o, `suite → scenario switch ${name} on`);
+      if (problem)
+        return rec.skip(
+          `the switch that turns scenarios.${name} on (in the config) did not succeed: ${problem}`,
+        );
+    }
+    try {
+      return await execute(rec, service, mode, params, number, scenario.profiles?.[service.id]);
+    } finally {
+      // An http switch's exchange is recorded on the check, so a failed "off" shows in the report.
+      if (scenario.after) await runAction(scenario.after, values, o, `suite → scenario switch ${name} off`);
+    }
   });
+}
+
+/** One request in the scenario, and its execution response (the sync answer, or the receipt). */
+async function execute(
+  rec: Recorder,
+  service: Service,
+  mode: 'sync' | 'async-delivery' | 'async-oneway',
+  params: ReturnType<typeof validParams>,
+  number: string,
+  entry: Parameters<typeof callApi>[1]['entry'],
+): Promise<{ reading: Reading; where: string }> {
+  const a: Answer = await callApi(rec, { service, mode, params, ...(entry ? { entry } : {}) });
+  if (mode === 'sync') return { reading: a.read, where: 'the sync response' };
+  // The request is valid: the failure comes with the execution, in the receipt (6.4.1.1).
+  expectAccepted(rec, a, `a valid async-delivery request for ${number}`);
+  const tid = a.read.transactionId;
+  if (!tid) return rec.fail('the acknowledgement carries no transaction-id, so no receipt can be matched');
+  const [receipt] = await waitDeliveries(rec, { kind: 'receipt', key: tid, timeoutMs: timeouts.receiptMs });
+  if (!receipt)
+    return rec.fail(`no receipt with transaction-id ${tid} arrived within ${timeouts.receiptMs} ms`);
+  return { reading: readMse(receipt.body), where: 'the receipt' };
 }
 
 export function definitions(): CheckDefinition[] {
@@ -87,24 +127,20 @@ export function definitions(): CheckDefinition[] {
     ...ussdDocument(),
     ...moNotDelivered(),
   ];
-  const scenarios = run.config.scenarios ?? {};
   for (const service of apiServices())
     for (const failure of service.failures ?? []) {
-      const scenario = SCENARIO_OF[failure.statusCode];
-      if (!scenario) continue;
+      const name = SCENARIO_OF[failure.statusCode];
+      if (!name) continue;
       const rule = failureRuleId(service, failure.statusCode);
-      const number = scenarios[scenario];
-      const skipReason =
-        notProvisioned(service) ??
-        (number
-          ? undefined
-          : `no scenarios.${scenario} in the config: the suite has no subscriber that provokes status-code ${failure.statusCode}`);
+      const scenario = scenarioOf(run.config, name);
+      const number = scenario?.number ?? subscriber();
+      const skipReason = notProvisioned(service) ?? scenarioGap(name, scenario, service, failure.statusCode);
       const code = String(failure.statusCode);
       defs.push(
         define(
           meta(F, rule, { service, variant: 'status-code' }),
           async (ctx) => {
-            const { reading, where } = await provoke(ctx, service, number!);
+            const { reading, where } = await provoke(ctx, service, name, scenario!);
             ensure(
               ctx,
               reading.statusCode === code,
@@ -116,7 +152,7 @@ export function definitions(): CheckDefinition[] {
         define(
           meta(F, rule, { service, variant: 'error-message' }),
           async (ctx) => {
-            const { reading, where } = await provoke(ctx, service, number!);
+            const { reading, where } = await provoke(ctx, service, name, scenario!);
             if (reading.statusCode !== code)
               return ctx.skip(`${where} has status-code ${reading.statusCode ?? '(none)'}, not ${code}`);
             ensure(ctx, reading.errorMessage, `${where} with status-code ${code} has no error-message`);
@@ -464,16 +500,16 @@ async function answerFirstMo(ctx: CheckContext, service: Service, status: number
   const holdId = await l.hold({ kind: 'sms-mo', contains: mark });
   let first: Delivery | undefined;
   try {
-    await trigger(ctx, '/mo/sms', {
-      from: run.config.subscribers[0] ?? '1191000000',
-      to:
-        profileOf(service)?.shortCode ??
-        run.config.moTrigger?.shortNumber ??
-        service.inputs.find((i) => i.name === 'BNUM')?.sample ??
-        '3301',
-      text: `Teste ${mark}`,
-    });
-    [first] = await waitDeliveries(ctx, { kind: 'sms-mo', contains: mark, timeoutMs: timeouts.receiptMs });
+    [first] = await injectAndWait(
+      ctx,
+      'sms',
+      {
+        from: run.config.subscribers[0] ?? '1191000000',
+        to: profileOf(service)?.shortCode ?? service.inputs.find((i) => i.name === 'BNUM')?.sample ?? '3301',
+        text: `Teste ${mark}`,
+      },
+      { kind: 'sms-mo', contains: mark },
+    );
   } catch (error) {
     await l.release({ holdId });
     throw error;
@@ -515,7 +551,7 @@ function moNotDelivered(): CheckDefinition[] {
           'the SMS MO answered 204 was not delivered again, but the one answered 500 was: 204 was taken for a delivery',
         );
       },
-      { skipReason: noTrigger(), timeoutMs: timeouts.receiptMs + timeouts.redeliveryMs + 5_000 },
+      { skipReason: noTrigger('sms'), timeoutMs: timeouts.receiptMs + timeouts.redeliveryMs + 5_000 },
     ),
   ];
 }

@@ -4,11 +4,20 @@
  * simulator's control API); without one, these checks are skipped with the reason.
  */
 import { percentDecode, percentDecodeBytes } from '../../../src/charset/latin1.ts';
+import { moEntry } from '../../../src/checks/config.ts';
 import type { CheckDefinition } from '../../../src/checks/kernel.ts';
 import type { Delivery, DeliveryKind } from '../../../src/listener/index.ts';
 import { inputRuleIds } from '../../../src/spec/catalogue.ts';
 import type { Service } from '../../../src/spec/types.ts';
 import { checkInputValue } from '../../../src/spec/values.ts';
+import {
+  fireMoTrigger,
+  fixedHandset,
+  type MoFields,
+  type MoKind,
+  triggerGap,
+  type UssdEventKind,
+} from '../../../src/triggers/index.ts';
 import { childElements, findChild, parseXml, textOf } from '../../../src/xml/codec.ts';
 import { buildUssdRequest } from '../../../src/xml/ussd.ts';
 import {
@@ -29,39 +38,46 @@ import {
 
 const F = 'mo';
 
-export const noTrigger = () =>
-  run.config.moTrigger
-    ? undefined
-    : 'no MO trigger in the config (moTrigger): the suite cannot make the target originate an MO or a USSD event';
+/** Why MOs of this kind cannot be triggered here (the config key to set), or undefined. */
+export const noTrigger = (kind: MoKind = 'ussd') => triggerGap(run.config.moTrigger, kind);
 
-/** Asks the trigger to originate something; a refusal of the trigger is a skip (the target is not at fault). */
-export async function trigger(rec: Recorder, path: string, body: unknown): Promise<void> {
-  const url = `${run.config.moTrigger!.url.replace(/\/$/, '')}${path}`;
-  let res: Response;
+/**
+ * Makes the target originate an MO through the configured trigger and waits for the delivery; a refusal of
+ * the trigger is a skip (the target is not at fault).
+ */
+export async function injectAndWait(
+  rec: Recorder,
+  kind: MoKind,
+  fields: MoFields,
+  query: { kind: DeliveryKind; contains: string; count?: number },
+): Promise<Delivery[]> {
+  const fired = await fireMoTrigger(run.config.moTrigger!, kind, fields, {
+    secrets: run.secrets,
+    record: (e) => rec.record(e),
+    waitMs: timeouts.receiptMs,
+  });
+  if (!fired.ok) return rec.skip(fired.reason);
+  let found: Delivery[] = [];
   try {
-    res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-  } catch (error) {
-    return rec.skip(`the MO trigger ${url} is unreachable (${(error as Error).message})`);
+    found = await waitDeliveries(rec, { ...query, timeoutMs: fired.waitMs });
+  } finally {
+    fired.done(found.length >= (query.count ?? 1));
   }
-  if (!res.ok)
-    rec.skip(
-      `the MO trigger ${url} refused: HTTP ${res.status} ${(await res.text()).replace(/\s+/g, ' ').slice(0, 200)}`,
-    );
+  return found;
 }
 
 /** A ten-digit number unique to one trigger, so concurrent events never mix. */
 let numberCounter = 0;
 export function uniqueMsisdn(): string {
+  // A person with a handset can only send from that handset.
+  const fixed = fixedHandset(run.config.moTrigger, run.config.subscribers[0] ?? '1191000000');
+  if (fixed) return fixed;
   numberCounter++;
   return `11${String((Date.now() * 10 + numberCounter) % 1e8).padStart(8, '0')}`;
 }
 
 function shortNumberOf(service: Service): string {
-  const configured = run.config.profiles[service.id]?.shortCode ?? run.config.moTrigger?.shortNumber;
+  const configured = moEntry(run.config, service.id)?.shortCode ?? run.config.moTrigger?.shortNumber;
   return (
     configured ?? service.inputs.find((i) => i.name === 'BNUM' || i.name === 'short_code')?.sample ?? '3301'
   );
@@ -113,12 +129,12 @@ async function smsFlow(ctx: Recorder, service: Service): Promise<MoFlow> {
       ANUM: run.config.subscribers[0] ?? '1191000000',
       BNUM: shortNumberOf(service),
     };
-    await trigger(rec, '/mo/sms', { from: sent.ANUM, to: sent.BNUM, text });
-    const [delivery] = await waitDeliveries(rec, {
-      kind: 'sms-mo',
-      contains: mark,
-      timeoutMs: timeouts.receiptMs,
-    });
+    const [delivery] = await injectAndWait(
+      rec,
+      'sms',
+      { from: sent.ANUM, to: sent.BNUM, text },
+      { kind: 'sms-mo', contains: mark },
+    );
     if (!delivery) rec.fail(`no SMS MO carrying "${text}" arrived within ${timeouts.receiptMs} ms`);
     return { delivery, sent };
   });
@@ -132,12 +148,12 @@ async function mmsFlow(ctx: Recorder, service: Service): Promise<MoFlow> {
       BNUM: shortNumberOf(service),
       MMS: `Subject: ${mark}\nContent-Type: text/plain\n\nconteúdo ${mark}\n`,
     };
-    await trigger(rec, '/mo/mms', { from: sent.ANUM, to: sent.BNUM, mms: sent.MMS });
-    const [delivery] = await waitDeliveries(rec, {
-      kind: 'mms-mo',
-      contains: mark,
-      timeoutMs: timeouts.receiptMs,
-    });
+    const [delivery] = await injectAndWait(
+      rec,
+      'mms',
+      { from: sent.ANUM, to: sent.BNUM, mms: sent.MMS, mark },
+      { kind: 'mms-mo', contains: mark },
+    );
     if (!delivery) rec.fail(`no MMS MO with subject ${mark} arrived within ${timeouts.receiptMs} ms`);
     return { delivery, sent };
   });
@@ -147,18 +163,13 @@ async function wibFlow(ctx: Recorder, service: Service): Promise<MoFlow> {
   return shared(ctx, `mo:${service.id}`, async (rec) => {
     const mark = token('wib');
     const imei = service.inputs.find((i) => i.name === 'IMEI')?.sample ?? '';
-    await trigger(rec, '/mo/wib', { params: { IMEI: imei, MARK: mark } });
-    const [delivery] = await waitDeliveries(rec, {
-      kind: 'wib-mo',
-      contains: mark,
-      timeoutMs: timeouts.receiptMs,
-    });
+    const [delivery] = await injectAndWait(rec, 'wib', { imei, mark }, { kind: 'wib-mo', contains: mark });
     if (!delivery) return rec.fail(`no WIB request marked ${mark} arrived within ${timeouts.receiptMs} ms`);
     return { delivery, sent: { IMEI: imei } };
   });
 }
 
-const EVENT_KIND: Record<string, { kind: string; value?: string }> = {
+const EVENT_KIND: Record<string, { kind: UssdEventKind; value?: string }> = {
   user_init: { kind: 'user-init' },
   index: { kind: 'menu-answer', value: '2' },
   input: { kind: 'input-answer', value: '12345' },
@@ -169,7 +180,7 @@ async function ussdFlow(ctx: Recorder, service: Service, element: string): Promi
     const msisdn = uniqueMsisdn();
     const how = EVENT_KIND[element]!;
     const shortCode =
-      run.config.profiles[service.id]?.shortCode ??
+      moEntry(run.config, service.id)?.shortCode ??
       service.inputs.find((i) => i.name === 'short_code')?.sample ??
       '100';
     let count = 1;
@@ -186,28 +197,22 @@ async function ussdFlow(ctx: Recorder, service: Service, element: string): Promi
         contentType: 'text/xml; charset=UTF-8',
         body: replyCommand(msisdn, shortCode, element === 'index' ? 'menu' : 'input'),
       });
-      await trigger(rec, '/ussd/event', { msisdn, shortCode, kind: 'user-init' });
-      const opened = await waitDeliveries(rec, {
-        kind: 'ussd-event',
-        contains: msisdn,
-        timeoutMs: timeouts.receiptMs,
-      });
+      const opened = await injectAndWait(
+        rec,
+        'ussd',
+        { msisdn, shortCode, event: 'user-init' },
+        { kind: 'ussd-event', contains: msisdn },
+      );
       if (!opened.length)
         rec.fail(`no USSD user request for ${msisdn} arrived within ${timeouts.receiptMs} ms`);
       count = 2;
     }
-    await trigger(rec, '/ussd/event', {
-      msisdn,
-      shortCode,
-      kind: how.kind,
-      ...(how.value ? { value: how.value } : {}),
-    });
-    const found = await waitDeliveries(rec, {
-      kind: 'ussd-event',
-      contains: msisdn,
-      count,
-      timeoutMs: timeouts.receiptMs,
-    });
+    const found = await injectAndWait(
+      rec,
+      'ussd',
+      { msisdn, shortCode, event: how.kind, ...(how.value ? { value: how.value } : {}) },
+      { kind: 'ussd-event', contains: msisdn, count },
+    );
     const delivery = found[count - 1];
     if (!delivery) return rec.fail(`no USSD event for ${msisdn} arrived within ${timeouts.receiptMs} ms`);
     return { delivery, sent: { msisdn, short_code: shortCode, [element]: how.value ?? '1' } };
@@ -293,9 +298,17 @@ function inputChecks(
 
 export function definitions(): CheckDefinition[] {
   const defs: CheckDefinition[] = [];
-  const skipReason = noTrigger();
-  const o = { skipReason };
   for (const service of spec.services) {
+    const kind: MoKind =
+      service.kind === 'ussd-event'
+        ? 'ussd'
+        : service.group === 'mms'
+          ? 'mms'
+          : service.group === 'sms'
+            ? 'sms'
+            : 'wib';
+    const skipReason = noTrigger(kind);
+    const o = { skipReason };
     if (service.kind === 'mo-delivery' && service.group === 'sms') {
       const flow = (ctx: Recorder) => smsFlow(ctx, service);
       const add = (rule: string, body: (ctx: Recorder, f: MoFlow) => void) =>

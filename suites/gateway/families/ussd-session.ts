@@ -20,9 +20,8 @@ import {
   spec,
   timeouts,
   ussdCommandServices,
-  waitDeliveries,
 } from '../harness.ts';
-import { noTrigger, trigger, uniqueMsisdn } from './mo.ts';
+import { injectAndWait, noTrigger, uniqueMsisdn } from './mo.ts';
 import { callUssd } from './ussd.ts';
 
 const F = 'ussd';
@@ -70,12 +69,12 @@ function open(ctx: Recorder, event: Service, key: string): Promise<Opened> {
       contentType: 'text/plain',
       body: '',
     });
-    await trigger(rec, '/ussd/event', { msisdn, shortCode, kind: 'user-init' });
-    const [delivery] = await waitDeliveries(rec, {
-      kind: 'ussd-event',
-      contains: msisdn,
-      timeoutMs: timeouts.receiptMs,
-    });
+    const [delivery] = await injectAndWait(
+      rec,
+      'ussd',
+      { msisdn, shortCode, event: 'user-init' },
+      { kind: 'ussd-event', contains: msisdn },
+    );
     if (!delivery)
       return rec.fail(`no USSD user event for ${msisdn} arrived within ${timeouts.receiptMs} ms`);
     const sessionOwner = sessionOwnerOf(delivery.body);
@@ -88,7 +87,7 @@ export function definitions(): CheckDefinition[] {
     (s) => s.kind === 'ussd-event' && s.inputs.some((i) => i.name === 'user_init'),
   );
   if (!event) return [];
-  const eventSkip = noTrigger() ?? notProvisioned(event);
+  const eventSkip = noTrigger('ussd') ?? notProvisioned(event);
   const defs: CheckDefinition[] = [];
   if (spec.rules.has(IN_EVENT))
     defs.push(

@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // and by tests here against the simulator and the deliberately broken targets.
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'reporters/**/*.test.ts'],
+    include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

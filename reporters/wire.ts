@@ -89,8 +89,3 @@ export function replaceControls(text: string, by: (code: number) => string): str
   }
   return out;
 }
-
-export function isLatin1(text: string): boolean {
-  for (const ch of text) if (ch.codePointAt(0)! > 0xff) return false;
-  return true;
-}

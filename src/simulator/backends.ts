@@ -6,15 +6,6 @@
  */
 
 export type SmscOutcome = 'DELIVRD' | 'EXPIRED' | 'UNDELIV' | 'UNKNOWN' | 'REJECTD' | 'NO_ANSWER' | 'SLOW';
-export const smscOutcomes: SmscOutcome[] = [
-  'DELIVRD',
-  'EXPIRED',
-  'UNDELIV',
-  'UNKNOWN',
-  'REJECTD',
-  'NO_ANSWER',
-  'SLOW',
-];
 
 /**
  * Magic numbers: the last four digits of a ten-digit destination (BNUM, CTN, MSISDN) pick the behaviour.

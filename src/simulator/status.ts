@@ -21,8 +21,6 @@ export const Status = {
   internal: 500,
 } as const;
 
-export type StatusName = keyof typeof Status;
-
 export class SimulatorError extends MseError {
   constructor(code: string, message: string) {
     super(message, code);
@@ -38,9 +36,4 @@ export function checkStatusCodes(): void {
       'MSE_SIM_STATUS_UNKNOWN',
       `spec/status-codes.yaml does not list ${missing.map(([n, c]) => `${c} (${n})`).join(', ')}; add them there or change src/simulator/status.ts`,
     );
-}
-
-/** The spec's wording for a code, used as the start of error messages. */
-export function statusMeaning(code: number): string {
-  return loadSpec().statusCodes.find((s) => s.code === code)?.meaning ?? `status ${code}`;
 }

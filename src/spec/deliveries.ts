@@ -6,11 +6,3 @@ export function deliveryOf(spec: Spec, service: Service): { kind: DeliveryKind; 
     if (route.services.includes(service.id)) return { kind, route };
   throw new Error(`${service.id} is delivered by no route of spec/protocol.yaml deliveries`);
 }
-
-/** The path of each delivery kind under a partner's base URL. */
-export function deliveryPaths(spec: Spec): Record<DeliveryKind, string> {
-  const out = {} as Record<DeliveryKind, string>;
-  for (const [kind, route] of Object.entries(spec.protocol.deliveries) as [DeliveryKind, DeliveryRoute][])
-    out[kind] = route.path;
-  return out;
-}

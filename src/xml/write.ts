@@ -2,16 +2,11 @@
  * Escaping for the documents this project writes. Policy for characters XML 1.0 cannot carry at
  * all (C0 controls other than tab/LF/CR, U+FFFE/U+FFFF, unpaired surrogates): they are REPLACED
  * by U+FFFD, never written raw, so that echoing a hostile value (a fuzzed profile, a control byte
- * in a parameter) still yields a well-formed document instead of a crash or a broken answer. Call
- * `hasIllegalXmlChars` first where a silent replacement would hide a problem.
+ * in a parameter) still yields a well-formed document instead of a crash or a broken answer.
  */
 import { illegalXmlChars } from './codec.ts';
 
 const illegalGlobal = new RegExp(illegalXmlChars.source, 'gu');
-
-export function hasIllegalXmlChars(text: string): boolean {
-  return illegalXmlChars.test(text);
-}
 
 /** Replaces each character XML 1.0 cannot carry with U+FFFD. */
 export function replaceIllegalXmlChars(text: string): string {

@@ -119,12 +119,6 @@ export function knownParameterNames(): string[] {
   return [...names];
 }
 
-export function serviceIds(): string[] {
-  return loadSpec()
-    .services.filter((s) => s.kind === 'api' || s.kind === 'ussd-command')
-    .map((s) => s.id);
-}
-
 /** Percent-encodes every byte of a buffer (how raw Latin-1 or invalid UTF-8 travels in a query). */
 export function percentBytes(b: Uint8Array): string {
   let out = '';

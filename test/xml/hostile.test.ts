@@ -184,23 +184,12 @@ describe('XXE: nothing is fetched or read', () => {
   });
 });
 
-describe('bombs and oversized input are refused fast, without expansion', () => {
-  const time = (fn: () => void): number => {
-    const t = process.hrtime.bigint();
-    fn();
-    return Number(process.hrtime.bigint() - t) / 1e6;
-  };
-
+describe('bombs and oversized input are refused without expansion', () => {
   it('billion laughs: refused before any expansion', () => {
     const bytes = readFileSync(join(hostileDir, 'billion-laughs.xml'));
-    let code: XmlErrorCode | null = null;
-    const ms = time(() => {
-      code = codeOf(() => parseXml(bytes));
-    });
-    expect(code).toBe('MSE_XML_DOCTYPE');
-    // A single expansion of &lol9; would be 10^9 characters (gigabytes, seconds at best).
-    expect(ms).toBeLessThan(50);
-    console.log(`billion laughs refused in ${ms.toFixed(3)} ms`);
+    // Refused at the DOCTYPE, before any entity is read: a single expansion of &lol9; would be 10^9 characters.
+    // How fast that is belongs to the bench (npm run bench), not to a timed assertion on a shared machine.
+    expect(codeOf(() => parseXml(bytes))).toBe('MSE_XML_DOCTYPE');
   });
 
   it('billion laughs without its DOCTYPE: the undeclared reference is refused', () => {
@@ -210,12 +199,7 @@ describe('bombs and oversized input are refused fast, without expansion', () => 
   it('a 10 MB body is refused by size before it is decoded', () => {
     const body = Buffer.alloc(10 * 1024 * 1024, 'a');
     body.write('<mse-response><profile>', 0);
-    let code: XmlErrorCode | null = null;
-    const ms = time(() => {
-      code = codeOf(() => parseXml(body));
-    });
-    expect(code).toBe('MSE_XML_TOO_LARGE');
-    expect(ms).toBeLessThan(50);
+    expect(codeOf(() => parseXml(body))).toBe('MSE_XML_TOO_LARGE');
     expect(codeOf(() => parseXml(body, { maxBytes: 100 }))).toBe('MSE_XML_TOO_LARGE');
   });
 

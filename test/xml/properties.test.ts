@@ -104,10 +104,9 @@ const anyInput: fc.Arbitrary<string | Buffer> = fc.oneof(
 );
 
 describe('fuzzing the codec and validators', () => {
-  it('parseXml throws nothing but XmlError, and returns quickly, on any input', () => {
+  it('parseXml throws nothing but XmlError on any input (a hang fails by the test timeout)', () => {
     fc.assert(
       fc.property(anyInput, (input) => {
-        const t = process.hrtime.bigint();
         try {
           const doc = parseXml(input);
           expect(typeof doc.root.name).toBe('string');
@@ -115,8 +114,6 @@ describe('fuzzing the codec and validators', () => {
           if (!(e instanceof XmlError)) throw e;
           expect(e.message.length).toBeLessThan(400);
         }
-        // Generous bound for a shared CI machine; a hang or super-linear blow-up exceeds it by far.
-        expect(Number(process.hrtime.bigint() - t) / 1e6).toBeLessThan(2000);
       }),
       { numRuns: 3000 },
     );

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { loadSpec } from './load.ts';
-import type { InputParameter } from './types.ts';
-import { charLength, checkInputValue, invalidSamples } from './values.ts';
+import { loadSpec } from '../../src/spec/load.ts';
+import type { InputParameter } from '../../src/spec/types.ts';
+import { charLength, checkInputValue, invalidSamples } from '../../src/spec/values.ts';
 
 const spec = loadSpec();
 

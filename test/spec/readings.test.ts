@@ -2,8 +2,14 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SpecError } from './errors.ts';
-import { compareSections, defaultFixturesDir, defaultSpecDir, loadSpec, parseErrata } from './load.ts';
+import { SpecError } from '../../src/spec/errors.ts';
+import {
+  compareSections,
+  defaultFixturesDir,
+  defaultSpecDir,
+  loadSpec,
+  parseErrata,
+} from '../../src/spec/load.ts';
 
 const temps: string[] = [];
 function copyOfSpec(): string {

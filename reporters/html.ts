@@ -267,6 +267,9 @@ function checkHtml(check: CheckResult, index: number): string {
       : (check.message ?? '');
   const details = [
     `<p><b>Requirement</b> (${esc(check.section)}, <code>${esc(check.rule)}</code>, ${esc(check.level)}): ${esc(check.requirement)}</p>`,
+    check.stimulus
+      ? `<p><b>Sends</b>: ${esc(check.stimulus)}${check.row ? ` <span class="muted">(row: <code>${esc(check.row)}</code>)</span>` : ''}</p>`
+      : '',
     check.message ? `<p><b>Observed:</b> ${esc(check.message)}</p>` : '',
     check.expectation ? `<p><b>Expectations file:</b> ${esc(check.expectation)}</p>` : '',
     `<p class="muted">family ${esc(check.family)}${check.tags?.length ? ` · tags ${esc(check.tags.join(', '))}` : ''} · ${esc(check.durationMs.toFixed(0))} ms</p>`,

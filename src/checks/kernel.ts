@@ -6,8 +6,9 @@
 import { inject, test } from 'vitest';
 import type { Exchange } from '../core/model.ts';
 import { maskSecrets } from '../core/secrets.ts';
+import type { Rule, Service } from '../spec/types.ts';
 import { selected } from './filters.ts';
-import type { CheckMeta, CheckRecord, RunContext } from './types.ts';
+import type { CheckMeta, CheckRecord, Role, RunContext } from './types.ts';
 import { failsTest } from './verdict.ts';
 
 /** Thrown by `ctx.skip`: the check cannot run here (the reason says why). */
@@ -54,6 +55,85 @@ export interface CheckDefinition {
   /** Per-check time budget; the run's default otherwise. */
   timeoutMs?: number;
   run(ctx: CheckContext): Promise<void> | void;
+}
+
+export interface MetaOptions {
+  service?: Service;
+  mode?: string;
+  variant?: string;
+  tags?: string[];
+  /** What the check sends, when its family's description does not say it well enough. */
+  stimulus?: string;
+}
+
+/** Describes what a family's checks send, from a check's metadata: each suite keeps its table of these. */
+export type StimulusOf = (meta: CheckMeta) => string;
+
+/**
+ * A check's metadata from its rule in the catalogue (an unknown rule fails at collection time), for either
+ * role: the id is `<role>.<family>[.<service>].<rule, less what the service or family already says>[.<variant>]`.
+ */
+export function checkMeta(
+  rules: ReadonlyMap<string, Rule>,
+  role: Role,
+  family: string,
+  rule: string,
+  options: MetaOptions = {},
+  stimulusOf?: StimulusOf,
+): CheckMeta {
+  const r = rules.get(rule);
+  if (!r)
+    throw new Error(
+      `${role} check of family ${family} cites rule ${rule}, which the catalogue does not have`,
+    );
+  const own = `${role}.`;
+  let tail = rule.startsWith(own) ? rule.slice(own.length) : rule;
+  if (options.service && tail.startsWith(`${options.service.slug}.`))
+    tail = tail.slice(options.service.slug.length + 1);
+  else if (tail.startsWith(`${family}.`)) tail = tail.slice(family.length + 1);
+  if (tail.startsWith(own)) tail = tail.slice(own.length);
+  const m: CheckMeta = {
+    id: [role, family, options.service?.slug, tail, options.variant].filter(Boolean).join('.'),
+    rule,
+    section: r.section,
+    level: r.level,
+    family,
+    requirement: r.text,
+    tags: [...new Set([...(r.tags ?? []), ...(options.tags ?? [])])],
+  };
+  if (options.service) m.service = options.service.id;
+  if (options.mode) m.mode = options.mode;
+  const stimulus = options.stimulus ?? stimulusOf?.(m);
+  if (stimulus) m.stimulus = stimulus;
+  return m;
+}
+
+/**
+ * A check definition whose metadata records where its row is: the first frame of the call stack outside the
+ * kernel and the suites' harnesses (a family file), relative to the project.
+ */
+export function defineCheck(
+  meta: CheckMeta,
+  run: CheckDefinition['run'],
+  extra: { skipReason?: string | undefined; timeoutMs?: number | undefined } = {},
+): CheckDefinition {
+  const row = callerRow();
+  const def: CheckDefinition = { meta: row ? { ...meta, row } : meta, run };
+  if (extra.skipReason) def.skipReason = extra.skipReason;
+  if (extra.timeoutMs) def.timeoutMs = extra.timeoutMs;
+  return def;
+}
+
+function callerRow(): string | undefined {
+  const stack = new Error().stack?.split('\n').slice(1) ?? [];
+  for (const line of stack) {
+    const m = /((?:suites|src)\/[^\s():]+\.[jt]s):(\d+)/.exec(line.replace(/\\/g, '/'));
+    if (!m) continue;
+    const file = m[1]!.replace(/^(.*\/)?(suites|src)\//, '$2/');
+    if (/^src\/checks\/|\/harness\.[jt]s$/.test(file)) continue;
+    return `${file}:${m[2]}`;
+  }
+  return undefined;
 }
 
 /** The run context, as the runner provided it. */

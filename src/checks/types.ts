@@ -21,6 +21,10 @@ export interface CheckMeta {
   tags?: string[];
   /** The requirement in one English sentence. */
   requirement: string;
+  /** What the check sends or makes happen, in one sentence (h2spec's Desc). */
+  stimulus?: string;
+  /** Where the check's row is defined: `suites/gateway/families/params.ts:142`. */
+  row?: string;
 }
 
 /** What the check body observed, before strictness and expectations turn it into a verdict. */

@@ -145,7 +145,9 @@ export async function execute(options: ExecuteOptions): Promise<{ code: number; 
       context,
       testTimeoutMs: options.testTimeoutMs,
     });
-    for (const c of listed.checks) out(`${c.id}\t${c.rule}\t${c.section}\t${c.level}`);
+    // id, rule, section, level (the manifest's columns), then what the check sends and where its row is.
+    for (const c of listed.checks)
+      out(`${c.id}\t${c.rule}\t${c.section}\t${c.level}\t${c.stimulus ?? ''}\t${c.row ?? ''}`);
     for (const e of listed.errors) console.error(`error: ${e}`);
     return { code: listed.errors.length ? ExitCode.Nonconformant : ExitCode.Ok };
   }

@@ -81,6 +81,10 @@ export interface CheckResult {
   tags?: string[];
   /** The requirement in one sentence (h2spec's `Requirement`). */
   requirement: string;
+  /** What the check sends or makes happen (h2spec's `Desc`). */
+  stimulus?: string;
+  /** Where the check's row is defined (`suites/gateway/families/params.ts:142`). */
+  row?: string;
   verdict: Verdict;
   /** Why it failed, was skipped, or what was observed. */
   message?: string;

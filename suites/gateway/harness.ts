@@ -10,8 +10,10 @@ import type { ProfileEntry } from '../../src/checks/config.ts';
 import {
   CannotJudge,
   type CheckContext,
-  type CheckDefinition,
   CheckFailure,
+  checkMeta,
+  defineCheck,
+  type MetaOptions,
   runContext,
   SkipCheck,
 } from '../../src/checks/kernel.ts';
@@ -25,6 +27,7 @@ import { loadSpec } from '../../src/spec/load.ts';
 import type { Mode, Service, Spec } from '../../src/spec/types.ts';
 import { childElements, parseXml, textOf, type XmlDocument, XmlError } from '../../src/xml/codec.ts';
 import { validateXml } from '../../src/xml/validate.ts';
+import { stimulusOf } from './stimuli.ts';
 
 export const run: RunContext = runContext();
 export const spec: Spec = loadSpec();
@@ -83,43 +86,12 @@ export async function shared<T>(ctx: Recorder, key: string, fn: (rec: Recorder) 
   return result.value as T;
 }
 
-/** Builds a check's metadata from its rule in the catalogue; an unknown rule fails at collection time. */
-export function meta(
-  family: string,
-  rule: string,
-  options: { service?: Service; mode?: string; variant?: string; tags?: string[] } = {},
-): CheckMeta {
-  const r = spec.rules.get(rule);
-  if (!r) throw new Error(`check of family ${family} cites rule ${rule}, which the catalogue does not have`);
-  let tail = rule;
-  if (options.service && tail.startsWith(`${options.service.slug}.`))
-    tail = tail.slice(options.service.slug.length + 1);
-  else if (tail.startsWith(`${family}.`)) tail = tail.slice(family.length + 1);
-  const id = ['gateway', family, options.service?.slug, tail, options.variant].filter(Boolean).join('.');
-  const m: CheckMeta = {
-    id,
-    rule,
-    section: r.section,
-    level: r.level,
-    family,
-    requirement: r.text,
-    tags: [...new Set([...(r.tags ?? []), ...(options.tags ?? [])])],
-  };
-  if (options.service) m.service = options.service.id;
-  if (options.mode) m.mode = options.mode;
-  return m;
+/** A check's metadata from its rule in the catalogue (an unknown rule fails at collection time). */
+export function meta(family: string, rule: string, options: MetaOptions = {}): CheckMeta {
+  return checkMeta(spec.rules, 'gateway', family, rule, options, stimulusOf);
 }
 
-export function define(
-  m: CheckMeta,
-  body: (ctx: CheckContext) => Promise<void> | void,
-  extra: { skipReason?: string | undefined; timeoutMs?: number } = {},
-): CheckDefinition {
-  const def: CheckDefinition = { meta: m, run: body };
-  if (extra.skipReason) def.skipReason = extra.skipReason;
-  if (extra.timeoutMs) def.timeoutMs = extra.timeoutMs;
-  return def;
-}
+export const define = defineCheck;
 
 /** Fails the running check with `message` unless `condition` holds. */
 export function ensure(ctx: Recorder, condition: unknown, message: string): asserts condition {

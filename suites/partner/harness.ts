@@ -9,7 +9,7 @@
  * they can see (a USSD reply with a wrong head still has its menu judged).
  */
 import { randomInt } from 'node:crypto';
-import type { CheckContext, CheckDefinition } from '../../src/checks/kernel.ts';
+import { type CheckContext, type CheckDefinition, checkMeta, defineCheck } from '../../src/checks/kernel.ts';
 import type { CheckMeta, RunContext } from '../../src/checks/types.ts';
 import type { SendResult } from '../../src/client/http.ts';
 import { toExchange } from '../../src/client/http.ts';
@@ -22,6 +22,7 @@ import {
   type UssdReplyHead,
   type UssdReplyRead,
 } from '../../src/xml/ussd.ts';
+import { stimulusOf } from './stimuli.ts';
 
 export const DEFAULT_ANSWER_BUDGET_MS = 5_000;
 
@@ -83,31 +84,16 @@ export function meta(
   env: PartnerEnv,
   family: string,
   rule: string,
-  options: { service?: Service; variant?: string; tags?: string[] } = {},
+  options: { service?: Service; variant?: string; tags?: string[]; stimulus?: string } = {},
 ): CheckMeta {
-  const r = env.spec.rules.get(rule);
-  if (!r)
-    throw new Error(
-      `partner check of family ${family} cites rule ${rule}, which the catalogue does not have`,
-    );
-  let tail = rule.startsWith('partner.') ? rule.slice('partner.'.length) : rule;
-  if (options.service && tail.startsWith(`${options.service.slug}.`))
-    tail = tail.slice(options.service.slug.length + 1);
-  else if (tail.startsWith(`${family}.`)) tail = tail.slice(family.length + 1);
-  // Every id starts with `partner.` already: `receipts.partner.answers-200` → `...answers-200`.
-  if (tail.startsWith('partner.')) tail = tail.slice('partner.'.length);
-  const id = ['partner', family, options.service?.slug, tail, options.variant].filter(Boolean).join('.');
-  const m: CheckMeta = {
-    id,
-    rule,
-    section: r.section,
-    level: r.level,
+  return checkMeta(
+    env.spec.rules,
+    'partner',
     family,
-    requirement: r.text,
-    tags: [...new Set(['partner', ...(r.tags ?? []), ...(options.tags ?? [])])],
-  };
-  if (options.service) m.service = options.service.id;
-  return m;
+    rule,
+    { ...options, tags: ['partner', ...(options.tags ?? [])] },
+    stimulusOf,
+  );
 }
 
 export function define(
@@ -115,9 +101,7 @@ export function define(
   body: (ctx: CheckContext) => Promise<void> | void,
   skipReason?: string,
 ): CheckDefinition {
-  const def: CheckDefinition = { meta: m, run: body };
-  if (skipReason) def.skipReason = skipReason;
-  return def;
+  return defineCheck(m, body, { skipReason });
 }
 
 export function serviceById(env: PartnerEnv, id: string): Service {

@@ -53,6 +53,8 @@ const checkKeys = keysOf<CheckResult>()([
   'mode',
   'tags',
   'requirement',
+  'stimulus',
+  'row',
   'verdict',
   'message',
   'expectation',

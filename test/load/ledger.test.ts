@@ -2,8 +2,12 @@
  * The load ledger on its own (no Artillery): what the processor reports and what the listener records,
  * joined by transaction id into lost, duplicated, unknown and malformed.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Delivery } from '../../src/listener/index.ts';
+import { mergeArtillery } from '../../src/load/artillery.ts';
 import { Ledger, percentiles } from '../../src/load/ledger.ts';
 import { parseMix } from '../../src/load/mix.ts';
 import { buildPlan, type PlanEntry } from '../../src/load/plan.ts';
@@ -158,5 +162,54 @@ describe('load ledger', () => {
     expect(plan.phases.at(-1)).toMatchObject({ name: 'beyond the provisioned rate', arrivalRate: 67 });
     expect(() => parseMix(spec, 'SMS_TEXT:sync=1')).toThrow(/allows async-oneway, async-delivery/);
     expect(() => parseMix(spec, 'DELIVERY_SMS:async-oneway=1')).toThrow(/not a service reached through/);
+  });
+});
+
+describe('Artillery outputs of several workers', () => {
+  it('are merged: counters added, p50 averaged by count, p95/p99 the worst, rates over the joint span', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mse-merge-'));
+    try {
+      const worker = (name: string, requests: number, p50: number, p99: number, first: number) => {
+        const file = join(dir, name);
+        writeFileSync(
+          file,
+          JSON.stringify({
+            aggregate: {
+              counters: {
+                'http.requests': requests,
+                'http.responses': requests,
+                'errors.ETIMEDOUT': 1,
+                'mse.accepted': requests,
+              },
+              summaries: { 'http.response_time': { count: requests, p50, p95: p99 - 1, p99, max: p99 + 1 } },
+              firstCounterAt: first,
+              lastCounterAt: first + 10_000,
+            },
+            intermediate: [
+              {
+                period: 0,
+                counters: { 'http.requests': requests },
+                firstCounterAt: first,
+                lastCounterAt: first + 10_000,
+              },
+            ],
+          }),
+        );
+        return file;
+      };
+      const merged = mergeArtillery([worker('a.json', 100, 10, 50, 0), worker('b.json', 300, 20, 90, 0)]);
+      expect(merged).toMatchObject({
+        files: 2,
+        requests: 400,
+        responses: 400,
+        meanRate: 40,
+        peakRate: 40,
+        latencyMs: { p50: 17.5, p95: 89, p99: 90, max: 91 },
+        errors: { ETIMEDOUT: 2 },
+        checks: { accepted: 400 },
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

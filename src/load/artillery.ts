@@ -128,7 +128,11 @@ export function mergeArtillery(files: string[]): ArtilleryFigures {
     }
     for (const p of r.intermediate ?? []) {
       const key = String(p.period ?? '');
-      const q = periods.get(key) ?? { requests: 0, first: Number.POSITIVE_INFINITY, last: Number.NEGATIVE_INFINITY };
+      const q = periods.get(key) ?? {
+        requests: 0,
+        first: Number.POSITIVE_INFINITY,
+        last: Number.NEGATIVE_INFINITY,
+      };
       q.requests += p.counters?.['http.requests'] ?? 0;
       if (p.firstCounterAt !== undefined) q.first = Math.min(q.first, p.firstCounterAt);
       if (p.lastCounterAt !== undefined) q.last = Math.max(q.last, p.lastCounterAt);

@@ -20,11 +20,29 @@ export class Refusal {
   ) {}
 }
 
+// Lookups into the spec's protocol, built once per spec instead of searched on every request.
+const lookups = new WeakMap<
+  SimContext['spec'],
+  { modes: Map<string, Mode>; controlNames: Map<string, string[]> }
+>();
+function lookupsOf(spec: SimContext['spec']) {
+  let l = lookups.get(spec);
+  if (!l) {
+    const modes = new Map<string, Mode>();
+    for (const [mode, spellings] of Object.entries(spec.protocol.modes.spellings))
+      for (const s of spellings) if (!modes.has(s)) modes.set(s, mode as Mode);
+    const controlNames = new Map(
+      spec.protocol.controlParameters.map((c) => [c.name, [c.name, ...(c.aliases ?? [])]]),
+    );
+    l = { modes, controlNames };
+    lookups.set(spec, l);
+  }
+  return l;
+}
+
 /** Canonical mode for any accepted spelling (`assync-delivery` → async-delivery), or undefined. */
 export function canonicalMode(ctx: SimContext, spelling: string): Mode | undefined {
-  for (const [mode, spellings] of Object.entries(ctx.spec.protocol.modes.spellings))
-    if (spellings.includes(spelling)) return mode as Mode;
-  return undefined;
+  return lookupsOf(ctx.spec).modes.get(spelling);
 }
 
 /**
@@ -115,8 +133,8 @@ function readQuery(raw: string): Array<[string, string]> {
 
 /** Control parameters by their names and aliases (6.2). */
 function control(ctx: SimContext, params: Record<string, string>, name: string): string | undefined {
-  const entry = ctx.spec.protocol.controlParameters.find((c) => c.name === name);
-  for (const n of [name, ...(entry?.aliases ?? [])]) if (params[n] !== undefined) return params[n];
+  for (const n of lookupsOf(ctx.spec).controlNames.get(name) ?? [name])
+    if (params[n] !== undefined) return params[n];
   return undefined;
 }
 

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** The release this project runs: the last one that runs on Node 20 (later ones need Node 22). */
 export const ARTILLERY_VERSION = '2.0.21';
@@ -30,7 +31,10 @@ export function artilleryBin(): string {
   }
 }
 
-/** Runs `artillery run --output JSON SCRIPT` in `cwd`; resolves with its exit code. */
+/**
+ * Runs `artillery run --output JSON SCRIPT` in `cwd`, telemetry off and its PostHog client stubbed out
+ * (no-telemetry.cjs); resolves with its exit code.
+ */
 export function runArtillery(options: {
   script: string;
   output: string;
@@ -40,7 +44,9 @@ export function runArtillery(options: {
 }): Promise<number> {
   const bin = artilleryBin();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, 'run', '--output', options.output, options.script], {
+    const noTelemetry = fileURLToPath(new URL('./no-telemetry.cjs', import.meta.url));
+    const args = ['--require', noTelemetry, bin, 'run', '--output', options.output, options.script];
+    const child = spawn(process.execPath, args, {
       cwd: options.cwd,
       env: { ...process.env, ARTILLERY_DISABLE_TELEMETRY: 'true', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],

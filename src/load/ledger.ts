@@ -180,23 +180,23 @@ export class Ledger {
   }
 
   /** Resolves when every expected receipt came, or at the deadline, whichever is first. */
-  async settle(deadlineMs: number): Promise<void> {
-    const end = Date.now() + deadlineMs;
-    while (this.pending() > 0 && Date.now() < end)
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.min(1000, Math.max(0, end - Date.now())));
-        this.waiter = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    this.waiter = undefined;
+  settle(deadlineMs: number): Promise<void> {
+    if (this.waiting === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const finish = () => {
+        clearTimeout(deadline);
+        this.waiter = undefined;
+        resolve();
+      };
+      const deadline = setTimeout(finish, deadlineMs);
+      this.waiter = () => {
+        if (this.waiting === 0) finish();
+      };
+    });
   }
 
   private wake(): void {
-    const w = this.waiter;
-    this.waiter = undefined;
-    w?.();
+    this.waiter?.();
   }
 
   summary(deadlineMs: number): LedgerSummary {

@@ -4,8 +4,8 @@
  * to a folder, Artillery run on them, the receipts waited for until a deadline, and one joined report.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, watch, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { startListener } from '../listener/index.ts';
 import { defaultProfiles, startSimulator } from '../simulator/index.ts';
 import type { Spec } from '../spec/types.ts';
@@ -110,7 +110,20 @@ async function waitForFiles(files: string[]): Promise<void> {
       return false;
     }
   };
-  while (!files.every(complete)) await new Promise((r) => setTimeout(r, 1000));
+  // Another process writes them: watch their folders (registered at once, so no write after the check
+  // below goes unseen), and check again on every event.
+  await new Promise<void>((done) => {
+    const watchers = [...new Set(files.map((f) => dirname(f)))].map((d) => {
+      mkdirSync(d, { recursive: true });
+      return watch(d, () => check());
+    });
+    const check = () => {
+      if (!files.every(complete)) return;
+      for (const w of watchers) w.close();
+      done();
+    };
+    check();
+  });
 }
 
 function planFor(o: LoadRunOptions, target: string, ledgerUrl: string): Plan {

@@ -3,7 +3,7 @@
  * receipt is accounted for; against a simulator whose receipt path drops one in a hundred, the ledger
  * names exactly the dropped transaction ids and the run fails. No timing is asserted.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -77,4 +77,28 @@ describe('load on Artillery, loopback', () => {
     expect(r.ok).toBe(false);
     expect(r.failures.join('\n')).toContain(lossy!.dropped[0]!);
   }, 180_000);
+
+  it("--sink: no local Artillery; the sink waits for the workers' output to appear, then reports from it", async () => {
+    const out = outDir();
+    const workers = join(out, 'workers.json');
+    const report = await runLoad({
+      spec,
+      mix: parseMix(spec, 'SMS_TEXT:async-delivery=1'),
+      outDir: out,
+      rate: 10,
+      phases: { warmupSeconds: 0, rampSeconds: 0, sustainSeconds: 1, beyondSeconds: 0 },
+      receiptDeadlineMs: 1_000,
+      sink: true,
+      artilleryJson: [workers],
+      // The workers' run, elsewhere: it ends after the sink is up, with nothing sent.
+      onReady: () =>
+        void Promise.resolve().then(() =>
+          writeFileSync(workers, JSON.stringify({ aggregate: { counters: { 'vusers.created': 0 } } })),
+        ),
+    });
+    expect(report!.artillery.files).toBe(1);
+    expect(report!.artillery.requests).toBe(0);
+    expect(report!.ledger.answers).toBe(0);
+    expect(readFileSync(join(out, 'load.yml'), 'utf8')).toContain('beforeRequest: entry0');
+  }, 60_000);
 });

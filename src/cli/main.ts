@@ -29,6 +29,10 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'run the reference MSE simulator (API, USSD, control API, SMTP AUTD) for local development',
     load: async () => (await import('./simulate.ts')).simulateCommand,
   },
+  load: {
+    summary: 'volume test on Artillery (9.3): write it, run it, and account for every receipt',
+    load: async () => (await import('./load.ts')).loadCommand,
+  },
   pact: {
     summary: 'pact export: write Pact files for both directions from the spec',
     load: async () => (await import('./pact.ts')).pactCommand,

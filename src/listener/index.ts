@@ -111,6 +111,10 @@ export interface ListenerOptions {
   maxBodyBytes?: number;
   /** Answer to a USSD event when no rule says otherwise: a valid ussd_message_request command (6.4.21-6.4.23). */
   ussdAnswer?: (event: Buffer) => string;
+  /** Called with every delivery as it is recorded (the load ledger consumes them this way). */
+  onDelivery?: (delivery: Delivery) => void;
+  /** A POST endpoint of another consumer on the same address (the load ledger's intake); 204 when handled. */
+  intake?: { path: string; handle: (body: Buffer) => void };
 }
 
 export interface Listener {
@@ -413,6 +417,12 @@ export async function startListener(options: ListenerOptions = {}): Promise<List
             await handleSuite(req, res, path.slice(suitePrefix.length), body);
             return;
           }
+          if (options.intake && path === options.intake.path && req.method === 'POST' && !tooBig) {
+            options.intake.handle(body);
+            res.writeHead(204);
+            res.end();
+            return;
+          }
           if (tooBig) {
             res.writeHead(413, { 'content-type': 'text/plain' });
             res.end('body too large');
@@ -441,6 +451,7 @@ export async function startListener(options: ListenerOptions = {}): Promise<List
             ...(profile !== undefined ? { profile } : {}),
           };
           recorded.push(delivery);
+          options.onDelivery?.(delivery);
           if (!rule) {
             const h = [...holds.values()].find(
               (x) => x.rule.kind === kind && holdMatches(x.rule, rawQuery, body),

@@ -12,7 +12,7 @@ import { buildMseResponse } from '../xml/mse-response.ts';
 import { logTransaction, newTransaction, type SimContext } from './context.ts';
 import { execute } from './execute.ts';
 import { BodyTooLarge, clipText, readBody, sendMse } from './http-util.ts';
-import { canonicalMode, checkMode, Refusal } from './pipeline.ts';
+import { canonicalMode, checkMode, lookupsOf, Refusal } from './pipeline.ts';
 import { Status } from './status.ts';
 import { maskParams, type TransactionTimeline } from './transactions.ts';
 import type { ProfileConfig } from './types.ts';
@@ -90,8 +90,8 @@ function noteReading(t: TransactionTimeline, part: 'query' | 'body', reading: Le
 
 /** Control parameters by their names and aliases (6.2). */
 function control(ctx: SimContext, params: Record<string, string>, name: string): string | undefined {
-  const entry = ctx.spec.protocol.controlParameters.find((c) => c.name === name);
-  for (const n of [name, ...(entry?.aliases ?? [])]) if (params[n] !== undefined) return params[n];
+  for (const n of lookupsOf(ctx.spec).controlNames.get(name) ?? [name])
+    if (params[n] !== undefined) return params[n];
   return undefined;
 }
 

@@ -27,6 +27,17 @@ export interface SimContext {
   log: (line: string) => void;
 }
 
+// The start time as ISO text, formatted once per millisecond rather than once per request.
+let isoAt = Number.NaN;
+let isoText = '';
+function isoTime(ms: number): string {
+  if (ms !== isoAt) {
+    isoAt = ms;
+    isoText = new Date(ms).toISOString();
+  }
+  return isoText;
+}
+
 /** A new timeline, registered in the store. */
 export function newTransaction(
   ctx: SimContext,
@@ -36,7 +47,7 @@ export function newTransaction(
   return ctx.store.add({
     transactionId: ctx.ids.next(),
     kind,
-    startedAt: new Date(ctx.clock.now()).toISOString(),
+    startedAt: isoTime(ctx.clock.now()),
     delivery: 'none',
     deliveries: [],
     notes: [],

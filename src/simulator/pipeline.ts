@@ -18,9 +18,29 @@ export class Refusal {
 
 /** Canonical mode for any accepted spelling (`assync-delivery` → async-delivery), or undefined. */
 export function canonicalMode(ctx: SimContext, spelling: string): Mode | undefined {
-  for (const [mode, spellings] of Object.entries(ctx.spec.protocol.modes.spellings))
-    if (spellings.includes(spelling)) return mode as Mode;
-  return undefined;
+  return lookupsOf(ctx.spec).modes.get(spelling);
+}
+
+// Lookups into the spec's protocol, built once per spec instead of searched on every request.
+const lookups = new WeakMap<
+  SimContext['spec'],
+  { modes: Map<string, Mode>; controlNames: Map<string, string[]> }
+>();
+
+/** The mode of every spelling, and the names (with aliases) of every control parameter (6.2). */
+export function lookupsOf(spec: SimContext['spec']) {
+  let l = lookups.get(spec);
+  if (!l) {
+    const modes = new Map<string, Mode>();
+    for (const [mode, spellings] of Object.entries(spec.protocol.modes.spellings))
+      for (const s of spellings) if (!modes.has(s)) modes.set(s, mode as Mode);
+    const controlNames = new Map(
+      spec.protocol.controlParameters.map((c) => [c.name, [c.name, ...(c.aliases ?? [])]]),
+    );
+    l = { modes, controlNames };
+    lookups.set(spec, l);
+  }
+  return l;
 }
 
 /**

@@ -99,7 +99,7 @@ const secretNames = new Set(['pwd', 'password', 'PWD', 'PASSWORD']);
 /** Replaces password values in a parameter map. */
 export function maskParams(params: Record<string, string>): Record<string, string> {
   const out = Object.create(null) as Record<string, string>;
-  for (const [k, v] of Object.entries(params)) out[k] = secretNames.has(k) ? '***' : v;
+  for (const k in params) out[k] = secretNames.has(k) ? '***' : params[k]!;
   return out;
 }
 

@@ -7,6 +7,18 @@ export interface ValueProblem {
 }
 
 /** Length in characters (code points), as the document counts TEXT: `ç` is one character, not two bytes. */
+const compiled = new Map<string, RegExp>();
+
+/** A format's pattern compiled once: values are checked on every request the simulator serves. */
+function formatRegExp(pattern: string): RegExp {
+  let re = compiled.get(pattern);
+  if (!re) {
+    re = new RegExp(pattern, 'u');
+    compiled.set(pattern, re);
+  }
+  return re;
+}
+
 export function charLength(value: string): number {
   let n = 0;
   for (const _ of value) n++;
@@ -45,7 +57,7 @@ export function checkInputValue(
       };
     if (input.format) {
       const format = formats.get(input.format);
-      if (format && !new RegExp(format.pattern, 'u').test(item))
+      if (format && !formatRegExp(format.pattern).test(item))
         return {
           constraint: 'format',
           message: `${input.name} "${shown(item)}" is not ${format.id}: ${format.description}`,

@@ -25,25 +25,19 @@ export function escapeXml(text: string): string {
  * error-message, parameters. Always UTF-8 with an XML declaration, as 6.1 shows.
  */
 export function buildMseResponse(response: MseResponse): string {
-  const lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<mse-response>'];
-  lines.push(`  <status-code>${response.statusCode}</status-code>`);
-  lines.push(`  <profile>${escapeXml(response.profile)}</profile>`);
+  // One string built in place: this runs for every answer and every receipt the simulator sends.
+  let out = `<?xml version="1.0" encoding="UTF-8"?>\n<mse-response>\n  <status-code>${response.statusCode}</status-code>\n  <profile>${escapeXml(response.profile)}</profile>\n`;
   if (response.transactionId !== undefined)
-    lines.push(`  <transaction-id>${escapeXml(response.transactionId)}</transaction-id>`);
+    out += `  <transaction-id>${escapeXml(response.transactionId)}</transaction-id>\n`;
   if (response.errorMessage !== undefined)
-    lines.push(`  <error-message>${escapeXml(response.errorMessage)}</error-message>`);
+    out += `  <error-message>${escapeXml(response.errorMessage)}</error-message>\n`;
   if (response.parameters?.length) {
-    lines.push('  <parameters>');
-    for (const p of response.parameters) {
-      lines.push('    <param-item>');
-      lines.push(`      <param-name>${escapeXml(p.name)}</param-name>`);
-      lines.push(`      <param-value>${escapeXml(p.value)}</param-value>`);
-      lines.push('    </param-item>');
-    }
-    lines.push('  </parameters>');
+    out += '  <parameters>\n';
+    for (const p of response.parameters)
+      out += `    <param-item>\n      <param-name>${escapeXml(p.name)}</param-name>\n      <param-value>${escapeXml(p.value)}</param-value>\n    </param-item>\n`;
+    out += '  </parameters>\n';
   }
-  lines.push('</mse-response>', '');
-  return lines.join('\n');
+  return `${out}</mse-response>\n`;
 }
 
 /**

@@ -18,6 +18,8 @@ export function replaceIllegalXmlChars(text: string): string {
  * into LF by every parser, XML 1.0 2.11, so the value would not round-trip).
  */
 export function escapeText(text: string): string {
+  // Printable ASCII other than & < > needs nothing (profiles, ids and codes, on every answer).
+  if (/^[\x20-\x25\x27-\x3b\x3d\x3f-\x7e]*$/.test(text)) return text;
   return replaceIllegalXmlChars(text).replace(/[&<>\r]/g, (c) =>
     c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : '&#13;',
   );

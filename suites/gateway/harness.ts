@@ -24,6 +24,11 @@ import { maskSecrets } from '../../src/core/secrets.ts';
 import type { Delivery, DeliveryKind } from '../../src/listener/index.ts';
 import { type ListenerClient, listenerClient } from '../../src/listener/remote.ts';
 import { loadSpec } from '../../src/spec/load.ts';
+import {
+  completeParams as specCompleteParams,
+  sampleValue as specSampleValue,
+  validParams as specValidParams,
+} from '../../src/spec/requests.ts';
 import type { Mode, Service, Spec } from '../../src/spec/types.ts';
 import { childElements, parseXml, textOf, type XmlDocument, XmlError } from '../../src/xml/codec.ts';
 import { validateXml } from '../../src/xml/validate.ts';
@@ -116,10 +121,7 @@ export const subscriber = () => run.config.subscribers[0] ?? '1191000000';
 
 /** The value a request uses for an input: the configured test subscriber for phone numbers, else the sample. */
 export function sampleValue(service: Service, name: string): string {
-  const input = service.inputs.find((i) => i.name === name);
-  if (!input) throw new Error(`${service.id} has no input ${name}`);
-  if (input.format === 'msisdn10') return subscriber();
-  return input.sample;
+  return specSampleValue(service, name, { subscriber: subscriber() });
 }
 
 /** Query inputs (not USSD head/command elements). */
@@ -128,38 +130,12 @@ export const queryInputs = (service: Service) =>
 
 /** A valid set of service parameters: every required input, plus one member of each group that needs one. */
 export function validParams(service: Service): Pairs {
-  const names = new Set(
-    queryInputs(service)
-      .filter((i) => i.required)
-      .map((i) => i.name),
-  );
-  for (const g of service.groups ?? [])
-    if ((g.kind === 'exactly-one' || g.kind === 'one-or-other') && !g.members.some((m) => names.has(m)))
-      names.add(g.members[0]!);
-  return completeParams(
-    service,
-    queryInputs(service)
-      .filter((i) => names.has(i.name))
-      .map((i) => [i.name, sampleValue(service, i.name)]),
-  );
+  return specValidParams(service, { subscriber: subscriber() });
 }
 
 /** Adds the inputs that other inputs' values make required (requiredWhen), until nothing changes. */
 export function completeParams(service: Service, params: Pairs): Pairs {
-  const out: Pairs = [...params];
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const i of queryInputs(service)) {
-      const when = i.requiredWhen;
-      if (!when || out.some(([n]) => n === i.name)) continue;
-      const trigger = out.find(([n]) => n === when.input)?.[1];
-      if (trigger !== undefined && (!when.equals || when.equals.includes(trigger))) {
-        out.push([i.name, sampleValue(service, i.name)]);
-        changed = true;
-      }
-    }
-  }
-  return out;
+  return specCompleteParams(service, params, { subscriber: subscriber() });
 }
 
 export function withParam(params: Pairs, name: string, value: string | undefined): Pairs {

@@ -23,7 +23,11 @@ describe.each(['gateway', 'partner'])('%s check manifest', (role) => {
         maxBuffer: 64 * 1024 * 1024,
       },
     );
-    const listed = stdout.trim().split('\n');
+    // The manifest keeps id, rule, section and level; --list adds the stimulus and the row's place.
+    const listed = stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split('\t').slice(0, 4).join('\t'));
     const kept = readFileSync(join(projectRoot, 'suites', role, 'checks.tsv'), 'utf8')
       .trim()
       .split('\n');
@@ -37,5 +41,11 @@ describe.each(['gateway', 'partner'])('%s check manifest', (role) => {
       removed: [],
     });
     expect(new Set(listed.map((l) => l.split('\t')[0])).size, 'check ids are unique').toBe(listed.length);
+    // Every check says what it sends and where its row is.
+    for (const line of stdout.trim().split('\n')) {
+      const [id, , , , stimulus, row] = line.split('\t');
+      expect(stimulus, id).toMatch(/\w/);
+      expect(row, id).toMatch(/^suites\/[a-z]+\/[\w/-]+\.ts:\d+$/);
+    }
   });
 });

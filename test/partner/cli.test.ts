@@ -120,7 +120,7 @@ describe('mse-conformance partner', () => {
   });
 
   it('runs the checks of a slow partner and reports it slow (SHOULD: non-strict); only a partner no connection reaches is unreachable (exit 3)', async () => {
-    // Answers every request after 1.5 s, beyond the run's request timeout of 1 s.
+    // Answers every request after 1.5 s, beyond the run's request timeout and the answer budget (both 1 s).
     const slow = createServer((req, res) => {
       req.resume();
       const timer = setTimeout(() => res.end('OK'), 1_500);
@@ -130,7 +130,10 @@ describe('mse-conformance partner', () => {
     const url = `http://127.0.0.1:${(slow.address() as AddressInfo).port}`;
     try {
       const configFile = join(tmp, 'slow.json');
-      await writeFile(configFile, JSON.stringify({ version: 1, timeouts: { requestMs: 1000 } }));
+      await writeFile(
+        configFile,
+        JSON.stringify({ version: 1, timeouts: { requestMs: 1000 }, partner: { answerBudgetMs: 1000 } }),
+      );
       const out = join(tmp, 'slow');
       const code = await runPartner(
         {

@@ -43,7 +43,7 @@ import {
   waitDeliveries,
   withParam,
 } from '../harness.ts';
-import { injectAndWait, noTrigger } from './mo.ts';
+import { injectAndWait, noTrigger, shortNumberOf } from './mo.ts';
 import { ussdBody } from './ussd.ts';
 
 const F = 'failures';
@@ -505,7 +505,7 @@ async function answerFirstMo(ctx: CheckContext, service: Service, status: number
       'sms',
       {
         from: run.config.subscribers[0] ?? '1191000000',
-        to: profileOf(service)?.shortCode ?? service.inputs.find((i) => i.name === 'BNUM')?.sample ?? '3301',
+        to: shortNumberOf(service),
         text: `Teste ${mark}`,
       },
       { kind: 'sms-mo', contains: mark },

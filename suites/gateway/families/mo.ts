@@ -76,7 +76,8 @@ export function uniqueMsisdn(): string {
   return `11${String((Date.now() * 10 + numberCounter) % 1e8).padStart(8, '0')}`;
 }
 
-function shortNumberOf(service: Service): string {
+/** The short number an MO of the service is sent to: the config's, else the entry's sample. */
+export function shortNumberOf(service: Service): string {
   const configured = moEntry(run.config, service.id)?.shortCode ?? run.config.moTrigger?.shortNumber;
   return (
     configured ?? service.inputs.find((i) => i.name === 'BNUM' || i.name === 'short_code')?.sample ?? '3301'

@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { groupBounds } from '../spec/judge.ts';
 import { defaultSpecDir, loadSpec } from '../spec/load.ts';
 import type { InputParameter, Mode, Service } from '../spec/types.ts';
 import { checkInputValue } from '../spec/values.ts';
@@ -97,7 +98,7 @@ function chosenInputs(service: Service): InputParameter[] {
   const chosen = new Map<string, InputParameter>();
   for (const i of service.inputs) if (i.required) chosen.set(i.name, i);
   for (const g of service.groups ?? []) {
-    if (g.kind === 'at-most-one' || g.members.some((m) => chosen.has(m))) continue;
+    if (groupBounds(g.kind).min === 0 || g.members.some((m) => chosen.has(m))) continue;
     const first = service.inputs.find((i) => i.name === g.members[0]);
     if (first) chosen.set(first.name, first);
   }

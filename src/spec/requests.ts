@@ -2,6 +2,7 @@
  * Valid service parameters built from the spec alone: the gateway suite's harness and the load generator
  * (src/load) both build their requests here, so a load test sends what the suite calls valid.
  */
+import { groupBounds } from './judge.ts';
 import type { Service } from './types.ts';
 
 export type Pairs = Array<[string, string]>;
@@ -34,8 +35,7 @@ export function validParams(service: Service, options: RequestOptions = {}): Pai
       .map((i) => i.name),
   );
   for (const g of service.groups ?? [])
-    if ((g.kind === 'exactly-one' || g.kind === 'one-or-other') && !g.members.some((m) => names.has(m)))
-      names.add(g.members[0]!);
+    if (groupBounds(g.kind).min > 0 && !g.members.some((m) => names.has(m))) names.add(g.members[0]!);
   return completeParams(
     service,
     queryInputs(service)

@@ -5,6 +5,7 @@
  */
 import type { CheckDefinition } from '../../../src/checks/kernel.ts';
 import { inputRuleIds } from '../../../src/spec/catalogue.ts';
+import { groupBounds } from '../../../src/spec/judge.ts';
 import type { InputParameter, Service } from '../../../src/spec/types.ts';
 import { checkInputValue, invalidSamples } from '../../../src/spec/values.ts';
 import {
@@ -128,7 +129,7 @@ export function definitions(): CheckDefinition[] {
       const ids = inputRuleIds(service, input);
       // Without the input itself, and without the other members of its exclusive groups.
       const exclusive = (service.groups ?? [])
-        .filter((g) => g.kind !== 'one-or-other' && g.members.includes(input.name))
+        .filter((g) => groupBounds(g.kind).max === 1 && g.members.includes(input.name))
         .flatMap((g) => g.members);
       const base = () => {
         let params = withParam(validParams(service), input.name, undefined);
@@ -228,7 +229,8 @@ export function definitions(): CheckDefinition[] {
         return params;
       };
       const sample = (name: string) => queryInputs(service).find((i) => i.name === name)?.sample ?? '1';
-      if (group.kind !== 'at-most-one')
+      const { min, max } = groupBounds(group.kind);
+      if (min > 0)
         defs.push(
           define(
             meta(F, group.rule, { service, mode, variant: 'none' }),
@@ -241,7 +243,7 @@ export function definitions(): CheckDefinition[] {
             o,
           ),
         );
-      if (group.kind !== 'one-or-other')
+      if (max < group.members.length)
         defs.push(
           define(
             meta(F, group.rule, { service, mode, variant: 'both' }),

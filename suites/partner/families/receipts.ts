@@ -6,6 +6,7 @@
 
 import type { CheckDefinition } from '../../../src/checks/kernel.ts';
 import { sendReceipt } from '../../../src/partner/client.ts';
+import { groupBounds } from '../../../src/spec/judge.ts';
 import type { OutputParameter, Service } from '../../../src/spec/types.ts';
 import type { MseResponse } from '../../../src/xml/mse-response.ts';
 import {
@@ -46,11 +47,11 @@ function outputValue(
   return `Sample ${output.name.toLowerCase().replace(/_/g, ' ')}`;
 }
 
-/** The outputs a receipt carries: the required ones, and for each exactly-one group the member chosen. */
+/** The outputs a receipt carries: the required ones, and one member of each group that allows only one. */
 function receiptParameters(env: PartnerEnv, service: Service, chosen: Map<string, string>) {
   const excluded = new Set<string>();
   for (const g of service.outputGroups ?? []) {
-    if (g.kind !== 'exactly-one') continue;
+    if (groupBounds(g.kind).max !== 1) continue;
     const pick = g.members.find((m) => chosen.has(m)) ?? g.members[0]!;
     for (const m of g.members) if (m !== pick) excluded.add(m);
   }

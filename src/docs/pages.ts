@@ -696,10 +696,17 @@ export function ussdEventsPage(ctx: SiteContext): Page {
   const commands = spec.services.filter((s) => s.kind === 'ussd-command');
   const enc = spec.protocol.encodings.ussd;
   const body = `<p>When a subscriber dials the partner's USSD code, chooses a menu option or answers an input, the MSE POSTs a
-${code('ussd_message_response')} document to the partner (6.4.21 to 6.4.23). Only POST is used, and the partner's HTTP reply
-must itself be a USSD command (a ${code('ussd_message_request')}, as in 6.4.18 to 6.4.20).</p>
+${code('ussd_message_response')} document to the partner (6.4.21 to 6.4.23). Only POST is used. Sections 6.4.21 to
+6.4.23 say the partner's HTTP reply is a command but show none, so this project reads it as follows
+(errata.ussd-reply-head): a ${code('ussd_message_request')} with one ${code('head')} and one ${code('command')} holding
+exactly one ${code('menu')}, ${code('input')} or ${code('notify')}, each as 6.4.18 to 6.4.20 define it. The head must
+carry ${code('msisdn')} and ${code('short_code')}, and should carry the event's values and its
+${code('session_owner')}; ${code('profile')}, ${code('password')} and ${code('mode')}, which a command POSTed to
+${code(spec.protocol.endpoints.ussd)} needs to authenticate, are only
+recommended in a reply. Neither the order of the head's elements nor that of head and command is judged. A reply that
+is no XML, holds no command or two, or whose head lacks ${code('msisdn')} or ${code('short_code')}, is not a command.</p>
 <dl class="facts"><dt>Method</dt><dd>POST</dd><dt>Body</dt><dd>${code('ussd_message_response')} in ${esc(enc)}</dd>
-<dt>Reply</dt><dd>a command: ${servicesList(path, commands)}</dd>
+<dt>Reply</dt><dd>a command (head with at least msisdn and short_code): ${servicesList(path, commands)}</dd>
 <dt>Events</dt><dd>${servicesList(path, services)}</dd></dl>
 ${services.map((s) => `<h2>Parameters of ${esc(s.id)}</h2>${inputsTable(s)}`).join('\n')}
 <h2>Encoding, byte by byte</h2>

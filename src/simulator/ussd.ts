@@ -3,7 +3,7 @@ import { maskSecrets } from '../core/secrets.ts';
 import type { Service } from '../spec/types.ts';
 import { charLength, checkInputValue } from '../spec/values.ts';
 import { childElements, findChild, findChildren, textOf, type XmlElement } from '../xml/codec.ts';
-import { buildUssdResponse } from '../xml/ussd.ts';
+import { buildUssdResponse, commandHeadModel, readUssdReply } from '../xml/ussd.ts';
 import { validateXml } from '../xml/validate.ts';
 import { logTransaction, newTransaction, type SimContext } from './context.ts';
 import { BodyTooLarge, clipText, readBody, sendMse } from './http-util.ts';
@@ -86,10 +86,11 @@ interface Accepted {
 }
 
 /**
- * Parses, validates and authorises a command (a POST to /MSE/ussd or a partner's reply to an event).
- * A refusal carries the status code and message of the mse-response.
+ * Parses, validates against the full command DTD and authorises a command POSTed to /MSE/ussd: profile and
+ * password are how such a request authenticates, mode how it is handled (6.4.18). A refusal carries the status
+ * code and message of the mse-response.
  */
-export function acceptCommand(ctx: SimContext, bytes: Buffer, throttle: boolean): Accepted | Refusal {
+function acceptCommand(ctx: SimContext, bytes: Buffer): Accepted | Refusal {
   const result = validateXml(bytes, 'ussd_message_request', { maxBytes: ctx.maxBodyBytes });
   if (!result.ok) {
     const first = result.errors[0] ?? 'invalid document';
@@ -139,6 +140,24 @@ export function acceptCommand(ctx: SimContext, bytes: Buffer, throttle: boolean)
       `Missing or wrong [billingcode]: profile ${profile.id} requires its billing code`,
     );
 
+  const judged = judgeCommand(ctx, command, service);
+  if (judged instanceof Refusal) return judged;
+  if (profile.rate && !ctx.rate.take(`${profile.id}\0${service.id}`, profile.rate))
+    return new Refusal(
+      Status.throttled,
+      `Traffic limit exceeded for profile ${profile.id} and ${service.id} (9.3); slow down`,
+    );
+  return { command, service, profile, notes: judged };
+}
+
+/**
+ * What a command must be wherever it comes from (a POST to /MSE/ussd or a reply to an event): the value rules
+ * of its service entry, reserved and repeated indexes, the limits and pages of 6.4.18. Returns the notes on
+ * SHOULD-level departures, or the refusal.
+ */
+function judgeCommand(ctx: SimContext, command: UssdCommand, service: Service): string[] | Refusal {
+  const h = command.head;
+  const notes: string[] = [];
   // Value rules of the service entry, for head and command elements; SHOULD-level ones too, so the
   // reference passes a --strict run.
   for (const input of service.inputs) {
@@ -172,7 +191,6 @@ export function acceptCommand(ctx: SimContext, bytes: Buffer, throttle: boolean)
         );
     }
   }
-  const notes: string[] = [];
   const u = ctx.spec.protocol.ussd;
   for (const o of command.options)
     if (u.reservedIndexes.includes(o.index))
@@ -214,12 +232,94 @@ export function acceptCommand(ctx: SimContext, bytes: Buffer, throttle: boolean)
         `Invalid parameter [options]: the menu needs ${pages.length} pages, more than ${u.maxPages} (6.4.18)`,
       );
   }
-  if (throttle && profile.rate && !ctx.rate.take(`${profile.id}\0${service.id}`, profile.rate))
-    return new Refusal(
-      Status.throttled,
-      `Traffic limit exceeded for profile ${profile.id} and ${service.id} (9.3); slow down`,
+  return notes;
+}
+
+/** A partner's reply to an event, read as errata.ussd-reply-head reads it, with what was read for the timeline. */
+type ReplyRead = {
+  /** Head element names in document order, unknown ones included. */
+  headElements: string[];
+} & ({ accepted: Accepted; refusal?: undefined } | { accepted?: undefined; refusal: Refusal });
+
+/**
+ * Reads a partner's reply to a USSD event (6.4.21-6.4.23) through readUssdReply (errata.ussd-reply-head): one
+ * head and one command; the head carries the session's msisdn and short_code, in any order; profile, password
+ * and mode are not required, since the reply answers the MSE's own request, whose session the MSE holds. The
+ * command is then judged as a POSTed one is.
+ */
+function acceptReply(
+  ctx: SimContext,
+  bytes: Buffer,
+  session: UssdSession,
+  profile: ProfileConfig,
+): ReplyRead {
+  const refuse = (statusCode: number, message: string, headElements: string[] = []): ReplyRead => ({
+    headElements,
+    refusal: new Refusal(statusCode, message),
+  });
+  if (bytes.length > ctx.maxBodyBytes)
+    return refuse(
+      Status.bodyTooLarge,
+      `Reply larger than ${ctx.maxBodyBytes} bytes, the simulator's cap: send less`,
     );
-  return { command, service, profile, notes };
+  const read = readUssdReply(bytes);
+  if (read.notXml) return refuse(Status.badXml, `Refused XML: ${clipText(read.notXml, 200)}`);
+  const headElements = read.head?.elements ?? [];
+  if (read.envelope.length)
+    return refuse(
+      Status.parameter,
+      `Invalid parameter [ussd_message_request]: ${read.envelope.slice(0, 3).join('; ')} (6.4.21-6.4.23)`,
+      headElements,
+    );
+  if (!read.command || read.commandProblems.length)
+    return refuse(
+      Status.parameter,
+      `Invalid parameter [command]: ${read.commandProblems.slice(0, 3).join('; ') || 'no menu, input or notify'} (6.4.18-6.4.20)`,
+      headElements,
+    );
+  const service = commandService(ctx, read.command.type);
+  if (!service)
+    return refuse(Status.parameter, `spec/services has no ussd-command service for <${read.command.type}>`);
+  // An empty envelope means exactly one head.
+  const head = read.head ?? { values: {}, elements: [], problems: {} };
+  const notes: string[] = [];
+  for (const [name, problem] of Object.entries(head.problems)) {
+    // An unreadable element the service reads (msisdn, short_code, session_owner) refuses the reply.
+    if (service.inputs.some((i) => i.in === 'head' && i.name === name))
+      return refuse(
+        Status.parameter,
+        `Invalid parameter [${name}]: ${clipText(problem, 200)} (6.4.18)`,
+        headElements,
+      );
+    notes.push(`the reply's <${name}> is not read: ${clipText(problem, 200)}`);
+  }
+  const c = read.command;
+  const command: UssdCommand = {
+    head: Object.fromEntries(Object.entries(head.values).map(([k, v]) => [k, v.trim()])),
+    type: c.type,
+    ...(c.type === 'menu' && c.title !== undefined ? { title: c.title.trim() } : {}),
+    ...(c.type !== 'menu' ? { content: c.content.trim() } : {}),
+    options:
+      c.type === 'menu' ? c.options.map((o) => ({ index: o.index.trim(), subtitle: o.subtitle.trim() })) : [],
+  };
+  const judged = judgeCommand(ctx, command, service);
+  if (judged instanceof Refusal) return { headElements, refusal: judged };
+  // A reply continues the subscriber's session: another subscriber's or code's reply does not drive it.
+  for (const [name, expected] of [
+    ['msisdn', session.msisdn],
+    ['short_code', session.shortCode],
+  ] as const)
+    if (command.head[name] !== expected)
+      return refuse(
+        Status.parameter,
+        `Invalid parameter [${name}]: the reply's ${name} ${clipText(command.head[name] ?? '', 30)} is not the session's ${expected}; the reply is not applied (errata.ussd-reply-head)`,
+        headElements,
+      );
+  // The head elements a POSTed command needs to authenticate and choose its mode: SHOULD in a reply.
+  const absent = commandHeadModel().required.filter((n) => command.head[n] === undefined);
+  if (absent.length)
+    notes.push(`the reply's head has no ${absent.join(', ')} (SHOULD, non-strict; errata.ussd-reply-head)`);
+  return { headElements, accepted: { command, service, profile, notes: [...notes, ...judged] } };
 }
 
 /** Shows an accepted command on the handset: opens or continues the subscriber's session. */
@@ -316,7 +416,7 @@ export async function handleUssdCommand(
   }
   t.request!.contentType = req.headers['content-type'];
   t.request!.bodyBytes = body.length;
-  const accepted = acceptCommand(ctx, body, true);
+  const accepted = acceptCommand(ctx, body);
   if (accepted instanceof Refusal) {
     const profile = /<profile>([^<]{0,100})<\/profile>/.exec(body.toString('latin1'))?.[1] ?? '';
     t.profile = clipText(profile, 100);
@@ -341,7 +441,7 @@ export interface UssdEventRequest {
 /**
  * A subscriber's USSD action (control API). Paging keys (0 previous, 9 next) on a paged menu are handled
  * by the platform without the partner; everything else is POSTed to the partner, whose reply must be a
- * valid command, which is then shown.
+ * command as errata.ussd-reply-head reads it (acceptReply), which is then shown.
  */
 export async function ussdEvent(
   ctx: SimContext,
@@ -465,29 +565,31 @@ export async function ussdEvent(
     logTransaction(ctx, t);
     return { httpStatus: 200, body: { transactionId: t.transactionId, reply: t.reply } };
   }
-  const accepted = acceptCommand(ctx, answer.body, false);
-  if (accepted instanceof Refusal) {
+  const read = acceptReply(ctx, answer.body, session, profile);
+  if (read.headElements.length)
+    t.notes.push(`reply head read, in order: ${clipText(read.headElements.join(', '), 300)}`);
+  const { accepted } = read;
+  if (!accepted) {
     t.reply = {
       valid: false,
-      problem: `status ${accepted.statusCode}: ${accepted.errorMessage}`,
-      // The partner's reply carries its profile password in <password>: never shown.
+      problem: `status ${read.refusal.statusCode}: ${read.refusal.errorMessage}`,
+      // A reply may carry a profile password in <password>: never shown.
       body: clipText(maskSecrets(answer.body.toString('utf8')), 2000),
     };
   } else {
+    const { head } = accepted.command;
     t.reply = {
       valid: true,
-      command: { ...accepted.command, head: { ...accepted.command.head, password: '***' } },
+      command: {
+        ...accepted.command,
+        head: head.password === undefined ? head : { ...head, password: '***' },
+      },
     };
-    if (
-      accepted.command.head.session_owner !== undefined &&
-      accepted.command.head.session_owner !== session.owner
-    )
-      t.notes.push(
-        `the reply's session_owner ${accepted.command.head.session_owner} is not the session's ${session.owner}`,
-      );
+    if (head.session_owner !== undefined && head.session_owner !== session.owner)
+      t.notes.push(`the reply's session_owner ${head.session_owner} is not the session's ${session.owner}`);
     applyCommand(ctx, t, {
       ...accepted,
-      command: { ...accepted.command, head: { ...accepted.command.head, session_owner: session.owner } },
+      command: { ...accepted.command, head: { ...head, session_owner: session.owner } },
     });
   }
   logTransaction(ctx, t);

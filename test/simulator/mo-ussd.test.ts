@@ -226,3 +226,149 @@ describe('USSD (6.4.18-6.4.23)', () => {
     expect(await post(menu().replace('<mode>assync</mode>', '<mode>sometimes</mode>'))).toBe('405');
   });
 });
+
+/** A reply to a USSD event with the given head content and command (errata.ussd-reply-head). */
+const reply = (head: string, command: string) =>
+  `<?xml version="1.0" encoding="UTF-8"?><ussd_message_request><head>${head}</head>${command}</ussd_message_request>`;
+const choice =
+  '<command><menu><title>Saldo</title><options><option><index>1</index><subtitle>Ver saldo</subtitle></option></options></menu></command>';
+
+/** Opens a session for msisdn with the partner answering `answer`; returns the reply and the timeline. */
+const open = async (msisdn: string, answer: string) => {
+  ussdReply = answer;
+  const r = await control('/ussd/event', { msisdn, shortCode: '100', kind: 'user-init' });
+  expect(r.status).toBe(200);
+  const t = sim.transactions().find((x) => x.transactionId === r.json.transactionId)!;
+  return {
+    reply: r.json.reply as { valid: boolean; problem?: string; body?: string },
+    screens: (r.json.screens ?? []) as { text: string }[],
+    t,
+  };
+};
+
+describe('partner replies to USSD events (errata.ussd-reply-head, 6.4.21-6.4.23)', () => {
+  it('a head with only msisdn and short_code is applied, its missing profile, password and mode noted', async () => {
+    const r = await open(
+      '1199991001',
+      reply('<msisdn>1199991001</msisdn><short_code>100</short_code>', choice),
+    );
+    expect(r.reply.valid, r.reply.problem).toBe(true);
+    expect(r.screens[0]!.text).toBe('Saldo\n1. Ver saldo');
+    expect(r.t.notes).toContain('reply head read, in order: msisdn, short_code');
+    expect(r.t.notes.join('\n')).toMatch(/no profile, password, mode \(SHOULD/);
+    // The session now awaits a choice from the menu: the choice goes to the partner.
+    ussdReply = reply(
+      '<msisdn>1199991001</msisdn><short_code>100</short_code>',
+      '<command><notify><content>Ok</content></notify></command>',
+    );
+    const chosen = await control('/ussd/event', {
+      msisdn: '1199991001',
+      shortCode: '100',
+      kind: 'menu-answer',
+      value: '1',
+    });
+    expect((chosen.json.screens as { text: string }[])[0]!.text).toBe('Ok');
+  });
+
+  it('a head in another order, and a command before the head, are applied', async () => {
+    const r = await open(
+      '1199991002',
+      `<ussd_message_request>${choice}<head><mode>async</mode><short_code>100</short_code><password>senha</password><msisdn>1199991002</msisdn><profile>USSD_MENU</profile></head></ussd_message_request>`,
+    );
+    expect(r.reply.valid, r.reply.problem).toBe(true);
+    expect(r.screens[0]!.text).toBe('Saldo\n1. Ver saldo');
+    expect(r.t.notes).toContain('reply head read, in order: mode, short_code, password, msisdn, profile');
+    expect(JSON.stringify(r.t.reply)).not.toContain('senha');
+  });
+
+  it('a head with elements the command DTD does not declare, and session_owner, is applied', async () => {
+    const r = await open(
+      '1199991003',
+      reply(
+        '<session_owner>172.9.9.9</session_owner><msisdn>1199991003</msisdn><canal>web</canal><short_code>100</short_code>',
+        '<command><input><content>Digite o CPF:</content></input></command>',
+      ),
+    );
+    expect(r.reply.valid, r.reply.problem).toBe(true);
+    expect(r.screens[0]!.text).toBe('Digite o CPF:');
+    expect(r.t.notes).toContain('reply head read, in order: session_owner, msisdn, canal, short_code');
+    // The session's owner stays the MSE's; the reply's other one is noted.
+    expect(r.t.notes.join('\n')).toMatch(/session_owner 172\.9\.9\.9 is not the session's/);
+  });
+
+  it.each([
+    ['no XML', 'Obrigado!', /status 415: Refused XML: MSE_XML_MALFORMED/],
+    ['no command', reply('<msisdn>1199991004</msisdn><short_code>100</short_code>', ''), /0 <command>/],
+    [
+      'an empty command',
+      reply('<msisdn>1199991004</msisdn><short_code>100</short_code>', '<command/>'),
+      /\[command\]/,
+    ],
+    [
+      'two commands',
+      reply(
+        '<msisdn>1199991004</msisdn><short_code>100</short_code>',
+        '<command><notify><content>a</content></notify><input><content>b</content></input></command>',
+      ),
+      /\[command\]/,
+    ],
+    ['no msisdn', reply('<short_code>100</short_code>', choice), /Missing parameter \[msisdn\]/],
+    ['no short_code', reply('<msisdn>1199991004</msisdn>', choice), /Missing parameter \[short_code\]/],
+    [
+      'a repeated msisdn',
+      reply('<msisdn>1199991004</msisdn><msisdn>1199991004</msisdn><short_code>100</short_code>', choice),
+      /\[msisdn\]: .*more than once/,
+    ],
+    [
+      'a reserved index',
+      reply(
+        '<msisdn>1199991004</msisdn><short_code>100</short_code>',
+        '<command><menu><options><option><index>9</index><subtitle>A</subtitle></option></options></menu></command>',
+      ),
+      /\[index\]: index may not be "9"/,
+    ],
+  ])('a reply with %s is refused and shows nothing', async (_name, answer, problem) => {
+    const r = await open('1199991004', answer);
+    expect(r.reply.valid).toBe(false);
+    expect(r.reply.problem).toMatch(problem);
+    expect(r.screens).toEqual([]);
+    expect(r.t.reply?.valid).toBe(false);
+    expect(r.t.screens).toBeUndefined();
+  });
+
+  it("a reply with another subscriber's msisdn or another short_code does not drive this session", async () => {
+    const other = await open(
+      '1199991005',
+      reply('<msisdn>1199991006</msisdn><short_code>100</short_code>', choice),
+    );
+    expect(other.reply.valid).toBe(false);
+    expect(other.reply.problem).toMatch(/msisdn 1199991006 is not the session's 1199991005/);
+    expect(other.screens).toEqual([]);
+    // Neither the other subscriber's session is opened nor this one shows the menu.
+    const theirs = await control('/ussd/event', {
+      msisdn: '1199991006',
+      shortCode: '100',
+      kind: 'menu-answer',
+      value: '1',
+    });
+    expect(theirs.status).toBe(409);
+    expect(other.t.screens).toBeUndefined();
+
+    const code = await open(
+      '1199991007',
+      reply('<msisdn>1199991007</msisdn><short_code>200</short_code>', choice),
+    );
+    expect(code.reply.valid).toBe(false);
+    expect(code.reply.problem).toMatch(/short_code 200 is not the session's 100/);
+  });
+
+  it('a refused reply keeps its password masked', async () => {
+    const r = await open(
+      '1199991008',
+      reply('<profile>USSD_MENU</profile><password>s3gr3d0</password><msisdn>1199991008</msisdn>', choice),
+    );
+    expect(r.reply.valid).toBe(false);
+    expect(r.reply.body).toBeDefined();
+    expect(r.reply.body).not.toContain('s3gr3d0');
+  });
+});

@@ -3,14 +3,15 @@
  * parent) and the server do not share an event loop. `bare`: a node:http server answering a constant
  * mse-response. `sim`: the simulator. `sink`: a receipt sink counting distinct transaction ids.
  * `sim --callback URL`: the simulator delivering receipts to URL. The parent talks over the IPC channel:
- * the child sends `{ url }` once listening and answers `{ ask: 'count' }` with its counters.
+ * the child sends `{ url }` once listening, answers `{ ask: 'count' }` with its counters and
+ * `{ ask: 'usage' }` with the CPU time it has spent.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startSimulator } from '../src/simulator/index.ts';
 import { buildMseResponse } from '../src/xml/mse-response.ts';
 
-type Ask = { ask: 'count' | 'idle' | 'close' };
+type Ask = { ask: 'count' | 'usage' | 'idle' | 'close' };
 const send = (m: unknown) => process.send?.(m);
 
 async function listen(server: http.Server): Promise<string> {
@@ -23,6 +24,11 @@ const callbackAt = process.argv.indexOf('--callback');
 const callback = callbackAt > 0 ? process.argv[callbackAt + 1] : undefined;
 
 let count: () => Record<string, number> = () => ({});
+// CPU time this process has spent: the parent divides it by the requests answered in a window.
+const usage = () => {
+  const u = process.cpuUsage();
+  return { cpuMicros: u.user + u.system };
+};
 let idle: () => Promise<void> = async () => {};
 
 if (kind === 'bare') {
@@ -69,6 +75,7 @@ if (kind === 'bare') {
 
 process.on('message', async (m: Ask) => {
   if (m.ask === 'count') send({ count: count() });
+  else if (m.ask === 'usage') send({ usage: usage() });
   else if (m.ask === 'idle') {
     await idle();
     send({ idle: true });

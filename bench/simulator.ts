@@ -8,7 +8,9 @@
  *   the server share an event loop, and on a 2-core machine that skews the ratio. The two sides alternate
  *   in short windows over several rounds, so a change in the machine's load weighs on both alike; each
  *   round gives one ratio simulator / bare, and the figure is the median ratio, with the spread
- *   (lowest–highest) printed beside it. Goal: at least 0.7.
+ *   (lowest–highest) printed beside it. Goal: at least 0.7. Beside it, the CPU time each server's process
+ *   spent per request answered: the machine is shared, and when other processes take cores the
+ *   requests-per-second ratio swings by tenths from run to run while CPU per request barely moves.
  * - Receipts: async-delivery submits against a simulator (own process) whose receipts go to a sink (own
  *   process) counting distinct transaction ids. Over the same window, receipts received by the sink are
  *   compared with submits the simulator accepted (status 0): the ratio says whether delivery keeps up with
@@ -56,13 +58,19 @@ export interface SimulatorBenchResult {
   /** Median over the rounds of simulator / bare requests per second; the goal is at least 0.7. */
   ratio: number;
   ratios: number[];
+  /**
+   * CPU time of each server's process per request answered (median over the rounds), and bare / simulator
+   * per round: what the throughput ratio would be if each server had a core to itself. It moves far less
+   * than requests per second when other processes compete for the machine's cores.
+   */
+  cpu: { bareMicros: number; simulatorMicros: number; ratio: number; ratios: number[] };
   receipts: {
     accepted: number;
     delivered: number;
     lost: number;
-    /** Receipts received by the sink per second, median over the rounds. */
+    /** Receipts received by the sink per second, in the window of the median ratio. */
     perSecond: number;
-    /** Submits accepted per second over the same windows, median over the rounds. */
+    /** Submits accepted per second in that same window. */
     submitsPerSecond: number;
     /** Median over the rounds of receipts received / submits accepted in the same window; goal >= 0.9. */
     ratio: number;
@@ -84,7 +92,7 @@ function figures(r: AutocannonResult): LoadFigures {
 
 interface Server {
   url: string;
-  ask<T>(ask: 'count' | 'idle', key: string): Promise<T>;
+  ask<T>(ask: 'count' | 'usage' | 'idle', key: string): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -145,7 +153,23 @@ export async function benchSimulator(
 
   const bare = await startServer('bare');
   const sim = await startServer('sim');
-  const rounds: { bare: LoadFigures; sim: LoadFigures; ratio: number }[] = [];
+  const rounds: {
+    bare: LoadFigures;
+    sim: LoadFigures;
+    ratio: number;
+    cpuRatio: number;
+    cpu: { bare: number; sim: number };
+  }[] = [];
+  // A window of load on one server, with the CPU time that server spent per request answered.
+  const measure = async (server: Server) => {
+    const before = await server.ask<{ cpuMicros: number }>('usage', 'usage');
+    const result = figures(await load(server.url, seconds));
+    const after = await server.ask<{ cpuMicros: number }>('usage', 'usage');
+    return {
+      figures: result,
+      cpuMicrosPerRequest: (after.cpuMicros - before.cpuMicros) / Math.max(1, result.total),
+    };
+  };
   try {
     // A warm-up window each, so both are measured with their code optimised.
     await load(bare.url, 1);
@@ -153,10 +177,16 @@ export async function benchSimulator(
     for (let i = 0; i < roundCount; i++) {
       // The order alternates too, so neither side always runs right after the other.
       const first = i % 2 === 0 ? bare : sim;
-      const a = figures(await load(first.url, seconds));
-      const b = figures(await load((first === bare ? sim : bare).url, seconds));
+      const a = await measure(first);
+      const b = await measure(first === bare ? sim : bare);
       const [fb, fs] = first === bare ? [a, b] : [b, a];
-      rounds.push({ bare: fb, sim: fs, ratio: fs.requestsPerSecond / Math.max(1, fb.requestsPerSecond) });
+      rounds.push({
+        bare: fb.figures,
+        sim: fs.figures,
+        ratio: fs.figures.requestsPerSecond / Math.max(1, fb.figures.requestsPerSecond),
+        cpuRatio: fb.cpuMicrosPerRequest / Math.max(0.001, fs.cpuMicrosPerRequest),
+        cpu: { bare: fb.cpuMicrosPerRequest, sim: fs.cpuMicrosPerRequest },
+      });
     }
   } finally {
     await bare.close();
@@ -198,8 +228,19 @@ export async function benchSimulator(
     await sink.close();
   }
 
+  const midWindow = [...windows].sort((a, b) => a.ratio - b.ratio)[Math.floor(windows.length / 2)] ?? {
+    received: 0,
+    accepted: 0,
+    ratio: 0,
+  };
   return {
     baseline: mid.bare,
+    cpu: {
+      bareMicros: round2(median(rounds.map((r) => r.cpu.bare))),
+      simulatorMicros: round2(median(rounds.map((r) => r.cpu.sim))),
+      ratio: round2(median(rounds.map((r) => r.cpuRatio))),
+      ratios: rounds.map((r) => round2(r.cpuRatio)),
+    },
     simulator: mid.sim,
     ratio: round2(median(rounds.map((r) => r.ratio))),
     ratios,
@@ -207,8 +248,8 @@ export async function benchSimulator(
       accepted,
       delivered,
       lost: accepted - delivered,
-      perSecond: Math.round(median(windows.map((w) => w.received))),
-      submitsPerSecond: Math.round(median(windows.map((w) => w.accepted))),
+      perSecond: Math.round(midWindow.received),
+      submitsPerSecond: Math.round(midWindow.accepted),
       ratio: round2(median(windows.map((w) => w.ratio))),
       ratios: windows.map((w) => round2(w.ratio)),
     },
@@ -225,8 +266,9 @@ export function formatSimulatorBench(r: SimulatorBenchResult): string {
     row('bare node:http', r.baseline),
     row('simulator', r.simulator),
     `  ratio simulator/bare   ${r.ratio} median of ${r.ratios.length} rounds, spread ${spread(r.ratios)} (${r.ratios.join(', ')}) (goal >= 0.7)${r.ratio >= 0.7 ? '' : '  BELOW GOAL'}`,
+    `  CPU per request        bare ${r.cpu.bareMicros} µs, simulator ${r.cpu.simulatorMicros} µs: bare/simulator ${r.cpu.ratio} median, spread ${spread(r.cpu.ratios)} (the ratio with a core each)`,
     'Receipts (async-delivery) to a sink in its own process, same windows as the submits:',
-    `  ${r.receipts.perSecond} receipts/s received vs ${r.receipts.submitsPerSecond} submits/s accepted: ratio ${r.receipts.ratio} median, spread ${spread(r.receipts.ratios)} (${r.receipts.ratios.join(', ')}) (goal >= 0.9)${r.receipts.ratio >= 0.9 ? '' : '  BELOW GOAL'}`,
+    `  ${r.receipts.perSecond} receipts/s received vs ${r.receipts.submitsPerSecond} submits/s accepted (median window): ratio ${r.receipts.ratio} median, spread ${spread(r.receipts.ratios)} (${r.receipts.ratios.join(', ')}) (goal >= 0.9)${r.receipts.ratio >= 0.9 ? '' : '  BELOW GOAL'}`,
     `  ${r.receipts.delivered} delivered of ${r.receipts.accepted} accepted, ${r.receipts.lost} lost`,
   ].join('\n');
 }

@@ -88,11 +88,25 @@ export function virtualClock(start = Date.now()): Clock {
   return clock;
 }
 
+// The text of the last two minutes asked for: every SMS submit asks for its start and end minute, and
+// formatting a date per request is measurable under load. The offset is whole minutes, so a UTC minute
+// maps to one local text.
+const minutes = [Number.NaN, Number.NaN];
+const minuteTexts = ['', ''];
+let older = 0;
+
 /** yyMMddHHmm in UTC-3 (Brasília), as the document's dates are local to Claro. */
 export function yyMMddHHmm(ms: number): string {
-  const d = new Date(ms - 3 * 3600_000);
+  const minute = Math.floor(ms / 60_000);
+  if (minute === minutes[0]) return minuteTexts[0]!;
+  if (minute === minutes[1]) return minuteTexts[1]!;
+  const d = new Date(minute * 60_000 - 3 * 3600_000);
   const p = (n: number) => String(n).padStart(2, '0');
-  return `${p(d.getUTCFullYear() % 100)}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}`;
+  const text = `${p(d.getUTCFullYear() % 100)}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}`;
+  minutes[older] = minute;
+  minuteTexts[older] = text;
+  older = 1 - older;
+  return text;
 }
 
 export function yyMMddHHmmss(ms: number): string {

@@ -2,30 +2,13 @@
  * What the runner shares between the CLI process and the vitest workers that run the checks, for both roles
  * (gateway and partner). Everything here crosses a thread boundary, so it is plain JSON.
  */
-import type { Exchange } from '../core/model.ts';
-import type { Level } from '../spec/types.ts';
+import type { CheckIdentity, Exchange } from '../core/model.ts';
 import type { RunConfig } from './config.ts';
 
 export type Role = 'gateway' | 'partner';
 
-/** A check's identity, stated at collection time (test262's front matter, h2spec's Requirement). */
-export interface CheckMeta {
-  /** Stable id: `<role>.<family>.<rule id>[.<variant>]`. */
-  id: string;
-  rule: string;
-  section: string;
-  level: Level;
-  family: string;
-  service?: string;
-  mode?: string;
-  tags?: string[];
-  /** The requirement in one English sentence. */
-  requirement: string;
-  /** What the check sends or makes happen, in one sentence (h2spec's Desc). */
-  stimulus?: string;
-  /** Where the check's row is defined: `suites/gateway/families/params.ts:142`. */
-  row?: string;
-}
+/** A check's identity, stated at collection time: the report's CheckResult carries the same fields. */
+export type CheckMeta = CheckIdentity;
 
 /** What the check body observed, before strictness and expectations turn it into a verdict. */
 export type Outcome = 'pass' | 'fail' | 'skip' | 'informational';

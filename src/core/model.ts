@@ -66,7 +66,8 @@ export interface Exchange {
   error?: string;
 }
 
-export interface CheckResult {
+/** A check's identity, stated at collection time (test262's front matter, h2spec's Requirement and Desc). */
+export interface CheckIdentity {
   /** Stable check id, e.g. `gateway.params.sms-text.text.max-length.outside`. */
   id: string;
   /** Rule id of the catalogue (spec.rules), e.g. `sms-text.text.max-length`. */
@@ -85,6 +86,9 @@ export interface CheckResult {
   stimulus?: string;
   /** Where the check's row is defined (`suites/gateway/families/params.ts:142`). */
   row?: string;
+}
+
+export interface CheckResult extends CheckIdentity {
   verdict: Verdict;
   /** Why it failed, was skipped, or what was observed. */
   message?: string;

@@ -14,11 +14,10 @@ import {
 } from '../checks/config.ts';
 import { splitPatterns, validatePattern } from '../checks/filters.ts';
 import type { Role, RunContext } from '../checks/types.ts';
-import { toExchange } from '../client/http.ts';
 import { FAILING_VERDICTS, REPORT_SCHEMA_VERSION, type RunReport, summarize } from '../core/model.ts';
 import { collectSecrets, maskSecrets, redactConfig } from '../core/secrets.ts';
 import { version } from '../core/version.ts';
-import type { Delivery } from '../listener/index.ts';
+import { type Delivery, deliveryExchange } from '../listener/index.ts';
 import { listenerClient } from '../listener/remote.ts';
 import { listSuite, runSuite } from '../runner/run.ts';
 import { loadSpec } from '../spec/load.ts';
@@ -245,22 +244,7 @@ async function completeUnmatched(checks: RunReport['checks'], context: RunContex
     .map(describe)
     .join('; ')}${unmatched.length > shown.length ? `; and ${unmatched.length - shown.length} more` : ''}`;
   check.exchanges = shown.map((d) =>
-    toExchange(
-      `target → listener ${d.kind} (unmatched)`,
-      {
-        request: {
-          method: d.method,
-          url: `${context.listenerUrl ?? ''}${d.url}`,
-          headers: d.headers,
-          body: d.body,
-          timeoutMs: 0,
-        },
-        ...(d.answered ? { response: { status: d.answered, headers: {}, body: Buffer.alloc(0) } } : {}),
-        at: new Date(d.at).toISOString(),
-        durationMs: 0,
-      },
-      context.secrets,
-    ),
+    deliveryExchange(d, context.listenerUrl, context.secrets, `target → listener ${d.kind} (unmatched)`),
   );
 }
 

@@ -10,6 +10,8 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { toExchange } from '../client/http.ts';
+import type { Exchange } from '../core/model.ts';
 import { buildUssdRequest } from '../xml/ussd.ts';
 
 export type DeliveryKind = 'receipt' | 'sms-mo' | 'mms-mo' | 'wib-mo' | 'ussd-event' | 'other';
@@ -522,4 +524,30 @@ export async function startListener(options: ListenerOptions = {}): Promise<List
         server.closeAllConnections();
       }),
   };
+}
+
+/** A delivery the target made to the listener, as an exchange of a report (secrets masked). */
+export function deliveryExchange(
+  d: Delivery,
+  listenerUrl: string | undefined,
+  secrets: string[],
+  label = `target → listener ${d.kind}`,
+): Exchange {
+  return toExchange(
+    label,
+    {
+      request: {
+        method: d.method,
+        url: `${listenerUrl ?? ''}${d.url}`,
+        headers: d.headers,
+        body: d.body,
+        timeoutMs: 0,
+      },
+      // A delivery the listener still holds has no answer yet (answered 0).
+      ...(d.answered ? { response: { status: d.answered, headers: {}, body: Buffer.alloc(0) } } : {}),
+      at: new Date(d.at).toISOString(),
+      durationMs: 0,
+    },
+    secrets,
+  );
 }

@@ -21,7 +21,11 @@ import type { CheckMeta, RunContext } from '../../src/checks/types.ts';
 import { type SendResult, send, toExchange } from '../../src/client/http.ts';
 import type { Exchange } from '../../src/core/model.ts';
 import { maskSecrets } from '../../src/core/secrets.ts';
-import type { Delivery, DeliveryKind } from '../../src/listener/index.ts';
+import {
+  type Delivery,
+  type DeliveryKind,
+  deliveryExchange as exchangeOf,
+} from '../../src/listener/index.ts';
 import { type ListenerClient, listenerClient } from '../../src/listener/remote.ts';
 import { loadSpec } from '../../src/spec/load.ts';
 import {
@@ -489,20 +493,7 @@ export function describeDelivery(d: Delivery): string {
 
 /** A delivery the target made to the listener, as an exchange of the report. */
 export function deliveryExchange(d: Delivery): Exchange {
-  const sent: SendResult = {
-    request: {
-      method: d.method,
-      url: `${run.listenerUrl ?? ''}${d.url}`,
-      headers: d.headers,
-      body: d.body,
-      timeoutMs: 0,
-    },
-    // A delivery the listener still holds has no answer yet (answered 0).
-    ...(d.answered ? { response: { status: d.answered, headers: {}, body: Buffer.alloc(0) } } : {}),
-    at: new Date(d.at).toISOString(),
-    durationMs: 0,
-  };
-  return toExchange(`target → listener ${d.kind}`, sent, run.secrets);
+  return exchangeOf(d, run.listenerUrl, run.secrets);
 }
 
 /** A token that marks one check's traffic, so concurrent checks never see each other's deliveries. */

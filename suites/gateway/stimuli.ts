@@ -18,7 +18,6 @@ const families: Record<string, (m: CheckMeta, v: string, service: string, mode: 
     `a request to ${s}${mode}, whose mse-response is read${v ? ` (${words(v)})` : ''}`,
   failures: (_m, v, s) => `a request to ${s} made to fail as the document shows${v ? ` (${words(v)})` : ''}`,
   mo: (_m, _v, s) => `an MO the configured trigger makes the target deliver (${s}); the delivery is read`,
-  modes: (_m, v, s, mode) => `a valid request to ${s}${mode}${v ? ` (${words(v)})` : ''}`,
   params: (m, v, s) =>
     `a valid request to ${s} with one input changed to test ${m.rule.split('.').slice(1).join(' ')}${v ? ` (${words(v)})` : ''}`,
   receipts: (_m, v, s) =>

@@ -27,7 +27,6 @@ const families: Record<string, (m: CheckMeta, v: string, service: string, mode: 
   security: (_m, v, s) => `a hostile request to ${s}: ${words(v) || 'as the rule says'}`,
   smtp: (_m, v) => `a mail to the SMTP AUTD listener (10.1)${v ? `: ${words(v)}` : ''}`,
   traffic: () => 'requests to the rate-limited profile, beyond its provisioned rate (9.3)',
-  transport: (_m, v, s) => `a valid request to ${s}${v ? `, sent ${words(v)}` : ''}`,
   ussd: (_m, v, s) => `a USSD command or event of ${s} through /MSE/ussd${v ? ` (${words(v)})` : ''}`,
 };
 

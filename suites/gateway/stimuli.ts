@@ -14,8 +14,6 @@ function variantOf(m: CheckMeta): string {
 }
 
 const families: Record<string, (m: CheckMeta, v: string, service: string, mode: string) => string> = {
-  envelope: (_m, v, s, mode) =>
-    `a request to ${s}${mode}, whose mse-response is read${v ? ` (${words(v)})` : ''}`,
   failures: (_m, v, s) => `a request to ${s} made to fail as the document shows${v ? ` (${words(v)})` : ''}`,
   mo: (_m, _v, s) => `an MO the configured trigger makes the target deliver (${s}); the delivery is read`,
   params: (m, v, s) =>

@@ -24,6 +24,10 @@ export interface Row<C extends Case = Case> {
   applies?: (service: Service) => boolean;
   /** The cases of a service, when they are not the family's (modes, spellings); none leaves the service out. */
   cases?: (service: Service) => C[];
+  /** Why the row cannot run against this target, beyond the service's profile (known at collection time). */
+  needs?: (service: Service) => string | undefined;
+  /** The check's time budget, when the run's default is not enough. */
+  timeoutMs?: () => number;
   /** Whether the check's metadata names the case's mode (default true). */
   namesMode?: boolean;
   /** What is sent, in one sentence: `{service}`, `{mode}` and `{variant}` are filled in. */
@@ -57,7 +61,7 @@ function fill(text: string, c: Case): string {
 
 /**
  * Expands a family's rows over its services (service by service, row by row, case by case), each check skipped
- * at collection time when the target has no profile for its service.
+ * at collection time when the target has no profile for its service or lacks what the row needs.
  */
 export function expand<C extends Case>(
   family: string,
@@ -67,9 +71,10 @@ export function expand<C extends Case>(
 ): CheckDefinition[] {
   const defs: CheckDefinition[] = [];
   for (const service of services) {
-    const skipReason = notProvisioned(service);
     for (const r of rows) {
       if (r.applies && !r.applies(service)) continue;
+      const skipReason = notProvisioned(service) ?? r.needs?.(service);
+      const timeoutMs = r.timeoutMs?.();
       for (const c of (r.cases ?? cases)(service)) {
         const variant = r.variant ?? c.variant;
         const stimulus = fill(value(r.stimulus, c), { ...c, variant });
@@ -79,7 +84,7 @@ export function expand<C extends Case>(
           ...(variant ? { variant } : {}),
           stimulus,
         });
-        const def = define(m, (ctx) => r.judge(ctx, c), { skipReason });
+        const def = define(m, (ctx) => r.judge(ctx, c), { skipReason, timeoutMs });
         def.meta.row = r.at;
         defs.push(def);
       }

@@ -22,7 +22,6 @@ const families: Record<string, (m: CheckMeta, v: string, service: string, mode: 
     `a valid request to ${s} in async-delivery; the receipt the target POSTs to the listener is read${v ? ` (${words(v)})` : ''}`,
   results: (_m, _v, s) =>
     `a valid request to ${s}; the outputs of its execution response (sync answer or receipt) are read`,
-  security: (_m, v, s) => `a hostile request to ${s}: ${words(v) || 'as the rule says'}`,
   smtp: (_m, v) => `a mail to the SMTP AUTD listener (10.1)${v ? `: ${words(v)}` : ''}`,
   traffic: () => 'requests to the rate-limited profile, beyond its provisioned rate (9.3)',
   ussd: (_m, v, s) => `a USSD command or event of ${s} through /MSE/ussd${v ? ` (${words(v)})` : ''}`,

@@ -16,8 +16,6 @@ function variantOf(m: CheckMeta): string {
 const families: Record<string, (m: CheckMeta, v: string, service: string, mode: string) => string> = {
   failures: (_m, v, s) => `a request to ${s} made to fail as the document shows${v ? ` (${words(v)})` : ''}`,
   mo: (_m, _v, s) => `an MO the configured trigger makes the target deliver (${s}); the delivery is read`,
-  params: (m, v, s) =>
-    `a valid request to ${s} with one input changed to test ${m.rule.split('.').slice(1).join(' ')}${v ? ` (${words(v)})` : ''}`,
   receipts: (_m, v, s) =>
     `a valid request to ${s} in async-delivery; the receipt the target POSTs to the listener is read${v ? ` (${words(v)})` : ''}`,
   results: (_m, _v, s) =>

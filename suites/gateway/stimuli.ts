@@ -14,23 +14,14 @@ function variantOf(m: CheckMeta): string {
 }
 
 const families: Record<string, (m: CheckMeta, v: string, service: string, mode: string) => string> = {
-  control: (_m, v, s) =>
-    `a request to ${s} whose control parameters (6.2) are changed: ${words(v) || 'as the rule says'}`,
-  envelope: (_m, v, s, mode) =>
-    `a request to ${s}${mode}, whose mse-response is read${v ? ` (${words(v)})` : ''}`,
   failures: (_m, v, s) => `a request to ${s} made to fail as the document shows${v ? ` (${words(v)})` : ''}`,
   mo: (_m, _v, s) => `an MO the configured trigger makes the target deliver (${s}); the delivery is read`,
-  modes: (_m, v, s, mode) => `a valid request to ${s}${mode}${v ? ` (${words(v)})` : ''}`,
-  params: (m, v, s) =>
-    `a valid request to ${s} with one input changed to test ${m.rule.split('.').slice(1).join(' ')}${v ? ` (${words(v)})` : ''}`,
   receipts: (_m, v, s) =>
     `a valid request to ${s} in async-delivery; the receipt the target POSTs to the listener is read${v ? ` (${words(v)})` : ''}`,
   results: (_m, _v, s) =>
     `a valid request to ${s}; the outputs of its execution response (sync answer or receipt) are read`,
-  security: (_m, v, s) => `a hostile request to ${s}: ${words(v) || 'as the rule says'}`,
   smtp: (_m, v) => `a mail to the SMTP AUTD listener (10.1)${v ? `: ${words(v)}` : ''}`,
   traffic: () => 'requests to the rate-limited profile, beyond its provisioned rate (9.3)',
-  transport: (_m, v, s) => `a valid request to ${s}${v ? `, sent ${words(v)}` : ''}`,
   ussd: (_m, v, s) => `a USSD command or event of ${s} through /MSE/ussd${v ? ` (${words(v)})` : ''}`,
 };
 

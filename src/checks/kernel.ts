@@ -124,13 +124,17 @@ export function defineCheck(
   return def;
 }
 
-function callerRow(): string | undefined {
+/**
+ * Where the caller's row is written: the first frame of the call stack outside the kernel, the suites'
+ * harnesses and row runners (a family file), as `suites/<role>/families/<file>.ts:<line>`.
+ */
+export function callerRow(): string | undefined {
   const stack = new Error().stack?.split('\n').slice(1) ?? [];
   for (const line of stack) {
     const m = /((?:suites|src)\/[^\s():]+\.[jt]s):(\d+)/.exec(line.replace(/\\/g, '/'));
     if (!m) continue;
     const file = m[1]!.replace(/^(.*\/)?(suites|src)\//, '$2/');
-    if (/^src\/checks\/|\/harness\.[jt]s$/.test(file)) continue;
+    if (/^src\/checks\/|\/(harness|rows)\.[jt]s$/.test(file)) continue;
     return `${file}:${m[2]}`;
   }
   return undefined;

@@ -3,7 +3,7 @@
  * it applies to, what it sends (the check's stimulus) and its judge; `expand` turns rows × services × cases
  * into check definitions whose `row` is the row's own line in the family file.
  */
-import type { CheckContext, CheckDefinition } from '../../src/checks/kernel.ts';
+import { type CheckContext, type CheckDefinition, callerRow } from '../../src/checks/kernel.ts';
 import type { Service } from '../../src/spec/types.ts';
 import { define, meta, notProvisioned } from './harness.ts';
 
@@ -43,11 +43,7 @@ export function row<C extends Case = Case>(r: Omit<Row<C>, 'at'>): Row<C> {
 }
 
 function rowAt(): string {
-  for (const line of new Error().stack?.split('\n').slice(1) ?? []) {
-    const m = /(suites\/[^\s():]+\.[jt]s):(\d+)/.exec(line.replace(/\\/g, '/'));
-    if (m && !/\/(rows|harness)\.[jt]s$/.test(m[1]!)) return `${m[1]}:${m[2]}`;
-  }
-  return 'suites/gateway/rows.ts:0';
+  return callerRow() ?? 'suites/gateway/rows.ts:0';
 }
 
 const value = <C, T>(v: Of<C, T>, c: C): T => (typeof v === 'function' ? (v as (c: C) => T)(c) : v);

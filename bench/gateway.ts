@@ -9,8 +9,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { configFromSimulator, embeddedProfiles, gatewayRun } from '../src/cli/gateway.ts';
+import { gatewayRun } from '../src/cli/gateway.ts';
 import { emptyConfig } from '../src/cli/run.ts';
+import { configFromSimulator, embeddedProfiles } from '../src/runner/embedded.ts';
 import { defaultProfiles, startSimulator } from '../src/simulator/index.ts';
 import { type FaultName, startFaultProxy } from '../test/gateway/broken/fault-proxy.ts';
 

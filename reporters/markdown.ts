@@ -48,9 +48,25 @@ export function skippedFamilies(
 }
 
 export function renderMarkdown(report: RunReport, maxFailures = MARKDOWN_MAX_FAILURES): string {
-  const { summary } = report;
+  const conformant = report.summary.conformant && (report.errors ?? []).length === 0;
+  const skipped = skippedFamilies(report.checks);
+  const lines = [
+    ...headerLines(report, conformant),
+    ...featureLines(report),
+    ...failureLines(report, maxFailures),
+    ...errorLines(report, maxFailures),
+    ...nonStrictLines(report, maxFailures),
+    ...knownLines(report, maxFailures),
+    ...skippedFamilyLines(skipped),
+    ...otherSkipLines(report, skipped, maxFailures),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** The title, the target and the verdict counts. */
+function headerLines(report: RunReport, conformant: boolean): string[] {
   const lines: string[] = [];
-  const conformant = summary.conformant && (report.errors ?? []).length === 0;
+  const { summary } = report;
   const verdictWord = conformant ? '✅ conformant' : '❌ not conformant';
   lines.push(`## MSE conformance — ${report.suite}: ${verdictWord}`);
   lines.push('');
@@ -65,6 +81,12 @@ export function renderMarkdown(report: RunReport, maxFailures = MARKDOWN_MAX_FAI
   lines.push('');
   lines.push(`**Conformant:** ${conformant ? 'yes' : 'no'}`);
   lines.push('');
+  return lines;
+}
+
+/** The claimed features and their outcomes, with the gaps of the incomplete ones. */
+function featureLines(report: RunReport): string[] {
+  const lines: string[] = [];
   const features = report.features ?? [];
   if (features.length > 0) {
     lines.push(`**Features:** ${cell(claimStatement(features), 1000)}`);
@@ -85,7 +107,12 @@ export function renderMarkdown(report: RunReport, maxFailures = MARKDOWN_MAX_FAI
       );
     if (features.some((x) => x.outcome === 'incomplete')) lines.push('');
   }
+  return lines;
+}
 
+/** The failing checks (and unexpected passes), at most maxFailures of them. */
+function failureLines(report: RunReport, maxFailures: number): string[] {
+  const lines: string[] = [];
   const failing = report.checks.filter((c) => c.verdict === 'fail' || c.verdict === 'unexpected-pass');
   if (failing.length > 0) {
     lines.push(`### Failures (${failing.length})`);
@@ -105,7 +132,12 @@ export function renderMarkdown(report: RunReport, maxFailures = MARKDOWN_MAX_FAI
     }
     lines.push('');
   }
+  return lines;
+}
 
+/** Errors outside any check (a suite file that failed to load). */
+function errorLines(report: RunReport, maxFailures: number): string[] {
+  const lines: string[] = [];
   const errors = report.errors ?? [];
   if (errors.length > 0) {
     lines.push(`### Errors outside any check (${errors.length})`);
@@ -114,7 +146,12 @@ export function renderMarkdown(report: RunReport, maxFailures = MARKDOWN_MAX_FAI
     if (errors.length > maxFailures) lines.push(`- …and ${errors.length - maxFailures} more`);
     lines.push('');
   }
+  return lines;
+}
 
+/** SHOULD-level departures, folded. */
+function nonStrictLines(report: RunReport, maxFailures: number): string[] {
+  const lines: string[] = [];
   const nonStrict = report.checks.filter((c) => c.verdict === 'non-strict');
   if (nonStrict.length > 0) {
     lines.push(
@@ -131,7 +168,12 @@ export function renderMarkdown(report: RunReport, maxFailures = MARKDOWN_MAX_FAI
     lines.push('</details>');
     lines.push('');
   }
+  return lines;
+}
 
+/** Known failures from the expectations file, folded. */
+function knownLines(report: RunReport, maxFailures: number): string[] {
+  const lines: string[] = [];
   const known = report.checks.filter((c) => c.verdict === 'known-failure');
   if (known.length > 0) {
     lines.push(
@@ -148,8 +190,12 @@ export function renderMarkdown(report: RunReport, maxFailures = MARKDOWN_MAX_FAI
     lines.push('</details>');
     lines.push('');
   }
+  return lines;
+}
 
-  const skipped = skippedFamilies(report.checks);
+/** Families of which every check was skipped, with their reasons. */
+function skippedFamilyLines(skipped: ReturnType<typeof skippedFamilies>): string[] {
+  const lines: string[] = [];
   if (skipped.length > 0) {
     lines.push('### Skipped families');
     lines.push('');
@@ -163,8 +209,16 @@ export function renderMarkdown(report: RunReport, maxFailures = MARKDOWN_MAX_FAI
     }
     lines.push('');
   }
+  return lines;
+}
 
-  // Skips inside families that otherwise ran, grouped by rule: one line per rule, not one per check.
+/** Skips inside families that otherwise ran, grouped by rule: one line per rule, not one per check. */
+function otherSkipLines(
+  report: RunReport,
+  skipped: ReturnType<typeof skippedFamilies>,
+  maxFailures: number,
+): string[] {
+  const lines: string[] = [];
   const fullySkipped = new Set(skipped.map((s) => s.family));
   const groups = new Map<string, CheckResult[]>();
   for (const c of report.checks) {
@@ -188,5 +242,5 @@ export function renderMarkdown(report: RunReport, maxFailures = MARKDOWN_MAX_FAI
     lines.push('</details>');
     lines.push('');
   }
-  return `${lines.join('\n')}\n`;
+  return lines;
 }

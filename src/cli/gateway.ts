@@ -4,17 +4,13 @@
  * everything against the spec. Exit codes: 0 conformant, 1 nonconformant, 2 usage/config, 3 unreachable.
  */
 
-import { createPublicKey } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { renderConformance } from '../../reporters/json.ts';
-import { verifyBundle, writeBundle } from '../bundle/index.ts';
 import type { RunConfig } from '../checks/config.ts';
-import type { RunContext } from '../checks/types.ts';
-import { claimStatement, type RunReport } from '../core/model.ts';
+import { claimStatement } from '../core/model.ts';
 import { defaultUssdAnswer, type Listener, startListener } from '../listener/index.ts';
-import { magicNumbers } from '../simulator/backends.ts';
-import type { ProfileConfig } from '../simulator/index.ts';
+import { configFromSimulator, EMBEDDED_TIMEOUTS, embeddedProfiles } from '../runner/embedded.ts';
 import { loadSpec } from '../spec/load.ts';
 import { ExitCode, parseOptions, UsageError } from './common.ts';
 import {
@@ -30,15 +26,16 @@ import {
 } from './gateway-plan.ts';
 import {
   type CommonValues,
-  checkTargetUrl,
   commonOptions,
-  execute,
-  filterPatterns,
   probeReachable,
+  type RoleAdapter,
+  type RoleRunResult,
+  type RoleSession,
+  type RoleSetup,
   readConfig,
+  runRole,
   secretsOf,
 } from './run.ts';
-import { bundleLine, signingKeyOption } from './verify.ts';
 
 export { GATEWAY_SUITE_DIR };
 
@@ -74,98 +71,6 @@ Options:
   --quiet              no progress or summary on stdout
 
 Exit codes: 0 conformant, 1 nonconformance found, 2 usage or config error, 3 target unreachable.`;
-
-/** The run config of the embedded simulator, built from its own profiles (so every service is provisioned). */
-export function configFromSimulator(
-  base: RunConfig,
-  sim: {
-    controlUrl: string;
-    smtp?: { host: string; port: number };
-    profiles: {
-      id: string;
-      service: string;
-      password: string;
-      billingCode?: string;
-      shortNumber?: string;
-      delivery?: { userid?: string; pwd?: string };
-      mo?: { user?: string; pwd?: string };
-      rate?: { perSecond: number; burst: number };
-    }[];
-  },
-  smtpFrom: string,
-): RunConfig {
-  const config: RunConfig = {
-    ...base,
-    profiles: {},
-    listener: { ...base.listener },
-    moTrigger: { kind: 'simulator-control', url: sim.controlUrl },
-  };
-  // The simulator's magic numbers (src/simulator/backends.ts), on the prefix of the run's test subscribers.
-  const prefix = (base.subscribers[0] ?? '1191000000').slice(0, 6);
-  const magic = (kind: string) => magicNumbers.find((m) => m.subscriber === kind)?.suffix;
-  const silent = magic('silent-device');
-  const unknown = magic('unknown');
-  config.scenarios = {
-    ...(silent ? { silentHandset: `${prefix}${silent}` } : {}),
-    ...(unknown ? { unknownSubscriber: `${prefix}${unknown}` } : {}),
-    ...base.scenarios,
-  };
-  for (const p of sim.profiles) {
-    const entry = {
-      profile: p.id,
-      password: p.password,
-      ...(p.billingCode ? { billingCode: p.billingCode, billingCodeRequired: true } : {}),
-      ...(p.shortNumber ? { shortCode: p.shortNumber } : {}),
-      ...(p.rate ? { rate: p.rate } : {}),
-    };
-    // A rate-limited profile is for the traffic checks alone: every other check keeps an unlimited one.
-    if (p.rate) {
-      config.trafficProfiles = { ...config.trafficProfiles, [p.service]: entry };
-      continue;
-    }
-    config.profiles[p.service] = entry;
-    if (p.delivery && (p.delivery.userid || p.delivery.pwd))
-      config.listener.credentials = {
-        ...(p.delivery.userid ? { userid: p.delivery.userid } : {}),
-        ...(p.delivery.pwd ? { pwd: p.delivery.pwd } : {}),
-      };
-    if (p.mo && (p.mo.user || p.mo.pwd))
-      config.listener.moCredentials = {
-        ...(p.mo.user ? { user: p.mo.user } : {}),
-        ...(p.mo.pwd ? { pwd: p.mo.pwd } : {}),
-      };
-  }
-  if (sim.smtp) config.smtp = { host: sim.smtp.host, port: sim.smtp.port, from: smtpFrom };
-  return config;
-}
-
-/**
- * The embedded simulator's profiles: its defaults, plus one profile with a small traffic limit (9.3) for the
- * traffic checks, on a sync service so that each refused or accepted request is judged from its answer alone.
- */
-export function embeddedProfiles(
-  defaults: ProfileConfig[],
-  rate: { perSecond: number; burst: number } = { perSecond: 5, burst: 3 },
-): ProfileConfig[] {
-  const services = new Map(loadSpec().services.map((s) => [s.id, s]));
-  const base = defaults.find((p) => {
-    const s = services.get(p.service);
-    return s?.kind === 'api' && s.modes.allowed.includes('sync') && !p.billingCode;
-  });
-  if (!base) return defaults;
-  return [...defaults, { ...base, id: `${base.service}_LIMITED`, rate }];
-}
-
-/** Timeouts for the embedded simulator: it answers in milliseconds, so the run need not wait long. */
-const EMBEDDED_TIMEOUTS: RunConfig['timeouts'] = {
-  // Waits end as soon as the event comes, so generous deadlines cost nothing on a healthy run and keep a
-  // loaded machine (parallel CI jobs) from turning slowness into failures. Only quietMs is always spent.
-  requestMs: 15_000,
-  syncMs: 20_000,
-  receiptMs: 15_000,
-  quietMs: 800,
-  redeliveryMs: 15_000,
-};
 
 /**
  * Can a connection to the target be opened, within the probe's own budget (not the request timeout)? Only
@@ -227,170 +132,156 @@ export async function runGateway(
   return (await gatewayRun(values, out)).code;
 }
 
-export interface GatewayRunResult {
-  code: number;
-  report?: RunReport;
-  /** Time checks spent waiting on the listener for deliveries (receipts, MO, absence windows). */
-  waits?: { waits: number; summedMs: number; wallMs: number };
-}
+export type GatewayRunResult = RoleRunResult;
 
 /** The command's work, with the report and the listener's wait figures (for the benchmark). */
 export async function gatewayRun(
   values: GatewayValues,
   out: (line: string) => void = console.log,
 ): Promise<GatewayRunResult> {
-  const config = applyListenerOptions(readConfig(values), values);
-  // A bad key file is a usage error before the run, not a surprise after it.
-  const signingKey = signingKeyOption(values.bundle, values.sign);
-  const { only, skip } = filterPatterns(values);
-  const strict = values.strict === true || config.strict === true;
-  const targetOption = values.target ?? config.target;
-  const target = targetOption ? checkTargetUrl(targetOption) : undefined;
-  const testTimeoutMs = (cfg: RunConfig) =>
+  return runRole(gatewayRole, values, out);
+}
+
+/** The gateway role: it plays the partner, so it receives deliveries on a listener of its own. */
+const gatewayRole: RoleAdapter<GatewayValues, undefined> = {
+  role: 'gateway',
+  suiteDir: GATEWAY_SUITE_DIR,
+  readConfig: (values) => applyListenerOptions(readConfig(values), values),
+  parse: () => undefined,
+  open: (setup, defer) => (setup.values.list ? Promise.resolve(listSession(setup)) : openRun(setup, defer)),
+};
+
+type GatewaySetup = RoleSetup<GatewayValues, undefined>;
+
+/** Listing needs no target: every service counts as provisioned so that every check is shown. */
+function listSession({ config, target }: GatewaySetup): RoleSession {
+  const listConfig: RunConfig = { ...config, profiles: { ...config.profiles } };
+  for (const s of loadSpec().services) listConfig.profiles[s.id] ??= { profile: s.id, password: 'listing' };
+  listConfig.moTrigger ??= { kind: 'simulator-control', url: 'http://127.0.0.1:1/__control' };
+  listConfig.smtp ??= { host: '127.0.0.1', port: 25 };
+  return {
+    context: { target: target ?? 'embedded simulator', config: listConfig, secrets: [], embedded: !target },
+    testTimeoutMs: 60_000,
+    bundle: () => ({ rules: [] }),
+  };
+}
+
+/** Default per-check budget: the longest wait a check may make, plus a margin. */
+function testTimeoutMs(cfg: RunConfig): number {
+  return (
     Math.max(
       cfg.timeouts.syncMs,
       cfg.timeouts.receiptMs + cfg.timeouts.redeliveryMs,
       cfg.timeouts.requestMs * 4,
       // A person answering USSD sends two MOs in one check.
       cfg.moTrigger?.kind === 'manual' ? 2 * (cfg.moTrigger.windowMs ?? 180_000) : 0,
-    ) + 10_000;
+    ) + 10_000
+  );
+}
 
-  if (values.list) {
-    // Listing needs no target: every service counts as provisioned so that every check is shown.
-    const listConfig: RunConfig = { ...config, profiles: { ...config.profiles } };
-    for (const s of loadSpec().services) listConfig.profiles[s.id] ??= { profile: s.id, password: 'listing' };
-    listConfig.moTrigger ??= { kind: 'simulator-control', url: 'http://127.0.0.1:1/__control' };
-    listConfig.smtp ??= { host: '127.0.0.1', port: 25 };
-    const context: RunContext = {
-      role: 'gateway',
-      strict,
-      only,
-      skip,
-      target: target ?? 'embedded simulator',
-      config: listConfig,
-      secrets: [],
-      embedded: !target,
-    };
-    return execute({
-      role: 'gateway',
-      suiteDir: GATEWAY_SUITE_DIR,
-      values,
-      context,
-      testTimeoutMs: 60_000,
-      out,
-    });
-  }
-
-  let listener: Listener | undefined;
-  let sim: { close(): Promise<void> } | undefined;
+/** The listener, the embedded simulator when there is no target (or the target's probe), and the session. */
+async function openRun(
+  setup: GatewaySetup,
+  defer: (close: () => Promise<void>) => void,
+): Promise<RoleSession | { unreachable: string }> {
+  const { values, config, target, out } = setup;
   let ussdProfiles: RunConfig['profiles'] = config.profiles;
-  try {
-    try {
-      // The reply to a USSD event is a command of the partner's own USSD profile (6.4.21); the embedded
-      // simulator's profiles are only known once it runs, so the profile is looked up per event.
-      const ussdProfile = () => {
-        const id = loadSpec().services.find((sv) => sv.kind === 'ussd-command' && ussdProfiles[sv.id])?.id;
-        return id ? ussdProfiles[id] : undefined;
+  const listener = await openListener(setup, () => ussdProfiles);
+  defer(() => listener.close());
+  let runConfig = config;
+  let runTarget: string;
+  if (!target) {
+    const { startSimulator, defaultSmtpDomain, defaultProfiles } = await import('../simulator/index.ts');
+    const simulator = await startSimulator({
+      callback: listener.url,
+      profiles: embeddedProfiles(defaultProfiles(listener.url)),
+      log: () => {},
+      retry: { delaysMs: [50, 200, 1000] },
+    });
+    defer(() => simulator.close());
+    runTarget = simulator.url;
+    runConfig = configFromSimulator(
+      { ...config, timeouts: values.config ? config.timeouts : EMBEDDED_TIMEOUTS },
+      simulator,
+      `partner@${defaultSmtpDomain}`,
+    );
+  } else {
+    runTarget = target;
+    const problem = await probeTarget(target);
+    if (problem)
+      return {
+        unreachable: `mse-conformance gateway: the target ${target} is unreachable: ${problem} (MSE_TARGET_UNREACHABLE). Check --target and that the gateway is running.`,
       };
-      listener = await startListener({
-        host: config.listener.host ?? '127.0.0.1',
-        port: config.listener.port ?? 0,
-        ussdAnswer: (event) => defaultUssdAnswer(event, ussdProfile()?.profile, ussdProfile()?.password),
-        ...(config.listener.publicUrl ? { publicUrl: config.listener.publicUrl } : {}),
-      });
-      // Printed before anything is sent, so the URLs can be provisioned on a gateway that needs them.
-      if (!values.quiet && target) {
-        out(`listener ${listener.url} (the gateway delivers here):`);
-        for (const line of listenerLines(listener.url, config)) out(line);
-      }
-    } catch (error) {
-      throw new UsageError(
-        `cannot start the listener on ${config.listener.host ?? '127.0.0.1'}:${config.listener.port ?? 0} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): choose another listener.port in the config`,
-        'MSE_LISTENER_BIND',
-      );
-    }
-    let runConfig = config;
-    let runTarget: string;
-    if (!target) {
-      const { startSimulator, defaultSmtpDomain, defaultProfiles } = await import('../simulator/index.ts');
-      const simulator = await startSimulator({
-        callback: listener.url,
-        profiles: embeddedProfiles(defaultProfiles(listener.url)),
-        log: () => {},
-        retry: { delaysMs: [50, 200, 1000] },
-      });
-      sim = simulator;
-      runTarget = simulator.url;
-      runConfig = configFromSimulator(
-        { ...config, timeouts: values.config ? config.timeouts : EMBEDDED_TIMEOUTS },
-        simulator,
-        `partner@${defaultSmtpDomain}`,
-      );
-    } else {
-      runTarget = target;
-      const problem = await probeTarget(target);
-      if (problem) {
-        console.error(
-          `mse-conformance gateway: the target ${target} is unreachable: ${problem} (MSE_TARGET_UNREACHABLE). Check --target and that the gateway is running.`,
-        );
-        return { code: ExitCode.Unreachable };
-      }
-    }
-    ussdProfiles = runConfig.profiles;
-    // Checks of features the config does not claim are not run: they are reported as not-claimed.
-    const unclaimed = runConfig.features ? unclaimedChecks(await collect(runConfig, values), runConfig) : [];
-    const context: RunContext = {
-      role: 'gateway',
-      strict,
-      only,
-      skip: [...skip, ...unclaimed.map((c) => c.id)],
+  }
+  ussdProfiles = runConfig.profiles;
+  // Checks of features the config does not claim are not run: they are reported as not-claimed.
+  const unclaimed = runConfig.features ? unclaimedChecks(await collect(runConfig, values), runConfig) : [];
+  const command = reproduceCommand(values);
+  return {
+    context: {
       target: runTarget,
       config: runConfig,
       secrets: secretsOf(runConfig, headerSecrets(runConfig)),
       listenerUrl: listener.url,
       listenerSuiteUrl: listener.suiteUrl,
       embedded: !target,
-    };
-    const result = await execute({
-      role: 'gateway',
-      suiteDir: GATEWAY_SUITE_DIR,
-      values,
-      context,
-      testTimeoutMs: testTimeoutMs(runConfig),
-      out,
-      complete: (report) => completeReport(report, runConfig, unclaimed),
+    },
+    skip: unclaimed.map((c) => c.id),
+    testTimeoutMs: testTimeoutMs(runConfig),
+    complete: (report) => completeReport(report, runConfig, unclaimed),
+    after: async (report) => {
+      if (report.features && !values.quiet) out(`features: ${claimStatement(report.features)}`);
+      if (values.out) {
+        const file = resolve(values.out, 'conformance.json');
+        await writeFile(file, renderConformance(report, command));
+        if (!values.quiet) out(`conformance report: ${file}`);
+      }
+    },
+    // The matrix lists every rule a check cites (the gateway role has no rules of its own to add).
+    bundle: (report) => {
+      const cited = new Set(report.checks.map((c) => c.rule));
+      return {
+        rules: [...loadSpec().rules.values()].filter((r) => cited.has(r.id)),
+        conformance: renderConformance(report, command),
+      };
+    },
+    waits: () => listener.waitStats(),
+  };
+}
+
+/**
+ * Starts the listener the gateway delivers to; a port that cannot be bound is a config error. The reply to a
+ * USSD event is a command of the partner's own USSD profile (6.4.21); the embedded simulator's profiles are
+ * only known once it runs, so the profile is looked up per event.
+ */
+async function openListener(
+  { config, values, target, out }: GatewaySetup,
+  profiles: () => RunConfig['profiles'],
+): Promise<Listener> {
+  const ussdProfile = () => {
+    const id = loadSpec().services.find((sv) => sv.kind === 'ussd-command' && profiles()[sv.id])?.id;
+    return id ? profiles()[id] : undefined;
+  };
+  let listener: Listener;
+  try {
+    listener = await startListener({
+      host: config.listener.host ?? '127.0.0.1',
+      port: config.listener.port ?? 0,
+      ussdAnswer: (event) => defaultUssdAnswer(event, ussdProfile()?.profile, ussdProfile()?.password),
+      ...(config.listener.publicUrl ? { publicUrl: config.listener.publicUrl } : {}),
     });
-    const command = reproduceCommand(values);
-    if (result.report?.features && !values.quiet) out(`features: ${claimStatement(result.report.features)}`);
-    if (result.report && values.out) {
-      const file = resolve(values.out, 'conformance.json');
-      await writeFile(file, renderConformance(result.report, command));
-      if (!values.quiet) out(`conformance report: ${file}`);
-    }
-    if (values.bundle && result.report) {
-      const path = resolve(values.bundle);
-      // The matrix lists every rule a check cites (the gateway role has no rules of its own to add).
-      const cited = new Set(result.report.checks.map((c) => c.rule));
-      const rules = [...loadSpec().rules.values()].filter((r) => cited.has(r.id));
-      await writeBundle(
-        path,
-        {
-          report: result.report,
-          config: runConfig,
-          secrets: context.secrets,
-          rules,
-          conformance: renderConformance(result.report, command),
-        },
-        signingKey ? { signingKey } : {},
-      );
-      const check = await verifyBundle(path, signingKey ? { publicKey: createPublicKey(signingKey) } : {});
-      if (!values.quiet) out(bundleLine(path, check));
-    }
-    return { ...result, waits: listener.waitStats() };
-  } finally {
-    await sim?.close();
-    await listener?.close();
+  } catch (error) {
+    throw new UsageError(
+      `cannot start the listener on ${config.listener.host ?? '127.0.0.1'}:${config.listener.port ?? 0} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): choose another listener.port in the config`,
+      'MSE_LISTENER_BIND',
+    );
   }
+  // Printed before anything is sent, so the URLs can be provisioned on a gateway that needs them.
+  if (!values.quiet && target) {
+    out(`listener ${listener.url} (the gateway delivers here):`);
+    for (const line of listenerLines(listener.url, config)) out(line);
+  }
+  return listener;
 }
 
 /** Values of trigger and switch headers that carry credentials (an API key, a bearer token): masked too. */

@@ -2,28 +2,25 @@
  * `mse-conformance partner`: plays the MSE against a partner's endpoints (receipts, SMS MO, MMS MO, USSD
  * events) and judges the answers against the spec. Without --target or endpoint URLs it starts the embedded
  * reference partner and certifies that. Same options, config, expectations, reports and exit codes as
- * `gateway` (src/runner/cli.ts), plus the endpoint URLs and --bundle.
+ * `gateway` (src/cli/run.ts), plus the endpoint URLs and --bundle.
  */
-import { createPublicKey, randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
-import { verifyBundle, writeBundle } from '../bundle/index.ts';
+import { randomBytes } from 'node:crypto';
 import type { RunConfig } from '../checks/config.ts';
-import type { RunContext } from '../checks/types.ts';
 import { PARTNER_PATHS, type PartnerEndpoints } from '../partner/client.ts';
 import { type ReferencePartner, startReferencePartner } from '../partner/reference.ts';
 import { loadSpec } from '../spec/load.ts';
 import { ExitCode, parseOptions, UsageError } from './common.ts';
 import {
   type CommonValues,
-  checkTargetUrl,
   commonOptions,
-  execute,
-  filterPatterns,
   probeReachable,
+  type RoleAdapter,
+  type RoleSession,
+  type RoleSetup,
   readConfig,
+  runRole,
   secretsOf,
 } from './run.ts';
-import { bundleLine, signingKeyOption } from './verify.ts';
 
 export const PARTNER_SUITE_DIR = 'suites/partner';
 
@@ -165,114 +162,117 @@ export async function runPartner(
   values: PartnerValues,
   out: (line: string) => void = console.log,
 ): Promise<number> {
-  const config = readConfig(values);
-  // A bad key file is a usage error before the run, not a surprise after it.
-  const signingKey = signingKeyOption(values.bundle, values.sign);
-  const { only, skip } = filterPatterns(values);
-  const strict = values.strict === true || config.strict === true;
-  const partnerConfig = { ...(config.partner ?? {}) } as Record<string, unknown>;
-  const given: [keyof PartnerEndpoints, string | undefined][] = [
-    ['receipts', values.receipts],
-    ['smsMo', values.mo],
-    ['mmsMo', values.mms],
-    ['ussd', values.ussd],
-  ];
-  const option: Record<keyof PartnerEndpoints, string> = {
-    receipts: 'receipts',
-    smsMo: 'mo',
-    mmsMo: 'mms',
-    ussd: 'ussd',
-  };
-  for (const [key, url] of given) {
-    if (!url) continue;
-    if (!/^https?:\/\/[^/]/.test(url) || !URL.canParse(url))
-      throw new UsageError(`--${option[key]} ${url} is not an http:// or https:// URL`, 'MSE_USAGE');
-    partnerConfig[key] = url;
-  }
-  const targetOption = values.target ?? config.target;
-  const target = targetOption ? checkTargetUrl(targetOption) : undefined;
-  const anyEndpoint = given.some(([key]) => typeof partnerConfig[key] === 'string');
-  const embedded = !target && !anyEndpoint && !values.list;
+  return (await runRole(partnerRole, values, out)).code;
+}
 
-  let reference: ReferencePartner | undefined;
-  try {
-    let runConfig: RunConfig = { ...config, partner: partnerConfig };
-    let runTarget = target ?? (anyEndpoint ? 'partner endpoints' : 'embedded reference partner');
-    if (embedded) {
-      // Credentials of the run's own making, so that the wrong-credentials checks have something to refuse.
-      const credentials = (partnerConfig.credentials as { userid?: string; pwd?: string } | undefined) ?? {
-        userid: 'mse',
-        pwd: randomBytes(9).toString('base64url'),
-      };
-      reference = await startReferencePartner({
-        credentials: { userid: credentials.userid ?? 'mse', pwd: credentials.pwd ?? '' },
-      });
-      runTarget = reference.url;
-      partnerConfig.credentials = credentials;
-      runConfig = {
-        ...runConfig,
-        partner: partnerConfig,
-        timeouts: values.config ? config.timeouts : { ...config.timeouts, requestMs: EMBEDDED_REQUEST_MS },
-      };
-    } else if (!values.list) {
-      const endpoints: PartnerEndpoints = {};
-      for (const [key] of given) {
-        const url =
-          (partnerConfig[key] as string | undefined) ??
-          (target ? `${target}${PARTNER_PATHS[key]}` : undefined);
-        if (url) endpoints[key] = url;
-      }
-      const problem = await probeEndpoints(endpoints);
-      if (problem) {
-        console.error(
-          `mse-conformance partner: the partner is unreachable: ${problem} (MSE_TARGET_UNREACHABLE). Check the URLs and that the partner application is running.`,
-        );
-        return ExitCode.Unreachable;
-      }
+/** The endpoint options, each with the config key it overrides. */
+const ENDPOINT_OPTIONS: [keyof PartnerEndpoints, 'receipts' | 'mo' | 'mms' | 'ussd'][] = [
+  ['receipts', 'receipts'],
+  ['smsMo', 'mo'],
+  ['mmsMo', 'mms'],
+  ['ussd', 'ussd'],
+];
+
+/** The config's partner section with the endpoint URLs given as options, and whether any endpoint is named. */
+interface PartnerOptions {
+  partnerConfig: Record<string, unknown>;
+  anyEndpoint: boolean;
+}
+
+/** The partner role: it plays the MSE, so it delivers to the partner's endpoints. */
+const partnerRole: RoleAdapter<PartnerValues, PartnerOptions> = {
+  role: 'partner',
+  suiteDir: PARTNER_SUITE_DIR,
+  readConfig,
+  parse: (values, config) => {
+    const partnerConfig = { ...(config.partner ?? {}) } as Record<string, unknown>;
+    for (const [key, option] of ENDPOINT_OPTIONS) {
+      const url = values[option];
+      if (!url) continue;
+      if (!/^https?:\/\/[^/]/.test(url) || !URL.canParse(url))
+        throw new UsageError(`--${option} ${url} is not an http:// or https:// URL`, 'MSE_USAGE');
+      partnerConfig[key] = url;
     }
-    const endpointsOnly = !reference && !target;
-    if (endpointsOnly && anyEndpoint)
-      runTarget = given
-        .filter(([key]) => typeof partnerConfig[key] === 'string')
-        .map(([key]) => `${key} ${partnerConfig[key]}`)
-        .join(', ');
-    const context: RunContext = {
-      role: 'partner',
-      strict,
-      only,
-      skip,
+    const anyEndpoint = ENDPOINT_OPTIONS.some(([key]) => typeof partnerConfig[key] === 'string');
+    return { partnerConfig, anyEndpoint };
+  },
+  open: openPartner,
+};
+
+type PartnerSetup = RoleSetup<PartnerValues, PartnerOptions>;
+
+/** The embedded reference partner when no target or endpoint is given, else the endpoints' probe. */
+async function openPartner(
+  setup: PartnerSetup,
+  defer: (close: () => Promise<void>) => void,
+): Promise<RoleSession | { unreachable: string }> {
+  const { values, config, target } = setup;
+  const { partnerConfig, anyEndpoint } = setup.options;
+  const embedded = !target && !anyEndpoint && !values.list;
+  let runConfig: RunConfig = { ...config, partner: partnerConfig };
+  let runTarget = target ?? (anyEndpoint ? 'partner endpoints' : 'embedded reference partner');
+  if (embedded) {
+    const reference = await startEmbedded(partnerConfig);
+    defer(() => reference.close());
+    runTarget = reference.url;
+    runConfig = {
+      ...runConfig,
+      partner: partnerConfig,
+      timeouts: values.config ? config.timeouts : { ...config.timeouts, requestMs: EMBEDDED_REQUEST_MS },
+    };
+  } else if (!values.list) {
+    const problem = await probeEndpoints(endpointsOf(partnerConfig, target));
+    if (problem)
+      return {
+        unreachable: `mse-conformance partner: the partner is unreachable: ${problem} (MSE_TARGET_UNREACHABLE). Check the URLs and that the partner application is running.`,
+      };
+  }
+  const endpointsOnly = !embedded && !target;
+  if (endpointsOnly && anyEndpoint)
+    runTarget = ENDPOINT_OPTIONS.filter(([key]) => typeof partnerConfig[key] === 'string')
+      .map(([key]) => `${key} ${partnerConfig[key]}`)
+      .join(', ');
+  return {
+    context: {
       target: runTarget,
       config: runConfig,
       secrets: secretsOf(runConfig),
       embedded,
       ...(endpointsOnly ? { extra: { endpointsOnly: true } } : {}),
-    };
-    const result = await execute({
-      role: 'partner',
-      suiteDir: PARTNER_SUITE_DIR,
-      values,
-      context,
-      // A check sends at most two deliveries (duplicates); each may take the request timeout.
-      testTimeoutMs: runConfig.timeouts.requestMs * 2 + 5_000,
-      out,
-    });
-    if (values.bundle && result.report) {
-      const path = resolve(values.bundle);
-      // The matrix lists every rule a check cites, and every partner rule, covered or not, with its text.
-      const cited = new Set(result.report.checks.map((c) => c.rule));
-      const rules = [...loadSpec().rules.values()].filter(
-        (r) => r.tags.includes('partner') || cited.has(r.id),
-      );
-      await writeBundle(
-        path,
-        { report: result.report, config: runConfig, secrets: context.secrets, rules },
-        signingKey ? { signingKey } : {},
-      );
-      const check = await verifyBundle(path, signingKey ? { publicKey: createPublicKey(signingKey) } : {});
-      if (!values.quiet) out(bundleLine(path, check));
-    }
-    return result.code;
-  } finally {
-    await reference?.close();
+    },
+    // A check sends at most two deliveries (duplicates); each may take the request timeout.
+    testTimeoutMs: runConfig.timeouts.requestMs * 2 + 5_000,
+    // The matrix lists every rule a check cites, and every partner rule, covered or not, with its text.
+    bundle: (report) => {
+      const cited = new Set(report.checks.map((c) => c.rule));
+      return {
+        rules: [...loadSpec().rules.values()].filter((r) => r.tags.includes('partner') || cited.has(r.id)),
+      };
+    },
+  };
+}
+
+/** Starts the embedded reference partner; sets the run's credentials in the partner config it is given. */
+async function startEmbedded(partnerConfig: Record<string, unknown>): Promise<ReferencePartner> {
+  // Credentials of the run's own making, so that the wrong-credentials checks have something to refuse.
+  const credentials = (partnerConfig.credentials as { userid?: string; pwd?: string } | undefined) ?? {
+    userid: 'mse',
+    pwd: randomBytes(9).toString('base64url'),
+  };
+  const reference = await startReferencePartner({
+    credentials: { userid: credentials.userid ?? 'mse', pwd: credentials.pwd ?? '' },
+  });
+  partnerConfig.credentials = credentials;
+  return reference;
+}
+
+/** Each endpoint's URL: the one given, else the target's path for it. */
+function endpointsOf(partnerConfig: Record<string, unknown>, target: string | undefined): PartnerEndpoints {
+  const endpoints: PartnerEndpoints = {};
+  for (const [key] of ENDPOINT_OPTIONS) {
+    const url =
+      (partnerConfig[key] as string | undefined) ?? (target ? `${target}${PARTNER_PATHS[key]}` : undefined);
+    if (url) endpoints[key] = url;
   }
+  return endpoints;
 }

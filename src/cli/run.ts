@@ -2,8 +2,10 @@
  * CLI plumbing shared by `mse-conformance gateway` and `mse-conformance partner`: the common options, the
  * config and expectations files, the run itself (or `--list`), the reports and the exit code.
  */
+import { createPublicKey } from 'node:crypto';
 import { connect } from 'node:net';
 import { resolve } from 'node:path';
+import { verifyBundle, writeBundle } from '../bundle/index.ts';
 import {
   DEFAULT_SUBSCRIBERS,
   DEFAULT_TIMEOUTS,
@@ -21,7 +23,9 @@ import { type Delivery, deliveryExchange } from '../listener/index.ts';
 import { listenerClient } from '../listener/remote.ts';
 import { listSuite, runSuite } from '../runner/run.ts';
 import { loadSpec } from '../spec/load.ts';
+import type { Rule } from '../spec/types.ts';
 import { ExitCode, UsageError } from './common.ts';
+import { bundleLine, signingKeyOption } from './verify.ts';
 
 /** Options every role's command accepts (node:util parseArgs form). */
 export const commonOptions = {
@@ -256,4 +260,126 @@ async function parseFormats(csv: string | undefined) {
 /** Every secret of the config, to mask wherever it appears. */
 export function secretsOf(config: RunConfig, extra: (string | undefined)[] = []): string[] {
   return [...new Set([...collectSecrets(config), ...extra.filter((s): s is string => !!s)])];
+}
+
+/** What a role's run needs from the role; the sequence itself (config, filters, run, reports, bundle) is runRole's. */
+export interface RoleAdapter<V extends CommonValues, P> {
+  role: Role;
+  suiteDir: string;
+  /** The run config: --config with the role's own overriding options applied. */
+  readConfig(values: V): RunConfig;
+  /** The role's own options, checked after the common ones and before --target (usage errors). */
+  parse(values: V, config: RunConfig): P;
+  /**
+   * Starts what the run tests when there is no target (the embedded role), or probes the target given, and
+   * registers with `defer` what must be closed when the run ends. A target that cannot be reached gives
+   * the line to print instead of a session.
+   */
+  open(
+    setup: RoleSetup<V, P>,
+    defer: (close: () => Promise<void>) => void,
+  ): Promise<RoleSession | Unreachable>;
+}
+
+export interface RoleSetup<V extends CommonValues, P> {
+  values: V;
+  config: RunConfig;
+  /** --target (or the config's target), checked; undefined when the role starts its own. */
+  target: string | undefined;
+  options: P;
+  out: (line: string) => void;
+}
+
+interface Unreachable {
+  unreachable: string;
+}
+
+/** A run opened by a role: its context and what it adds to the common sequence. */
+export interface RoleSession {
+  context: Omit<RunContext, 'role' | 'strict' | 'only' | 'skip'>;
+  /** Checks left out besides --skip (the gateway's unclaimed features). */
+  skip?: string[];
+  /** Default per-check budget. */
+  testTimeoutMs: number;
+  complete?: ExecuteOptions['complete'];
+  /** Outputs of the role once the reports are written (before the bundle). */
+  after?(report: RunReport): Promise<void>;
+  /** What the certification bundle holds besides the report and config. */
+  bundle(report: RunReport): { rules: Rule[]; conformance?: string };
+  /** Figures of the run for the benchmark. */
+  waits?(): RoleRunResult['waits'];
+}
+
+export interface RoleRunResult {
+  code: number;
+  report?: RunReport;
+  /** Time checks spent waiting on the listener for deliveries (receipts, MO, absence windows). */
+  waits?: { waits: number; summedMs: number; wallMs: number };
+}
+
+/**
+ * The run of a role from its options to its exit code: config, filters, the target (started or probed by the
+ * adapter), the suite, the reports, the bundle (written, signed and verified), and closing what was started.
+ */
+export async function runRole<V extends CommonValues & { bundle?: string; sign?: string }, P>(
+  adapter: RoleAdapter<V, P>,
+  values: V,
+  out: (line: string) => void,
+): Promise<RoleRunResult> {
+  const config = adapter.readConfig(values);
+  // A bad key file is a usage error before the run, not a surprise after it.
+  const signingKey = signingKeyOption(values.bundle, values.sign);
+  const { only, skip } = filterPatterns(values);
+  const strict = values.strict === true || config.strict === true;
+  const options = adapter.parse(values, config);
+  const targetOption = values.target ?? config.target;
+  const target = targetOption ? checkTargetUrl(targetOption) : undefined;
+  const closers: (() => Promise<void>)[] = [];
+  try {
+    const session = await adapter.open({ values, config, target, options, out }, (close) => {
+      closers.unshift(close);
+    });
+    if ('unreachable' in session) {
+      console.error(session.unreachable);
+      return { code: ExitCode.Unreachable };
+    }
+    const context: RunContext = {
+      role: adapter.role,
+      strict,
+      only,
+      skip: [...skip, ...(session.skip ?? [])],
+      ...session.context,
+    };
+    const result = await execute({
+      role: adapter.role,
+      suiteDir: adapter.suiteDir,
+      values,
+      context,
+      testTimeoutMs: session.testTimeoutMs,
+      out,
+      ...(session.complete ? { complete: session.complete } : {}),
+    });
+    if (result.report) await session.after?.(result.report);
+    if (values.bundle && result.report) {
+      const path = resolve(values.bundle);
+      const { rules, conformance } = session.bundle(result.report);
+      await writeBundle(
+        path,
+        {
+          report: result.report,
+          config: context.config,
+          secrets: context.secrets,
+          rules,
+          ...(conformance !== undefined ? { conformance } : {}),
+        },
+        signingKey ? { signingKey } : {},
+      );
+      const check = await verifyBundle(path, signingKey ? { publicKey: createPublicKey(signingKey) } : {});
+      if (!values.quiet) out(bundleLine(path, check));
+    }
+    const waits = session.waits?.();
+    return { ...result, ...(waits ? { waits } : {}) };
+  } finally {
+    for (const close of closers) await close();
+  }
 }

@@ -160,15 +160,16 @@ function exampleBlock(ctx: SiteContext, path: string, s: Service, e: Example): s
 <p>${badge}</p>${problems}<p class="muted">${label}</p>${pre(displayText(text.trimEnd()))}</div>`;
 }
 
-export function servicePage(ctx: SiteContext, s: Service): Page {
-  const path = servicePath(s);
-  const { spec, coverage } = ctx;
-  const root = rootOf(path);
-  const ruleCell = (ids: string[]) =>
-    ids
-      .filter((id) => spec.rules.has(id))
-      .map((id) => ruleLink(path, id))
-      .join('<br>');
+/** A list of rule ids as links, the ids the catalogue has. */
+function ruleCell(spec: Spec, path: string, ids: string[]): string {
+  return ids
+    .filter((id) => spec.rules.has(id))
+    .map((id) => ruleLink(path, id))
+    .join('<br>');
+}
+
+/** The service's facts: section, kind, endpoint, methods, billing, SMPP, delivery. */
+function serviceFacts(s: Service, root: string): [string, string][] {
   const facts: [string, string][] = [
     ['Service', code(s.id)],
     ['Section', esc(s.section)],
@@ -202,20 +203,26 @@ export function servicePage(ctx: SiteContext, s: Service): Page {
     ]);
   const delivery = deliveryPageOf(s);
   if (delivery) facts.push(['Delivery', `<a href="${root}${delivery}">how the MSE delivers it</a>`]);
+  return facts;
+}
 
-  const controls =
-    s.kind === 'api'
-      ? `<h2>Control parameters</h2><p>Sent with every request to the API (6.2), in lower case.</p>${table(
-          ['Name', 'Required', 'Description', 'Section'],
-          spec.protocol.controlParameters.map((c) => [
-            code(c.name) + (c.aliases?.length ? ` (also ${c.aliases.map(code).join(', ')})` : ''),
-            c.required === 'profile' ? 'when the profile says so' : c.required ? 'yes' : 'no',
-            prose(c.description),
-            esc(c.section),
-          ]),
-        )}`
-      : '';
+/** The control parameters every API request carries (none for a service that is no API call). */
+function controlsSection(spec: Spec, s: Service): string {
+  return s.kind === 'api'
+    ? `<h2>Control parameters</h2><p>Sent with every request to the API (6.2), in lower case.</p>${table(
+        ['Name', 'Required', 'Description', 'Section'],
+        spec.protocol.controlParameters.map((c) => [
+          code(c.name) + (c.aliases?.length ? ` (also ${c.aliases.map(code).join(', ')})` : ''),
+          c.required === 'profile' ? 'when the profile says so' : c.required ? 'yes' : 'no',
+          prose(c.description),
+          esc(c.section),
+        ]),
+      )}`
+    : '';
+}
 
+/** The service's input parameters and their groups. */
+function parametersSection(spec: Spec, s: Service, path: string): string {
   const inputs = table(
     ['Name', 'In', 'Type', 'Required', 'Limits', 'Format', 'Description', 'Sample', 'Rules'],
     s.inputs.map((i) => {
@@ -229,7 +236,7 @@ export function servicePage(ctx: SiteContext, s: Service): Page {
         formatCell(spec, i.format),
         prose(i.description) + (i.section ? ` <span class="muted">(${esc(i.section)})</span>` : ''),
         code(i.sample),
-        ruleCell(Object.values(ids)),
+        ruleCell(spec, path, Object.values(ids)),
       ];
     }),
   );
@@ -245,7 +252,11 @@ export function servicePage(ctx: SiteContext, s: Service): Page {
         ]),
       )}`
     : '';
+  return `${inputs}${groups}`;
+}
 
+/** The modes the service allows, recommends and refuses. */
+function modesSection(s: Service, path: string, root: string): string {
   const modeRow = (label: string, modes: string[], verdict: 'allowed' | 'refused' | undefined) =>
     `<dt>${label}</dt><dd>${
       modes.length
@@ -261,7 +272,11 @@ export function servicePage(ctx: SiteContext, s: Service): Page {
   )}${modeRow('Refused', s.modes.refused, 'refused')}</dl>${
     s.modes.note ? `<p>${esc(s.modes.note)}${s.modes.section ? ` (${esc(s.modes.section)})` : ''}</p>` : ''
   }<p class="muted">Both spellings of the asynchronous modes are accepted (<a href="${root}errata.html#errata.mode-spelling">errata.mode-spelling</a>).</p>`;
+  return modes;
+}
 
+/** The service's outputs and their groups. */
+function outputsSection(spec: Spec, s: Service, path: string): string {
   const outputs = table(
     ['Name', 'Required', 'Format', 'Values', 'Relation', 'Description', 'Rules'],
     s.outputs.map((o) => {
@@ -284,7 +299,7 @@ export function servicePage(ctx: SiteContext, s: Service): Page {
         o.enum ? o.enum.map(code).join(', ') : '',
         relation,
         prose(o.description),
-        ruleCell(Object.values(outputRuleIds(s, o))),
+        ruleCell(spec, path, Object.values(outputRuleIds(s, o))),
       ];
     }),
   );
@@ -300,15 +315,21 @@ export function servicePage(ctx: SiteContext, s: Service): Page {
         ]),
       )}`
     : '';
+  return `${outputs}${outputGroups}`;
+}
 
-  const receipt =
-    s.receipt === 'none'
-      ? '<p>This service sends no receipt.</p>'
-      : `<p>In async-delivery mode the MSE POSTs ${
-          s.receipt === 'sms' ? 'an SMS receipt' : 'the execution response'
-        } to the partner's receipt URL: an <code>mse-response</code> in ${esc(spec.protocol.encodings.receipt)}
+/** Whether and how the MSE sends a receipt for the service. */
+function receiptSection(spec: Spec, s: Service, root: string): string {
+  return s.receipt === 'none'
+    ? '<p>This service sends no receipt.</p>'
+    : `<p>In async-delivery mode the MSE POSTs ${
+        s.receipt === 'sms' ? 'an SMS receipt' : 'the execution response'
+      } to the partner's receipt URL: an <code>mse-response</code> in ${esc(spec.protocol.encodings.receipt)}
 whose <code>parameters</code> carry the outputs above (6.4.1.1). See <a href="${root}webhooks/receipts.html">receipts</a>.</p>`;
+}
 
+/** The failures the document shows for the service, then every status code. */
+function statusSection(spec: Spec, s: Service, root: string): string {
   const failures = s.failures?.length
     ? `<h3>Failures the document shows</h3>${table(
         ['status-code', 'error-message', 'When', 'Section'],
@@ -329,7 +350,12 @@ whose <code>parameters</code> carry the outputs above (6.4.1.1). See <a href="${
       esc(c.section ?? ''),
     ]),
   );
+  return `${failures}<p>Every mse-response carries a status-code; 0 means success (6.5.2).</p>${statusCodes}`;
+}
 
+/** The rules derived from the service's entry, with how many checks cite each. */
+function rulesSection(ctx: SiteContext, s: Service, path: string): string {
+  const { spec, coverage } = ctx;
   const rules = [...spec.rules.values()].filter((r) => r.service === s.id);
   const rulesTable = table(
     ['Rule', 'Section', 'Level', 'Statement', 'Checks'],
@@ -344,7 +370,14 @@ whose <code>parameters</code> carry the outputs above (6.4.1.1). See <a href="${
       ];
     }),
   );
+  return `<p>${rules.length} rules are derived from this entry.</p>${rulesTable}`;
+}
 
+export function servicePage(ctx: SiteContext, s: Service): Page {
+  const path = servicePath(s);
+  const { spec } = ctx;
+  const root = rootOf(path);
+  const facts = serviceFacts(s, root);
   const examples = s.examples.length
     ? s.examples.map((e) => exampleBlock(ctx, path, s, e)).join('\n')
     : '<p class="none">The document gives no example.</p>';
@@ -355,13 +388,13 @@ whose <code>parameters</code> carry the outputs above (6.4.1.1). See <a href="${
 
   const body = `<p>${prose(s.summary)}</p>
 <dl class="facts">${facts.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join('')}</dl>
-${controls}
-<h2>Parameters</h2>${inputs}${groups}
-${modes}
-<h2>Outputs</h2>${outputs}${outputGroups}
-<h2>Receipt</h2>${receipt}
-<h2>Status codes</h2>${failures}<p>Every mse-response carries a status-code; 0 means success (6.5.2).</p>${statusCodes}
-<h2>Rules</h2><p>${rules.length} rules are derived from this entry.</p>${rulesTable}
+${controlsSection(spec, s)}
+<h2>Parameters</h2>${parametersSection(spec, s, path)}
+${modesSection(s, path, root)}
+<h2>Outputs</h2>${outputsSection(spec, s, path)}
+<h2>Receipt</h2>${receiptSection(spec, s, root)}
+<h2>Status codes</h2>${statusSection(spec, s, root)}
+<h2>Rules</h2>${rulesSection(ctx, s, path)}
 <h2>Examples</h2>${examples}
 <h2>Errata</h2>${errataHtml}`;
   return layout(path, `${s.id} (${s.section})`, body, spec.hash);

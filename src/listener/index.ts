@@ -239,29 +239,46 @@ export function fromJson(d: DeliveryJson): Delivery {
   return { ...rest, body: Buffer.from(bodyBase64, 'base64') };
 }
 
-export async function startListener(options: ListenerOptions = {}): Promise<Listener> {
-  const maxBody = options.maxBodyBytes ?? 8 * 1024 * 1024;
-  const token = randomBytes(12).toString('hex');
-  const suitePrefix = `/__suite/${token}`;
-  const recorded: Delivery[] = [];
-  const rules: AnswerRule[] = [];
-  const events = new EventEmitter();
-  events.setMaxListeners(0);
-  let seq = 0;
-  let holdSeq = 0;
-  const holds = new Map<
-    string,
-    {
-      rule: HoldRule;
-      held: { delivery: Delivery; finish: (status: number) => void }[];
-      timer: NodeJS.Timeout;
-    }
-  >();
+interface Held {
+  delivery: Delivery;
+  finish: (status: number) => void;
+}
 
-  const release = (r: Release) => {
-    const h = holds.get(r.holdId);
+interface Hold {
+  rule: HoldRule;
+  held: Held[];
+  timer: NodeJS.Timeout;
+}
+
+/** What the listener keeps between requests: the deliveries, the answer rules, the holds and the waits on them. */
+class DeliveryStore {
+  readonly recorded: Delivery[] = [];
+  readonly rules: AnswerRule[] = [];
+  readonly events = new EventEmitter();
+  readonly stats = { waits: 0, summedMs: 0, wallMs: 0 };
+  private seq = 0;
+  private holdSeq = 0;
+  private readonly holds = new Map<string, Hold>();
+  private pending = 0;
+  private pendingSince = 0;
+  // Keys some wait asked for or the run declared (expect), by kind: a delivery with such a key belongs to a
+  // request of the run, so it is never evidence against another. Deliveries a keyed or marked wait returned
+  // are matched.
+  private readonly askedKeys = new Set<string>();
+  private readonly matched = new Set<number>();
+
+  constructor() {
+    this.events.setMaxListeners(0);
+  }
+
+  nextSeq(): number {
+    return ++this.seq;
+  }
+
+  release = (r: Release): void => {
+    const h = this.holds.get(r.holdId);
     if (!h) return;
-    holds.delete(r.holdId);
+    this.holds.delete(r.holdId);
     clearTimeout(h.timer);
     let times = r.times ?? 1;
     for (const entry of h.held) {
@@ -271,61 +288,60 @@ export async function startListener(options: ListenerOptions = {}): Promise<List
         continue;
       }
       // Not this hold's transaction: another hold on the same deliveries may be waiting for it.
-      const other = [...holds.values()].find(
-        (x) =>
-          x.rule.kind === h.rule.kind && holdMatches(x.rule, entry.delivery.rawQuery, entry.delivery.body),
-      );
+      const other = this.holdFor(h.rule.kind, entry.delivery.rawQuery, entry.delivery.body);
       if (other) other.held.push(entry);
       // Its own hold may already be released, leaving a rule for its key: answer by that rule.
-      else entry.finish(takeRule(h.rule.kind, entry.delivery.key)?.status ?? 200);
+      else entry.finish(this.takeRule(h.rule.kind, entry.delivery.key)?.status ?? 200);
     }
     if (r.key !== undefined && times > 0 && r.status !== undefined)
-      rules.push({ kind: h.rule.kind, key: r.key, status: r.status, times });
+      this.rules.push({ kind: h.rule.kind, key: r.key, status: r.status, times });
   };
-  const hold = (rule: HoldRule) => {
-    const holdId = `h${++holdSeq}`;
+
+  hold = (rule: HoldRule): string => {
+    const holdId = `h${++this.holdSeq}`;
     // Never hold for long: a forgotten hold is released with 200 after ten seconds.
-    const timer = setTimeout(() => release({ holdId }), 10_000);
+    const timer = setTimeout(() => this.release({ holdId }), 10_000);
     timer.unref();
-    holds.set(holdId, { rule, held: [], timer });
+    this.holds.set(holdId, { rule, held: [], timer });
     return holdId;
   };
 
-  const stats = { waits: 0, summedMs: 0, wallMs: 0 };
-  let pending = 0;
-  let pendingSince = 0;
-  // Keys some wait asked for or the run declared (expect), by kind: a delivery with such a key belongs to a
-  // request of the run, so it is never evidence against another. Deliveries a keyed or marked wait returned
-  // are matched.
-  const askedKeys = new Set<string>();
-  const matched = new Set<number>();
-  const isEvidence = (d: Delivery, q: WaitQuery): boolean =>
-    q.evidence !== undefined &&
-    (q.kind === undefined || d.kind === q.kind) &&
-    d.profile === q.evidence.profile &&
-    d.at >= q.evidence.sinceAt &&
-    !known(d);
+  /** The hold, if any, waiting on deliveries of this kind and this query or body. */
+  holdFor(kind: DeliveryKind, rawQuery: string, body: Buffer): Hold | undefined {
+    return [...this.holds.values()].find((x) => x.rule.kind === kind && holdMatches(x.rule, rawQuery, body));
+  }
 
-  const timed = async (q: WaitQuery): Promise<WaitResult> => {
+  private isEvidence(d: Delivery, q: WaitQuery): boolean {
+    return (
+      q.evidence !== undefined &&
+      (q.kind === undefined || d.kind === q.kind) &&
+      d.profile === q.evidence.profile &&
+      d.at >= q.evidence.sinceAt &&
+      !this.known(d)
+    );
+  }
+
+  /** A wait, counted in the wait figures (how long checks spent waiting, summed and wall-clock). */
+  timed = async (q: WaitQuery): Promise<WaitResult> => {
     const started = performance.now();
-    if (pending++ === 0) pendingSince = started;
+    if (this.pending++ === 0) this.pendingSince = started;
     try {
-      return await waitFor(q);
+      return await this.waitFor(q);
     } finally {
       const now = performance.now();
-      stats.waits++;
-      stats.summedMs += now - started;
-      if (--pending === 0) stats.wallMs += now - pendingSince;
+      this.stats.waits++;
+      this.stats.summedMs += now - started;
+      if (--this.pending === 0) this.stats.wallMs += now - this.pendingSince;
     }
   };
 
-  const waitFor = (q: WaitQuery): Promise<WaitResult> => {
+  waitFor = (q: WaitQuery): Promise<WaitResult> => {
     const want = q.count ?? 1;
-    if (q.key !== undefined) askedKeys.add(`${q.kind ?? 'receipt'}\0${q.key}`);
-    const found = () => recorded.filter((d) => matches(d, q));
-    const evidence = () => recorded.filter((d) => isEvidence(d, q));
+    if (q.key !== undefined) this.askedKeys.add(`${q.kind ?? 'receipt'}\0${q.key}`);
+    const found = () => this.recorded.filter((d) => matches(d, q));
+    const evidence = () => this.recorded.filter((d) => this.isEvidence(d, q));
     const claim = (f: Delivery[]) => {
-      if (q.key !== undefined || q.contains !== undefined) for (const d of f) matched.add(d.seq);
+      if (q.key !== undefined || q.contains !== undefined) for (const d of f) this.matched.add(d.seq);
       return f;
     };
     const now = found();
@@ -346,56 +362,183 @@ export async function startListener(options: ListenerOptions = {}): Promise<List
       const finish = (f: Delivery[], e: Delivery[]) => {
         clearTimeout(timer);
         if (grace) clearTimeout(grace);
-        events.off('delivery', onDelivery);
+        this.events.off('delivery', onDelivery);
         resolve({ found: claim(f), evidence: e });
       };
-      events.on('delivery', onDelivery);
+      this.events.on('delivery', onDelivery);
       onDelivery();
     });
   };
 
-  const known = (d: Delivery) => d.key !== undefined && askedKeys.has(`${d.kind}\0${d.key}`);
-  const unmatched = () => recorded.filter((d) => !matched.has(d.seq) && !known(d));
-  const expect = (kind: DeliveryKind, key: string) => askedKeys.add(`${kind}\0${key}`);
+  private known(d: Delivery): boolean {
+    return d.key !== undefined && this.askedKeys.has(`${d.kind}\0${d.key}`);
+  }
 
-  const takeRule = (kind: DeliveryKind, key: string | undefined): AnswerRule | undefined => {
-    const i = rules.findIndex(
+  unmatched = (): Delivery[] => this.recorded.filter((d) => !this.matched.has(d.seq) && !this.known(d));
+
+  expect = (kind: DeliveryKind, key: string): void => {
+    this.askedKeys.add(`${kind}\0${key}`);
+  };
+
+  takeRule(kind: DeliveryKind, key: string | undefined): AnswerRule | undefined {
+    const i = this.rules.findIndex(
       (r) => r.kind === kind && (r.key === undefined || r.key === key) && r.times > 0,
     );
     if (i < 0) return undefined;
-    const rule = rules[i]!;
+    const rule = this.rules[i]!;
     rule.times--;
-    if (rule.times <= 0) rules.splice(i, 1);
+    if (rule.times <= 0) this.rules.splice(i, 1);
     return rule;
-  };
+  }
 
-  const handleSuite = async (req: IncomingMessage, res: ServerResponse, path: string, body: Buffer) => {
-    const json = (status: number, value: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(value));
+  waitStats(): { waits: number; summedMs: number; wallMs: number } {
+    return {
+      ...this.stats,
+      wallMs: this.stats.wallMs + (this.pending ? performance.now() - this.pendingSince : 0),
     };
-    const input = body.length ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {};
-    if (path === '/wait' && req.method === 'POST') {
-      const { found, evidence } = await timed(input as unknown as WaitQuery);
-      json(200, { deliveries: found.map(toJson), evidence: evidence.map(toJson) });
-    } else if (path === '/answer' && req.method === 'POST') {
-      rules.push(input as unknown as AnswerRule);
-      json(200, { ok: true });
-    } else if (path === '/hold' && req.method === 'POST') {
-      json(200, { holdId: hold(input as unknown as HoldRule) });
-    } else if (path === '/release' && req.method === 'POST') {
-      release(input as unknown as Release);
-      json(200, { ok: true });
-    } else if (path === '/deliveries') {
-      json(200, { deliveries: recorded.map(toJson) });
-    } else if (path === '/expect' && req.method === 'POST') {
-      const e = input as { kind?: DeliveryKind; key?: string };
-      if (typeof e.key === 'string') expect(e.kind ?? 'receipt', e.key);
-      json(200, { ok: true });
-    } else if (path === '/unmatched') {
-      json(200, { deliveries: unmatched().map(toJson) });
-    } else json(404, { error: 'unknown suite endpoint' });
+  }
+}
+
+/** The suite's own endpoints (waits, answer rules, holds): JSON in, JSON out. */
+async function handleSuite(
+  store: DeliveryStore,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  body: Buffer,
+): Promise<void> {
+  const json = (status: number, value: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(value));
   };
+  const input = body.length ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {};
+  if (path === '/wait' && req.method === 'POST') {
+    const { found, evidence } = await store.timed(input as unknown as WaitQuery);
+    json(200, { deliveries: found.map(toJson), evidence: evidence.map(toJson) });
+  } else if (path === '/answer' && req.method === 'POST') {
+    store.rules.push(input as unknown as AnswerRule);
+    json(200, { ok: true });
+  } else if (path === '/hold' && req.method === 'POST') {
+    json(200, { holdId: store.hold(input as unknown as HoldRule) });
+  } else if (path === '/release' && req.method === 'POST') {
+    store.release(input as unknown as Release);
+    json(200, { ok: true });
+  } else if (path === '/deliveries') {
+    json(200, { deliveries: store.recorded.map(toJson) });
+  } else if (path === '/expect' && req.method === 'POST') {
+    const e = input as { kind?: DeliveryKind; key?: string };
+    if (typeof e.key === 'string') store.expect(e.kind ?? 'receipt', e.key);
+    json(200, { ok: true });
+  } else if (path === '/unmatched') {
+    json(200, { deliveries: store.unmatched().map(toJson) });
+  } else json(404, { error: 'unknown suite endpoint' });
+}
+
+/** A request as the listener reads it: the URL split into path and raw query, and the whole body. */
+interface Received {
+  rawUrl: string;
+  path: string;
+  rawQuery: string;
+  body: Buffer;
+}
+
+/** Records a delivery from the target and answers it: by an answer rule, a hold, or the default answer. */
+function handleDelivery(
+  store: DeliveryStore,
+  options: ListenerOptions,
+  req: IncomingMessage,
+  res: ServerResponse,
+  { rawUrl, path, rawQuery, body }: Received,
+): void {
+  const method = req.method ?? 'GET';
+  const kind = kindOf(method, path);
+  const key = keyOf(kind, rawQuery, body);
+  const profile = profileOf(kind, rawQuery, body);
+  const rule = store.takeRule(kind, key);
+  const status = rule?.status ?? 200;
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers))
+    if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+  const delivery: Delivery = {
+    seq: store.nextSeq(),
+    kind,
+    at: Date.now(),
+    method,
+    url: rawUrl,
+    rawQuery,
+    headers,
+    body,
+    answered: status,
+    ...(key !== undefined ? { key } : {}),
+    ...(profile !== undefined ? { profile } : {}),
+  };
+  store.recorded.push(delivery);
+  options.onDelivery?.(delivery);
+  if (!rule) {
+    const h = store.holdFor(kind, rawQuery, body);
+    if (h) {
+      delivery.answered = 0;
+      h.held.push({
+        delivery,
+        finish: (held) => {
+          delivery.answered = held;
+          res.writeHead(held, { 'content-type': 'text/plain' });
+          res.end(held === 200 ? 'OK' : 'not now');
+        },
+      });
+      store.events.emit('delivery', delivery);
+      return;
+    }
+  }
+  let answer = rule?.body ?? (kind === 'ussd-event' ? (options.ussdAnswer ?? defaultUssdAnswer)(body) : 'OK');
+  let type = rule?.contentType ?? (kind === 'ussd-event' ? 'text/xml; charset=UTF-8' : 'text/plain');
+  if (kind === 'other') {
+    answer = '';
+    type = 'text/plain';
+  }
+  res.writeHead(status, { 'content-type': type });
+  res.end(answer);
+  store.events.emit('delivery', delivery);
+}
+
+/** Routes a whole request: the suite's endpoints, the intake, a body too large, or a delivery. */
+async function route(
+  store: DeliveryStore,
+  options: ListenerOptions,
+  suitePrefix: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  chunks: Buffer[],
+  tooBig: boolean,
+): Promise<void> {
+  const rawUrl = req.url ?? '/';
+  const qi = rawUrl.indexOf('?');
+  const path = qi < 0 ? rawUrl : rawUrl.slice(0, qi);
+  const rawQuery = qi < 0 ? '' : rawUrl.slice(qi + 1);
+  const body = Buffer.concat(chunks);
+  if (path.startsWith(suitePrefix)) {
+    await handleSuite(store, req, res, path.slice(suitePrefix.length), body);
+    return;
+  }
+  if (options.intake && path === options.intake.path && req.method === 'POST' && !tooBig) {
+    options.intake.handle(body);
+    res.writeHead(204);
+    res.end();
+    return;
+  }
+  if (tooBig) {
+    res.writeHead(413, { 'content-type': 'text/plain' });
+    res.end('body too large');
+    return;
+  }
+  handleDelivery(store, options, req, res, { rawUrl, path, rawQuery, body });
+}
+
+export async function startListener(options: ListenerOptions = {}): Promise<Listener> {
+  const maxBody = options.maxBodyBytes ?? 8 * 1024 * 1024;
+  const token = randomBytes(12).toString('hex');
+  const suitePrefix = `/__suite/${token}`;
+  const store = new DeliveryStore();
 
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -410,78 +553,7 @@ export async function startListener(options: ListenerOptions = {}): Promise<List
     req.on('end', () => {
       void (async () => {
         try {
-          const rawUrl = req.url ?? '/';
-          const qi = rawUrl.indexOf('?');
-          const path = qi < 0 ? rawUrl : rawUrl.slice(0, qi);
-          const rawQuery = qi < 0 ? '' : rawUrl.slice(qi + 1);
-          const body = Buffer.concat(chunks);
-          if (path.startsWith(suitePrefix)) {
-            await handleSuite(req, res, path.slice(suitePrefix.length), body);
-            return;
-          }
-          if (options.intake && path === options.intake.path && req.method === 'POST' && !tooBig) {
-            options.intake.handle(body);
-            res.writeHead(204);
-            res.end();
-            return;
-          }
-          if (tooBig) {
-            res.writeHead(413, { 'content-type': 'text/plain' });
-            res.end('body too large');
-            return;
-          }
-          const method = req.method ?? 'GET';
-          const kind = kindOf(method, path);
-          const key = keyOf(kind, rawQuery, body);
-          const profile = profileOf(kind, rawQuery, body);
-          const rule = takeRule(kind, key);
-          const status = rule?.status ?? 200;
-          const headers: Record<string, string> = {};
-          for (const [k, v] of Object.entries(req.headers))
-            if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-          const delivery: Delivery = {
-            seq: ++seq,
-            kind,
-            at: Date.now(),
-            method,
-            url: rawUrl,
-            rawQuery,
-            headers,
-            body,
-            answered: status,
-            ...(key !== undefined ? { key } : {}),
-            ...(profile !== undefined ? { profile } : {}),
-          };
-          recorded.push(delivery);
-          options.onDelivery?.(delivery);
-          if (!rule) {
-            const h = [...holds.values()].find(
-              (x) => x.rule.kind === kind && holdMatches(x.rule, rawQuery, body),
-            );
-            if (h) {
-              delivery.answered = 0;
-              h.held.push({
-                delivery,
-                finish: (held) => {
-                  delivery.answered = held;
-                  res.writeHead(held, { 'content-type': 'text/plain' });
-                  res.end(held === 200 ? 'OK' : 'not now');
-                },
-              });
-              events.emit('delivery', delivery);
-              return;
-            }
-          }
-          let answer =
-            rule?.body ?? (kind === 'ussd-event' ? (options.ussdAnswer ?? defaultUssdAnswer)(body) : 'OK');
-          let type = rule?.contentType ?? (kind === 'ussd-event' ? 'text/xml; charset=UTF-8' : 'text/plain');
-          if (kind === 'other') {
-            answer = '';
-            type = 'text/plain';
-          }
-          res.writeHead(status, { 'content-type': type });
-          res.end(answer);
-          events.emit('delivery', delivery);
+          await route(store, options, suitePrefix, req, res, chunks, tooBig);
         } catch (error) {
           // Bad input never takes the listener down: answer 400 and carry on.
           if (!res.headersSent) res.writeHead(400, { 'content-type': 'text/plain' });
@@ -509,15 +581,15 @@ export async function startListener(options: ListenerOptions = {}): Promise<List
   return {
     url,
     suiteUrl: `${bound}${suitePrefix}`,
-    deliveries: () => [...recorded],
-    waitFor: async (q) => (await waitFor(q)).found,
-    waitWithEvidence: waitFor,
-    unmatched,
-    expect,
-    answer: (rule) => rules.push({ ...rule }),
-    hold,
-    release,
-    waitStats: () => ({ ...stats, wallMs: stats.wallMs + (pending ? performance.now() - pendingSince : 0) }),
+    deliveries: () => [...store.recorded],
+    waitFor: async (q) => (await store.waitFor(q)).found,
+    waitWithEvidence: store.waitFor,
+    unmatched: store.unmatched,
+    expect: store.expect,
+    answer: (rule) => store.rules.push({ ...rule }),
+    hold: store.hold,
+    release: store.release,
+    waitStats: () => store.waitStats(),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

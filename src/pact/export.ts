@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { groupBounds } from '../spec/judge.ts';
 import { defaultSpecDir, loadSpec } from '../spec/load.ts';
-import type { InputParameter, Mode, Service } from '../spec/types.ts';
+import type { InputParameter, Mode, Service, Spec } from '../spec/types.ts';
 import { checkInputValue } from '../spec/values.ts';
 import { buildMseResponse, escapeXml } from '../xml/mse-response.ts';
 
@@ -244,20 +244,48 @@ export function latin1Literal(text: string): string {
     .join('');
 }
 
+/** What the MSE → partner interactions are built from, and what they are collected in. */
+interface PartnerPactBuild {
+  spec: Spec;
+  fixturesDir: string;
+  credentials: { userid: string; pwd: string };
+  interactions: PactInteraction[];
+  skipped: string[];
+}
+
+const ok = (): PactResponse => ({ status: 200 });
+
+function smsMoService(spec: Spec): Service | undefined {
+  return spec.services.find((s) => s.kind === 'mo-delivery' && s.group === 'sms');
+}
+
 /** MSE (consumer) → partner (provider): receipts, SMS MO, MMS MO and USSD events. */
 export function mseToPartnerPact(options: PactExportOptions = {}): { pact: PactFile; skipped: string[] } {
   const spec = loadSpec(options.specDir ?? defaultSpecDir, options.fixturesDir);
   const fixturesDir = options.fixturesDir ?? join(dirname(spec.root), 'fixtures');
-  const interactions: PactInteraction[] = [];
-  const skipped: string[] = [];
-  const smsMo = spec.services.find((s) => s.kind === 'mo-delivery' && s.group === 'sms');
-  const sample = (name: string) => smsMo?.inputs.find((i) => i.name === name)?.sample;
+  const sample = (name: string) => smsMoService(spec)?.inputs.find((i) => i.name === name)?.sample;
   const credentials = options.partnerCredentials ?? {
     userid: sample('USER') ?? 'mse',
     pwd: sample('PWD') ?? 'mse-secret',
   };
-  const ok = (): PactResponse => ({ status: 200 });
+  const build: PartnerPactBuild = { spec, fixturesDir, credentials, interactions: [], skipped: [] };
+  receiptInteractions(build);
+  smsMoInteraction(build);
+  mmsMoInteraction(build);
+  otherMoSkipped(build);
+  ussdEventInteractions(build);
+  return {
+    pact: {
+      consumer: { name: 'mse' },
+      provider: { name: 'partner' },
+      interactions: build.interactions,
+      metadata: { pactSpecification: { version: '3.0.0' }, 'mse-conformance': { specHash: spec.hash } },
+    },
+    skipped: build.skipped,
+  };
+}
 
+function receiptInteractions({ spec, fixturesDir, credentials, interactions }: PartnerPactBuild): void {
   // Receipts (6.4.1.1): one per receipt shape, built like the MSE builds it, from the document's example when there is one.
   for (const shape of ['sms', 'execution-response'] as const) {
     const service = spec.services.find((s) => s.receipt === shape);
@@ -277,10 +305,13 @@ export function mseToPartnerPact(options: PactExportOptions = {}): { pact: PactF
       response: ok(),
     });
   }
+}
 
+function smsMoInteraction({ spec, credentials, interactions, skipped }: PartnerPactBuild): void {
   // SMS MO (6.4.5.1): a GET whose query is ISO-8859-1. Pact keeps query values as Unicode and re-encodes them as
   // UTF-8, so the Latin-1 percent-encoding is stored as literal text and the header marks it for the request filter
   // (latin1RequestFilter), which turns the Verifier's %25XX back into %XX. See the docs' Pact page.
+  const smsMo = smsMoService(spec);
   if (smsMo) {
     const query: Record<string, string[]> = {};
     for (const input of smsMo.inputs) {
@@ -300,7 +331,9 @@ export function mseToPartnerPact(options: PactExportOptions = {}): { pact: PactF
       response: ok(),
     });
   } else skipped.push('SMS MO: the spec has no mo-delivery service of group sms');
+}
 
+function mmsMoInteraction({ spec, fixturesDir, interactions, skipped }: PartnerPactBuild): void {
   const mmsMo = spec.services.find((s) => s.kind === 'mo-delivery' && s.group === 'mms');
   const mmsBody = mmsMo && fixtureOf(fixturesDir, mmsMo, 'mo');
   if (mmsMo && mmsBody)
@@ -315,14 +348,18 @@ export function mseToPartnerPact(options: PactExportOptions = {}): { pact: PactF
       response: ok(),
     });
   else skipped.push('MMS MO: the spec has no mo-delivery service of group mms with an example');
+}
 
+function otherMoSkipped({ spec, skipped }: PartnerPactBuild): void {
   for (const service of spec.services.filter(
     (s) => s.kind === 'mo-delivery' && s.group !== 'sms' && s.group !== 'mms',
   ))
     skipped.push(
       `${service.id}: the partner-side delivery of ${service.section} has no agreed endpoint to describe`,
     );
+}
 
+function ussdEventInteractions({ spec, fixturesDir, interactions, skipped }: PartnerPactBuild): void {
   for (const service of spec.services.filter((s) => s.kind === 'ussd-event')) {
     let body = fixtureOf(fixturesDir, service, 'event');
     if (!body) {
@@ -355,15 +392,6 @@ export function mseToPartnerPact(options: PactExportOptions = {}): { pact: PactF
       },
     });
   }
-  return {
-    pact: {
-      consumer: { name: 'mse' },
-      provider: { name: 'partner' },
-      interactions,
-      metadata: { pactSpecification: { version: '3.0.0' }, 'mse-conformance': { specHash: spec.hash } },
-    },
-    skipped,
-  };
 }
 
 export interface PactExportResult {

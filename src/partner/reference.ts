@@ -90,6 +90,141 @@ function sameSecret(received: string | undefined, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
+/** What the partner's endpoints share: the inbox, the credential checks and the limits. */
+interface PartnerState {
+  remember(kind: DeliveryKind, key: string, fields: Record<string, string>, reply?: UssdCommand): Delivery;
+  credentialsOk(user: string | undefined, pwd: string | undefined): boolean;
+  presentCredentialsOk(rawQuery: string): boolean;
+  maxBodyBytes: number;
+  ussdProfile: NonNullable<ReferencePartnerOptions['ussdProfile']>;
+}
+
+type Endpoint = (
+  st: PartnerState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  method: string,
+  rawQuery: string,
+) => Promise<void>;
+
+/** A receipt (6.4.1.1). */
+async function takeReceipt(
+  st: PartnerState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  method: string,
+  rawQuery: string,
+): Promise<void> {
+  if (method !== 'POST') return reply(res, 405, 'receipts come by POST (6.4.1.1)\n', { allow: 'POST' });
+  // 6.4.1.1: userid and pwd travel in the query string; the body is the mse-response in UTF-8.
+  const query = new URLSearchParams(rawQuery);
+  if (!st.credentialsOk(query.get('userid') ?? undefined, query.get('pwd') ?? undefined))
+    return reply(res, 401, 'wrong userid or pwd\n');
+  const body = await readBody(req, st.maxBodyBytes);
+  if (body === undefined) return reply(res, 413, 'body too large\n');
+  const receipt = readReceipt(body);
+  if (!receipt.ok) return reply(res, 400, `not an mse-response: ${receipt.error}\n`);
+  const { transactionId, statusCode, parameters } = receipt.value;
+  st.remember('receipt', transactionId ?? '', { 'status-code': String(statusCode), ...parameters });
+  // 6.4.1.1: only a 200 tells the MSE the receipt was delivered.
+  return reply(res, 200, 'OK\n');
+}
+
+/** An SMS MO (6.4.5.1). */
+async function takeSmsMo(
+  st: PartnerState,
+  _req: IncomingMessage,
+  res: ServerResponse,
+  method: string,
+  rawQuery: string,
+): Promise<void> {
+  if (method !== 'GET') return reply(res, 405, 'SMS MO comes by GET (6.4.5.1)\n', { allow: 'GET' });
+  // 6.4.5.1: the query is percent-encoded ISO-8859-1, so it is decoded byte by byte, never as UTF-8.
+  const params: QueryParams = decodeLatin1Query(rawQuery);
+  if (!st.credentialsOk(params.USER, params.PWD)) return reply(res, 401, 'wrong USER or PWD\n');
+  if (params.ID === undefined || params.BNUM === undefined || params.TEXT === undefined)
+    return reply(res, 400, 'TEXT, ID and BNUM are required (6.4.5.1)\n');
+  const { USER: _user, PWD: _pwd, ...fields } = params;
+  st.remember('sms-mo', params.ID, fields);
+  return reply(res, 200, 'OK\n');
+}
+
+/** An MMS MO (6.4.7.1). */
+async function takeMmsMo(
+  st: PartnerState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  method: string,
+  rawQuery: string,
+): Promise<void> {
+  if (method !== 'POST') return reply(res, 405, 'MMS MO comes by POST (6.4.7.1)\n', { allow: 'POST' });
+  if (!st.presentCredentialsOk(rawQuery)) return reply(res, 401, 'wrong userid or pwd\n');
+  const body = await readBody(req, st.maxBodyBytes);
+  if (body === undefined) return reply(res, 413, 'body too large\n');
+  const mms = readMmsMo(body);
+  if (!mms.ok) return reply(res, 400, `not an MMS MO request: ${mms.error}\n`);
+  st.remember('mms-mo', mms.value.msgId, {
+    ANUM: mms.value.anum,
+    BNUM: mms.value.bnum,
+    MSG_ID: mms.value.msgId,
+    subject: mms.value.subject ?? '',
+    contentType: mms.value.contentType ?? '',
+    bytes: String(mms.value.payload.length),
+  });
+  return reply(res, 200, 'OK\n');
+}
+
+/** A USSD event, answered with the next command (6.4.21-6.4.23). */
+async function takeUssdEvent(
+  st: PartnerState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  method: string,
+  rawQuery: string,
+): Promise<void> {
+  if (method !== 'POST') return reply(res, 405, 'USSD events come by POST (6.4.21)\n', { allow: 'POST' });
+  if (!st.presentCredentialsOk(rawQuery)) return reply(res, 401, 'wrong userid or pwd\n');
+  const body = await readBody(req, st.maxBodyBytes);
+  if (body === undefined) return reply(res, 413, 'body too large\n');
+  const event = readUssdEvent(body);
+  if (!event.ok) return reply(res, 400, `not a ussd_message_response: ${event.error}\n`);
+  // 6.4.21-6.4.23: the answer to every user event must be a command.
+  const command = nextCommand(event.value);
+  const key = `${event.value.msisdn}:${event.value.sessionOwner ?? ''}:${event.value.kind}:${event.value.value}`;
+  st.remember('ussd-event', key, eventFields(event.value), command);
+  return reply(res, 200, buildUssdCommand(event.value, command, st.ussdProfile), {
+    'content-type': 'text/xml; charset=UTF-8',
+  });
+}
+
+/** A WIB MO (6.4.14). */
+async function takeWibMo(
+  st: PartnerState,
+  _req: IncomingMessage,
+  res: ServerResponse,
+  method: string,
+  rawQuery: string,
+): Promise<void> {
+  if (method !== 'GET') return reply(res, 405, 'WIB MO comes by GET (6.4.14)\n', { allow: 'GET' });
+  // 6.4.14: the partner's own URL parameters, plus MSEIMEI, MSEIMEIMANUF and MSEIMEIMODEL when the MSE
+  // could translate an IMEI parameter. The reference takes whatever comes, decoded as ISO-8859-1.
+  const params = decodeLatin1Query(rawQuery);
+  if (!st.credentialsOk(params.USER, params.PWD) && (params.USER !== undefined || params.PWD !== undefined))
+    return reply(res, 401, 'wrong USER or PWD\n');
+  const { USER: _user, PWD: _pwd, ...fields } = params;
+  st.remember('wib-mo', '', fields);
+  return reply(res, 200, 'OK\n');
+}
+
+/** The delivery endpoints, by path. */
+const ENDPOINTS: Record<string, Endpoint> = {
+  '/receipt': takeReceipt,
+  '/mo/sms': takeSmsMo,
+  '/mo/mms': takeMmsMo,
+  '/ussd': takeUssdEvent,
+  '/mo/wib': takeWibMo,
+};
+
 /** The partner's request handler, apart from its server, so that tests can wrap it. */
 export function createPartnerApp(options: ReferencePartnerOptions = {}): PartnerApp {
   const inboxSize = options.inboxSize ?? DEFAULT_INBOX_SIZE;
@@ -127,6 +262,8 @@ export function createPartnerApp(options: ReferencePartnerOptions = {}): Partner
     return credentialsOk(query.get('userid') ?? undefined, query.get('pwd') ?? undefined);
   };
 
+  const state: PartnerState = { remember, credentialsOk, presentCredentialsOk, maxBodyBytes, ussdProfile };
+
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const target = req.url ?? '/';
     const q = target.indexOf('?');
@@ -134,79 +271,8 @@ export function createPartnerApp(options: ReferencePartnerOptions = {}): Partner
     const rawQuery = q < 0 ? '' : target.slice(q + 1);
     const method = req.method ?? 'GET';
 
-    if (path === '/receipt') {
-      if (method !== 'POST') return reply(res, 405, 'receipts come by POST (6.4.1.1)\n', { allow: 'POST' });
-      // 6.4.1.1: userid and pwd travel in the query string; the body is the mse-response in UTF-8.
-      const query = new URLSearchParams(rawQuery);
-      if (!credentialsOk(query.get('userid') ?? undefined, query.get('pwd') ?? undefined))
-        return reply(res, 401, 'wrong userid or pwd\n');
-      const body = await readBody(req, maxBodyBytes);
-      if (body === undefined) return reply(res, 413, 'body too large\n');
-      const receipt = readReceipt(body);
-      if (!receipt.ok) return reply(res, 400, `not an mse-response: ${receipt.error}\n`);
-      const { transactionId, statusCode, parameters } = receipt.value;
-      remember('receipt', transactionId ?? '', { 'status-code': String(statusCode), ...parameters });
-      // 6.4.1.1: only a 200 tells the MSE the receipt was delivered.
-      return reply(res, 200, 'OK\n');
-    }
-
-    if (path === '/mo/sms') {
-      if (method !== 'GET') return reply(res, 405, 'SMS MO comes by GET (6.4.5.1)\n', { allow: 'GET' });
-      // 6.4.5.1: the query is percent-encoded ISO-8859-1, so it is decoded byte by byte, never as UTF-8.
-      const params: QueryParams = decodeLatin1Query(rawQuery);
-      if (!credentialsOk(params.USER, params.PWD)) return reply(res, 401, 'wrong USER or PWD\n');
-      if (params.ID === undefined || params.BNUM === undefined || params.TEXT === undefined)
-        return reply(res, 400, 'TEXT, ID and BNUM are required (6.4.5.1)\n');
-      const { USER: _user, PWD: _pwd, ...fields } = params;
-      remember('sms-mo', params.ID, fields);
-      return reply(res, 200, 'OK\n');
-    }
-
-    if (path === '/mo/mms') {
-      if (method !== 'POST') return reply(res, 405, 'MMS MO comes by POST (6.4.7.1)\n', { allow: 'POST' });
-      if (!presentCredentialsOk(rawQuery)) return reply(res, 401, 'wrong userid or pwd\n');
-      const body = await readBody(req, maxBodyBytes);
-      if (body === undefined) return reply(res, 413, 'body too large\n');
-      const mms = readMmsMo(body);
-      if (!mms.ok) return reply(res, 400, `not an MMS MO request: ${mms.error}\n`);
-      remember('mms-mo', mms.value.msgId, {
-        ANUM: mms.value.anum,
-        BNUM: mms.value.bnum,
-        MSG_ID: mms.value.msgId,
-        subject: mms.value.subject ?? '',
-        contentType: mms.value.contentType ?? '',
-        bytes: String(mms.value.payload.length),
-      });
-      return reply(res, 200, 'OK\n');
-    }
-
-    if (path === '/ussd') {
-      if (method !== 'POST') return reply(res, 405, 'USSD events come by POST (6.4.21)\n', { allow: 'POST' });
-      if (!presentCredentialsOk(rawQuery)) return reply(res, 401, 'wrong userid or pwd\n');
-      const body = await readBody(req, maxBodyBytes);
-      if (body === undefined) return reply(res, 413, 'body too large\n');
-      const event = readUssdEvent(body);
-      if (!event.ok) return reply(res, 400, `not a ussd_message_response: ${event.error}\n`);
-      // 6.4.21-6.4.23: the answer to every user event must be a command.
-      const command = nextCommand(event.value);
-      const key = `${event.value.msisdn}:${event.value.sessionOwner ?? ''}:${event.value.kind}:${event.value.value}`;
-      remember('ussd-event', key, eventFields(event.value), command);
-      return reply(res, 200, buildUssdCommand(event.value, command, ussdProfile), {
-        'content-type': 'text/xml; charset=UTF-8',
-      });
-    }
-
-    if (path === '/mo/wib') {
-      if (method !== 'GET') return reply(res, 405, 'WIB MO comes by GET (6.4.14)\n', { allow: 'GET' });
-      // 6.4.14: the partner's own URL parameters, plus MSEIMEI, MSEIMEIMANUF and MSEIMEIMODEL when the MSE
-      // could translate an IMEI parameter. The reference takes whatever comes, decoded as ISO-8859-1.
-      const params = decodeLatin1Query(rawQuery);
-      if (!credentialsOk(params.USER, params.PWD) && (params.USER !== undefined || params.PWD !== undefined))
-        return reply(res, 401, 'wrong USER or PWD\n');
-      const { USER: _user, PWD: _pwd, ...fields } = params;
-      remember('wib-mo', '', fields);
-      return reply(res, 200, 'OK\n');
-    }
+    const endpoint = Object.hasOwn(ENDPOINTS, path) ? ENDPOINTS[path] : undefined;
+    if (endpoint) return endpoint(state, req, res, method, rawQuery);
 
     if (path === '/inbox' && method === 'GET')
       return reply(res, 200, `${JSON.stringify({ deliveries }, null, 2)}\n`, {

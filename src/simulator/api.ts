@@ -153,6 +153,44 @@ export async function handleApi(
     );
   }
 
+  const readRefusal = await readParams(ctx, t, req, rawQuery, params);
+  if (readRefusal) return finish(readRefusal);
+  t.request!.params = maskParams(params);
+
+  const profileId = control(ctx, params, 'profile');
+  const respondAs = clipText(profileId ?? '', 100);
+  if (!profileId)
+    return finish(
+      new Refusal(Status.parameter, 'Missing parameter [profile]: every request names its profile (6.2)'),
+    );
+  t.profile = respondAs;
+  const profile = authenticate(ctx, params, profileId, respondAs);
+  if (profile instanceof Refusal) return finish(profile, respondAs);
+
+  const service = apiServiceOf(ctx, t, profile, respondAs);
+  if (service instanceof Refusal) return finish(service, respondAs);
+
+  const mode = modeOf(ctx, t, service, profile, params);
+  if (mode instanceof Refusal) return finish(mode, respondAs);
+
+  const billingCode = control(ctx, params, 'billingCode');
+  const refusal = admit(ctx, service, profile, params, billingCode, respondAs);
+  if (refusal) return finish(refusal, respondAs);
+
+  await run(ctx, t, res, service, profile, mode, params, billingCode);
+}
+
+/**
+ * Reads the query, then (for POST) the form body into `params`; the form body wins over a query parameter of
+ * the same name. A refusal when the body is too large, not a form, or not in its declared charset.
+ */
+async function readParams(
+  ctx: SimContext,
+  t: TransactionTimeline,
+  req: IncomingMessage,
+  rawQuery: string,
+  params: Record<string, string>,
+): Promise<Refusal | undefined> {
   try {
     const query = readQuery(rawQuery);
     noteReading(t, 'query', query);
@@ -164,11 +202,9 @@ export async function handleApi(
       t.request!.bodyBytes = body.length;
       if (body.length > 0) {
         if (type !== undefined && type !== 'application/x-www-form-urlencoded')
-          return finish(
-            new Refusal(
-              Status.badXml,
-              `Content-Type ${clipText(type, 40)} is not accepted on ${ctx.spec.protocol.endpoints.api}: send application/x-www-form-urlencoded parameters (6.1)`,
-            ),
+          return new Refusal(
+            Status.badXml,
+            `Content-Type ${clipText(type, 40)} is not accepted on ${ctx.spec.protocol.endpoints.api}: send application/x-www-form-urlencoded parameters (6.1)`,
           );
         // The form body wins over a query parameter of the same name.
         const form = parseFormBodyLenient(body, req.headers['content-type']);
@@ -183,102 +219,104 @@ export async function handleApi(
     }
   } catch (error) {
     if (error instanceof BodyTooLarge)
-      return finish(
-        new Refusal(
-          Status.bodyTooLarge,
-          `Request body larger than ${error.limit} bytes, the simulator's cap (maxBodyBytes): send less`,
-          413,
-        ),
+      return new Refusal(
+        Status.bodyTooLarge,
+        `Request body larger than ${error.limit} bytes, the simulator's cap (maxBodyBytes): send less`,
+        413,
       );
     if (error instanceof CharsetError)
-      return finish(new Refusal(Status.badXml, charsetRefusal(error, req.headers['content-type'])));
+      return new Refusal(Status.badXml, charsetRefusal(error, req.headers['content-type']));
     throw error;
   }
-  t.request!.params = maskParams(params);
+  return undefined;
+}
 
-  const profileId = control(ctx, params, 'profile');
-  const respondAs = clipText(profileId ?? '', 100);
-  if (!profileId)
-    return finish(
-      new Refusal(Status.parameter, 'Missing parameter [profile]: every request names its profile (6.2)'),
-    );
-  t.profile = respondAs;
+/** The named profile, if it exists and the password is its own (6.2). */
+function authenticate(
+  ctx: SimContext,
+  params: Record<string, string>,
+  profileId: string,
+  respondAs: string,
+): ProfileConfig | Refusal {
   const profile = ctx.profiles.get(profileId);
   const password = control(ctx, params, 'pwd');
   if (!profile)
-    return finish(
-      new Refusal(Status.auth, `Authentication failed: unknown profile [${respondAs}] (6.2)`),
-      respondAs,
-    );
+    return new Refusal(Status.auth, `Authentication failed: unknown profile [${respondAs}] (6.2)`);
   if (password === undefined)
-    return finish(
-      new Refusal(
-        Status.parameter,
-        'Missing parameter [pwd]: every request carries the profile password as pwd or password (6.2)',
-      ),
-      respondAs,
+    return new Refusal(
+      Status.parameter,
+      'Missing parameter [pwd]: every request carries the profile password as pwd or password (6.2)',
     );
   if (password !== profile.password)
-    return finish(
-      new Refusal(Status.auth, `Authentication failed: wrong password for profile [${respondAs}] (6.2)`),
-      respondAs,
-    );
+    return new Refusal(Status.auth, `Authentication failed: wrong password for profile [${respondAs}] (6.2)`);
+  return profile;
+}
 
+/** The profile's service, which must be one reached through the API endpoint. */
+function apiServiceOf(
+  ctx: SimContext,
+  t: TransactionTimeline,
+  profile: ProfileConfig,
+  respondAs: string,
+): Service | Refusal {
   const service = ctx.services.get(profile.service);
   t.service = profile.service;
   if (service?.kind !== 'api')
-    return finish(
-      new Refusal(
-        Status.parameter,
-        `Invalid parameter [profile]: profile ${respondAs} is bound to ${profile.service}, which is not reached through ${ctx.spec.protocol.endpoints.api}`,
-      ),
-      respondAs,
+    return new Refusal(
+      Status.parameter,
+      `Invalid parameter [profile]: profile ${respondAs} is bound to ${profile.service}, which is not reached through ${ctx.spec.protocol.endpoints.api}`,
     );
+  return service;
+}
 
+/** The request's mode, in its canonical spelling, if the service and profile allow it (6.2). */
+function modeOf(
+  ctx: SimContext,
+  t: TransactionTimeline,
+  service: Service,
+  profile: ProfileConfig,
+  params: Record<string, string>,
+): Mode | Refusal {
   const spelled = control(ctx, params, 'mode');
   if (spelled === undefined || spelled === '')
-    return finish(
-      new Refusal(Status.parameter, 'Missing parameter [mode]: async-oneway, async-delivery or sync (6.2)'),
-      respondAs,
+    return new Refusal(
+      Status.parameter,
+      'Missing parameter [mode]: async-oneway, async-delivery or sync (6.2)',
     );
   const mode = canonicalMode(ctx, spelled);
   t.mode = mode ?? clipText(spelled, 30);
   if (!mode)
-    return finish(
-      new Refusal(
-        Status.mode,
-        `Invalid parameter [mode]: "${clipText(spelled, 30)}" is not one of ${Object.values(ctx.spec.protocol.modes.spellings).flat().join(', ')} (6.2)`,
-      ),
-      respondAs,
+    return new Refusal(
+      Status.mode,
+      `Invalid parameter [mode]: "${clipText(spelled, 30)}" is not one of ${Object.values(ctx.spec.protocol.modes.spellings).flat().join(', ')} (6.2)`,
     );
-  const modeRefusal = checkMode(service, profile, mode, spelled);
-  if (modeRefusal) return finish(modeRefusal, respondAs);
+  return checkMode(service, profile, mode, spelled) ?? mode;
+}
 
-  const billingCode = control(ctx, params, 'billingCode');
+/** The last gates before execution: the billing code (6.2), the service's inputs, the traffic limit (9.3). */
+function admit(
+  ctx: SimContext,
+  service: Service,
+  profile: ProfileConfig,
+  params: Record<string, string>,
+  billingCode: string | undefined,
+  respondAs: string,
+): Refusal | undefined {
   if (profile.billingCode !== undefined && billingCode !== profile.billingCode)
-    return finish(
-      new Refusal(
-        Status.billingCode,
-        billingCode === undefined
-          ? `Missing parameter [billingCode]: profile ${respondAs} requires its billing code (6.2)`
-          : `Invalid parameter [billingCode]: not the billing code provisioned for profile ${respondAs} (6.2)`,
-      ),
-      respondAs,
+    return new Refusal(
+      Status.billingCode,
+      billingCode === undefined
+        ? `Missing parameter [billingCode]: profile ${respondAs} requires its billing code (6.2)`
+        : `Invalid parameter [billingCode]: not the billing code provisioned for profile ${respondAs} (6.2)`,
     );
-
   const inputRefusal = checkInputs(ctx, service, params);
-  if (inputRefusal) return finish(inputRefusal, respondAs);
-
+  if (inputRefusal) return inputRefusal;
   if (profile.rate && !ctx.rate.take(`${profile.id}\0${service.id}`, profile.rate))
-    return finish(
-      new Refusal(
-        Status.throttled,
-        `Traffic limit exceeded for profile ${respondAs} and ${service.id}: ${profile.rate.perSecond} per second, burst ${profile.rate.burst} (9.3); slow down`,
-      ),
-      respondAs,
+    return new Refusal(
+      Status.throttled,
+      `Traffic limit exceeded for profile ${respondAs} and ${service.id}: ${profile.rate.perSecond} per second, burst ${profile.rate.burst} (9.3); slow down`,
     );
-
-  await run(ctx, t, res, service, profile, mode, params, billingCode);
+  return undefined;
 }
 
 /** Executes an accepted request in its mode (6.2, 7.1). */

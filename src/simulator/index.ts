@@ -77,11 +77,8 @@ export function defaultProfiles(callback?: string): ProfileConfig[] {
   return profiles;
 }
 
-export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
-  const spec = loadSpec();
-  checkStatusCodes();
-  const profiles = options.profiles ?? defaultProfiles(options.callback);
-  const services = new Map(spec.services.map((s) => [s.id, s]));
+/** Refuses a profile whose delivery or MO URL is not http(s), or whose service the spec does not define. */
+function checkProfiles(profiles: ProfileConfig[], services: Map<string, unknown>): void {
   for (const p of profiles)
     for (const [what, url] of [
       ['delivery.url', p.delivery?.url],
@@ -98,6 +95,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         'MSE_SIM_PROFILE_SERVICE',
         `profile ${p.id} names service ${p.service}, which spec/services does not define; use one of ${[...services.keys()].join(', ')}`,
       );
+}
+
+export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  const spec = loadSpec();
+  checkStatusCodes();
+  const profiles = options.profiles ?? defaultProfiles(options.callback);
+  const services = new Map(spec.services.map((s) => [s.id, s]));
+  checkProfiles(profiles, services);
   const clock: Clock = options.clock === 'virtual' ? virtualClock() : realClock();
   const store = new TransactionStore(options.maxTransactions);
   const smtpOption = options.smtp === undefined ? { port: 0 } : options.smtp;

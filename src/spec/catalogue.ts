@@ -44,13 +44,18 @@ export const smppRuleId = (service: Service, field: 'data-coding' | 'esm-class')
 const SMPP_UNOBSERVABLE =
   'the SMPP fields travel from the MSE to the SMSC; neither the partner nor the suite sees the submit_sm';
 
-/**
- * Every rule a service entry states, derived from its data: a limit written once in the entry
- * becomes one rule here, and the checks cite that rule.
- */
-export function deriveServiceRules(service: Service, formats: Map<string, Format>, origin: string): Rule[] {
-  const rules: Rule[] = [];
-  const add = (
+/** Adds a rule of the service: its level (or level and errata), text and tags, in its section. */
+type AddRule = (
+  id: string,
+  obligation: Rule['level'] | Obligation,
+  text: string,
+  tags: string[],
+  section?: string,
+  unobservable?: string,
+) => void;
+
+function ruleAdder(service: Service, origin: string, rules: Rule[]): AddRule {
+  return (
     id: string,
     obligation: Rule['level'] | Obligation,
     text: string,
@@ -72,7 +77,56 @@ export function deriveServiceRules(service: Service, formats: Map<string, Format
       ...(errata?.length ? { errata } : {}),
     });
   };
+}
 
+/** A group's level, with the errata it rests on. */
+function groupObligation(group: NonNullable<Service['groups']>[number]): Obligation {
+  return {
+    level: group.level,
+    ...(group.errata ? { errata: group.errata } : {}),
+  };
+}
+
+/**
+ * Every rule a service entry states, derived from its data: a limit written once in the entry
+ * becomes one rule here, and the checks cite that rule.
+ */
+export function deriveServiceRules(service: Service, formats: Map<string, Format>, origin: string): Rule[] {
+  const rules: Rule[] = [];
+  const add = ruleAdder(service, origin, rules);
+  inputRules(add, service, formats);
+  for (const group of service.groups ?? [])
+    add(group.rule, groupObligation(group), group.text, ['input', 'group']);
+  modeRules(add, service);
+  outputRules(add, service, formats);
+  for (const group of service.outputGroups ?? [])
+    add(group.rule, groupObligation(group), group.text, ['output', 'group']);
+  smppRules(add, service);
+  for (const failure of service.failures ?? [])
+    add(
+      failureRuleId(service, failure.statusCode),
+      { level: failure.level ?? 'MUST', ...(failure.errata ? { errata: failure.errata } : {}) },
+      `${service.id} answers status-code ${failure.statusCode}${failure.errorMessage ? ` with "${failure.errorMessage}"` : ''} when ${failure.when}`,
+      ['failure'],
+      failure.section ?? service.section,
+    );
+  for (const rule of service.rules ?? [])
+    rules.push({
+      id: rule.id,
+      section: rule.section ?? service.section,
+      level: rule.level,
+      text: rule.text,
+      service: service.id,
+      tags: [service.kind, ...(rule.tags ?? [])],
+      ...(rule.unobservable ? { unobservable: rule.unobservable } : {}),
+      origin,
+      ...(rule.errata ? { errata: rule.errata } : {}),
+    });
+  return rules;
+}
+
+/** The rules of each input: required, conditionally required, type, lengths, format, values. */
+function inputRules(add: AddRule, service: Service, formats: Map<string, Format>): void {
   for (const input of service.inputs) {
     const ids = inputRuleIds(service, input);
     const base: Obligation = {
@@ -155,12 +209,10 @@ export function deriveServiceRules(service: Service, formats: Map<string, Format
         section,
       );
   }
-  const ofGroup = (group: NonNullable<Service['groups']>[number]): Obligation => ({
-    level: group.level,
-    ...(group.errata ? { errata: group.errata } : {}),
-  });
-  for (const group of service.groups ?? []) add(group.rule, ofGroup(group), group.text, ['input', 'group']);
+}
 
+/** The modes the service accepts and refuses. */
+function modeRules(add: AddRule, service: Service): void {
   const modeSection = service.modes.section ?? service.section;
   const modeLevel = (mode: (typeof service.modes.allowed)[number]) => service.modes.levels?.[mode] ?? 'MUST';
   for (const mode of service.modes.allowed)
@@ -179,7 +231,10 @@ export function deriveServiceRules(service: Service, formats: Map<string, Format
       ['mode'],
       modeSection,
     );
+}
 
+/** The rules of each output of an execution response: presence, format, values, echo, date, consistency. */
+function outputRules(add: AddRule, service: Service, formats: Map<string, Format>): void {
   for (const output of service.outputs) {
     const ids = outputRuleIds(service, output);
     const level = (kind: keyof NonNullable<OutputParameter['levels']>) => output.levels?.[kind] ?? 'MUST';
@@ -232,9 +287,10 @@ export function deriveServiceRules(service: Service, formats: Map<string, Format
       );
     }
   }
-  for (const group of service.outputGroups ?? [])
-    add(group.rule, ofGroup(group), group.text, ['output', 'group']);
+}
 
+/** The SMPP fields the service submits with (unobservable by either role). */
+function smppRules(add: AddRule, service: Service): void {
   const smppLevel: Obligation = {
     level: service.smpp?.level ?? 'MUST',
     ...(service.smpp?.errata ? { errata: service.smpp.errata } : {}),
@@ -257,27 +313,6 @@ export function deriveServiceRules(service: Service, formats: Map<string, Format
       service.section,
       SMPP_UNOBSERVABLE,
     );
-  for (const failure of service.failures ?? [])
-    add(
-      failureRuleId(service, failure.statusCode),
-      { level: failure.level ?? 'MUST', ...(failure.errata ? { errata: failure.errata } : {}) },
-      `${service.id} answers status-code ${failure.statusCode}${failure.errorMessage ? ` with "${failure.errorMessage}"` : ''} when ${failure.when}`,
-      ['failure'],
-      failure.section ?? service.section,
-    );
-  for (const rule of service.rules ?? [])
-    rules.push({
-      id: rule.id,
-      section: rule.section ?? service.section,
-      level: rule.level,
-      text: rule.text,
-      service: service.id,
-      tags: [service.kind, ...(rule.tags ?? [])],
-      ...(rule.unobservable ? { unobservable: rule.unobservable } : {}),
-      origin,
-      ...(rule.errata ? { errata: rule.errata } : {}),
-    });
-  return rules;
 }
 
 function describeCarrier(service: Service, input: InputParameter): string {

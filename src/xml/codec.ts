@@ -320,32 +320,8 @@ const reservedNames = new Set([
  * Linear in the input; jumps between markup with indexOf.
  */
 function lex(text: string, maxDepth: number): { declaration?: XmlDeclaration; unclosed: boolean } {
-  const bad = illegalXmlChars.exec(text);
-  if (bad) {
-    const cp = text.codePointAt(bad.index)!;
-    throw malformed(
-      text,
-      bad.index,
-      `character U+${cp.toString(16).toUpperCase().padStart(4, '0')} is not allowed in XML 1.0; remove it`,
-    );
-  }
-  let declaration: XmlDeclaration | undefined;
-  let i = 0;
-  if (text.startsWith('<?xml') && /\s|\?/.test(text.charAt(5))) {
-    const m = declarationRe.exec(text);
-    if (!m)
-      throw malformed(
-        text,
-        0,
-        'the XML declaration is malformed; write <?xml version="1.0" encoding="UTF-8"?>',
-      );
-    declaration = { version: m[2] ?? m[3] };
-    const encoding = m[5] ?? m[6];
-    if (encoding !== undefined) declaration.encoding = encoding;
-    if (declaration.version !== '1.0' && declaration.version !== '1.1')
-      throw malformed(text, 0, `XML version "${clip(declaration.version ?? '', 10)}" is unknown; use 1.0`);
-    i = m[0].length;
-  }
+  const { declaration, start } = lexDeclaration(text);
+  let i = start;
   const openTags: Array<{ name: string; at: number }> = [];
   const next: Next = { amp: -2, lt: -2, cdEnd: -2 };
   let rootClosed = false;
@@ -358,54 +334,12 @@ function lex(text: string, maxDepth: number): { declaration?: XmlDeclaration; un
     if (lt < 0) break;
     const c = text.charCodeAt(lt + 1);
     if (c === 0x21 /* ! */) {
-      if (text.startsWith('<!--', lt)) {
-        const close = text.indexOf('-->', lt + 4);
-        if (close < 0) throw malformed(text, lt, 'a comment is never closed; end it with -->');
-        const dd = text.indexOf('--', lt + 4);
-        if (dd < close) throw malformed(text, dd, '"--" is not allowed inside a comment');
-        if (close > lt + 4 && text.charCodeAt(close - 1) === 0x2d)
-          throw malformed(text, close - 1, 'a comment may not end with "--->"');
-        i = close + 3;
-      } else if (text.startsWith('<![CDATA[', lt)) {
-        if (openTags.length === 0) throw malformed(text, lt, 'a CDATA section outside the root element');
-        const close = text.indexOf(']]>', lt + 9);
-        if (close < 0) throw malformed(text, lt, 'a CDATA section is never closed; end it with ]]>');
-        i = close + 3;
-      } else {
-        refuseDeclarations(text.slice(lt, lt + 10));
-        throw malformed(text, lt, 'unexpected "<!": only comments and CDATA sections start this way');
-      }
+      i = scanBang(text, lt, openTags.length);
     } else if (c === 0x3f /* ? */) {
-      const close = text.indexOf('?>', lt + 2);
-      if (close < 0) throw malformed(text, lt, 'a processing instruction is never closed; end it with ?>');
-      nameRe.lastIndex = lt + 2;
-      const m = nameRe.exec(text);
-      if (!m) throw malformed(text, lt, 'a processing instruction has no valid target name');
-      if (m[0].toLowerCase() === 'xml')
-        throw malformed(
-          text,
-          lt,
-          'the XML declaration is allowed only at the very start of the document (nothing, not even whitespace, before it)',
-        );
-      i = close + 2;
+      i = scanPi(text, lt);
     } else if (c === 0x2f /* / */) {
-      const close = text.indexOf('>', lt + 2);
-      if (close < 0) throw malformed(text, lt, 'an end tag is never closed');
-      nameRe.lastIndex = lt + 2;
-      const m = nameRe.exec(text);
-      if (!m || !/^[ \t\n]*$/.test(text.slice(lt + 2 + m[0].length, close)))
-        throw malformed(text, lt, 'an end tag must be </name>');
-      const open = openTags.pop();
-      if (open === undefined)
-        throw malformed(text, lt, `end tag </${clip(m[0], 30)}> has no matching start tag`);
-      if (open.name !== m[0])
-        throw malformed(
-          text,
-          lt,
-          `end tag </${clip(m[0], 30)}> does not match the open <${clip(open.name, 30)}> (${where(text, open.at)})`,
-        );
+      i = scanEndTag(text, lt, openTags);
       if (openTags.length === 0) rootClosed = true;
-      i = close + 1;
     } else {
       if (rootClosed)
         throw malformed(text, lt, 'a second root element: a document has exactly one root element');
@@ -436,6 +370,92 @@ function lex(text: string, maxDepth: number): { declaration?: XmlDeclaration; un
     throw new XmlError('MSE_XML_MALFORMED', 'the document has no root element: send an XML document');
   const unclosed = openTags.length > 0;
   return declaration ? { declaration, unclosed } : { unclosed };
+}
+
+/** Refuses characters XML 1.0 forbids, and reads the XML declaration: its fields and where the document goes on. */
+function lexDeclaration(text: string): { declaration: XmlDeclaration | undefined; start: number } {
+  const bad = illegalXmlChars.exec(text);
+  if (bad) {
+    const cp = text.codePointAt(bad.index)!;
+    throw malformed(
+      text,
+      bad.index,
+      `character U+${cp.toString(16).toUpperCase().padStart(4, '0')} is not allowed in XML 1.0; remove it`,
+    );
+  }
+  let declaration: XmlDeclaration | undefined;
+  if (text.startsWith('<?xml') && /\s|\?/.test(text.charAt(5))) {
+    const m = declarationRe.exec(text);
+    if (!m)
+      throw malformed(
+        text,
+        0,
+        'the XML declaration is malformed; write <?xml version="1.0" encoding="UTF-8"?>',
+      );
+    declaration = { version: m[2] ?? m[3] };
+    const encoding = m[5] ?? m[6];
+    if (encoding !== undefined) declaration.encoding = encoding;
+    if (declaration.version !== '1.0' && declaration.version !== '1.1')
+      throw malformed(text, 0, `XML version "${clip(declaration.version ?? '', 10)}" is unknown; use 1.0`);
+    return { declaration, start: m[0].length };
+  }
+  return { declaration, start: 0 };
+}
+
+/** A comment or CDATA section at `lt` (anything else starting "<!" is refused); returns the index after it. */
+function scanBang(text: string, lt: number, depth: number): number {
+  if (text.startsWith('<!--', lt)) {
+    const close = text.indexOf('-->', lt + 4);
+    if (close < 0) throw malformed(text, lt, 'a comment is never closed; end it with -->');
+    const dd = text.indexOf('--', lt + 4);
+    if (dd < close) throw malformed(text, dd, '"--" is not allowed inside a comment');
+    if (close > lt + 4 && text.charCodeAt(close - 1) === 0x2d)
+      throw malformed(text, close - 1, 'a comment may not end with "--->"');
+    return close + 3;
+  } else if (text.startsWith('<![CDATA[', lt)) {
+    if (depth === 0) throw malformed(text, lt, 'a CDATA section outside the root element');
+    const close = text.indexOf(']]>', lt + 9);
+    if (close < 0) throw malformed(text, lt, 'a CDATA section is never closed; end it with ]]>');
+    return close + 3;
+  } else {
+    refuseDeclarations(text.slice(lt, lt + 10));
+    throw malformed(text, lt, 'unexpected "<!": only comments and CDATA sections start this way');
+  }
+}
+
+/** A processing instruction at `lt` (never a second XML declaration); returns the index after it. */
+function scanPi(text: string, lt: number): number {
+  const close = text.indexOf('?>', lt + 2);
+  if (close < 0) throw malformed(text, lt, 'a processing instruction is never closed; end it with ?>');
+  nameRe.lastIndex = lt + 2;
+  const m = nameRe.exec(text);
+  if (!m) throw malformed(text, lt, 'a processing instruction has no valid target name');
+  if (m[0].toLowerCase() === 'xml')
+    throw malformed(
+      text,
+      lt,
+      'the XML declaration is allowed only at the very start of the document (nothing, not even whitespace, before it)',
+    );
+  return close + 2;
+}
+
+/** An end tag at `lt`, which must close the innermost open element; returns the index after it. */
+function scanEndTag(text: string, lt: number, openTags: Array<{ name: string; at: number }>): number {
+  const close = text.indexOf('>', lt + 2);
+  if (close < 0) throw malformed(text, lt, 'an end tag is never closed');
+  nameRe.lastIndex = lt + 2;
+  const m = nameRe.exec(text);
+  if (!m || !/^[ \t\n]*$/.test(text.slice(lt + 2 + m[0].length, close)))
+    throw malformed(text, lt, 'an end tag must be </name>');
+  const open = openTags.pop();
+  if (open === undefined) throw malformed(text, lt, `end tag </${clip(m[0], 30)}> has no matching start tag`);
+  if (open.name !== m[0])
+    throw malformed(
+      text,
+      lt,
+      `end tag </${clip(m[0], 30)}> does not match the open <${clip(open.name, 30)}> (${where(text, open.at)})`,
+    );
+  return close + 1;
 }
 
 /** Scans attributes up to the end of a start tag; returns the index after '>'. */

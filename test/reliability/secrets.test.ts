@@ -10,8 +10,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { configFromSimulator } from '../../src/cli/gateway.ts';
 import { emptyConfig } from '../../src/cli/run.ts';
+import { configFromSimulator } from '../../src/runner/embedded.ts';
 import { defaultProfiles, defaultSmtpDomain, startSimulator } from '../../src/simulator/index.ts';
 import { findLeaks, findLeaksInFiles, runCli } from './secrets.ts';
 

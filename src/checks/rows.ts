@@ -23,7 +23,8 @@ type Of<T, V> = V | ((t: T) => V);
 
 export interface Row<T extends Subject> {
   rule: Of<T, string>;
-  variant?: string;
+  /** The id's last part: fixed, or read from the subject (a receipt's shape). */
+  variant?: Of<T, string>;
   /** Which subjects the row applies to; every subject of the table when absent. */
   appliesTo?: (t: T) => boolean;
   mode?: (t: T) => string | undefined;
@@ -63,7 +64,8 @@ export function expandRows<T extends Subject>(
       if (t.service) options.service = t.service;
       const mode = r.mode?.(t);
       if (mode) options.mode = mode;
-      if (r.variant) options.variant = r.variant;
+      const variant = r.variant === undefined ? undefined : value(r.variant, t);
+      if (variant) options.variant = variant;
       if (r.tags) options.tags = r.tags;
       const m = metaOf(value(r.rule, t), options);
       defs.push(

@@ -109,15 +109,15 @@ export function checkMeta(
 }
 
 /**
- * A check definition whose metadata records where its row is: the first frame of the call stack outside the
- * kernel and the suites' harnesses (a family file), relative to the project.
+ * A check definition whose metadata records where its row is: the row the metadata already names (a table row,
+ * `rows.ts`), else the first frame of the call stack outside the kernel and the suites' harnesses.
  */
 export function defineCheck(
   meta: CheckMeta,
   run: CheckDefinition['run'],
   extra: { skipReason?: string | undefined; timeoutMs?: number | undefined } = {},
 ): CheckDefinition {
-  const row = callerRow();
+  const row = meta.row ?? callerRow();
   const def: CheckDefinition = { meta: row ? { ...meta, row } : meta, run };
   if (extra.skipReason) def.skipReason = extra.skipReason;
   if (extra.timeoutMs) def.timeoutMs = extra.timeoutMs;

@@ -1,6 +1,7 @@
 /**
  * What each family of the gateway suite sends (h2spec's Desc): one sentence per family, read with the check's
- * service, mode and variant. A check whose stimulus this does not say well passes its own (`meta(..., { stimulus })`).
+ * service, mode and variant. A check whose stimulus this does not say well passes its own (`meta(..., { stimulus })`);
+ * families written as rows (src/checks/rows.ts) give each row its own and have no entry here.
  */
 import type { CheckMeta } from '../../src/checks/types.ts';
 
@@ -14,12 +15,6 @@ function variantOf(m: CheckMeta): string {
 }
 
 const families: Record<string, (m: CheckMeta, v: string, service: string, mode: string) => string> = {
-  failures: (_m, v, s) => `a request to ${s} made to fail as the document shows${v ? ` (${words(v)})` : ''}`,
-  mo: (_m, _v, s) => `an MO the configured trigger makes the target deliver (${s}); the delivery is read`,
-  receipts: (_m, v, s) =>
-    `a valid request to ${s} in async-delivery; the receipt the target POSTs to the listener is read${v ? ` (${words(v)})` : ''}`,
-  results: (_m, _v, s) =>
-    `a valid request to ${s}; the outputs of its execution response (sync answer or receipt) are read`,
   smtp: (_m, v) => `a mail to the SMTP AUTD listener (10.1)${v ? `: ${words(v)}` : ''}`,
   traffic: () => 'requests to the rate-limited profile, beyond its provisioned rate (9.3)',
   ussd: (_m, v, s) => `a USSD command or event of ${s} through /MSE/ussd${v ? ` (${words(v)})` : ''}`,

@@ -5,7 +5,13 @@
  */
 import { percentDecode, percentDecodeBytes } from '../../../src/charset/latin1.ts';
 import { moEntry } from '../../../src/checks/config.ts';
-import type { CheckDefinition } from '../../../src/checks/kernel.ts';
+import {
+  type CheckContext,
+  type CheckDefinition,
+  callerRow,
+  type MetaOptions,
+} from '../../../src/checks/kernel.ts';
+import { expandRows, type PlacedRow, row } from '../../../src/checks/rows.ts';
 import type { Delivery, DeliveryKind } from '../../../src/listener/index.ts';
 import { inputRuleIds } from '../../../src/spec/catalogue.ts';
 import type { Service } from '../../../src/spec/types.ts';
@@ -21,7 +27,6 @@ import {
 import { childElements, findChild, parseXml, textOf } from '../../../src/xml/codec.ts';
 import { buildUssdRequest } from '../../../src/xml/ussd.ts';
 import {
-  define,
   dtdErrors,
   ensure,
   listener,
@@ -248,240 +253,316 @@ function xmlValues(d: Delivery): Map<string, string> {
   return out;
 }
 
-/** Checks of a delivery service's own inputs (required, constraints) on the values the target delivered. */
-function inputChecks(
-  service: Service,
-  flow: (ctx: Recorder) => Promise<MoFlow>,
-  values: (d: Delivery) => Map<string, string>,
-  skipReason: string | undefined,
-): CheckDefinition[] {
-  const defs: CheckDefinition[] = [];
-  for (const input of service.inputs) {
-    const ids = inputRuleIds(service, input);
-    if (input.required && spec.rules.has(ids.required))
-      defs.push(
-        define(
-          meta(F, ids.required, { service }),
-          async (ctx) => {
-            const f = await flow(ctx);
-            ensure(ctx, values(f.delivery).has(input.name), `the delivery has no ${input.name}`);
-          },
-          { skipReason },
-        ),
-      );
-    for (const [key, constraint] of [
-      ['maxLength', 'max-length'],
-      ['minLength', 'min-length'],
-      ['format', 'format'],
-      ['enum', 'enum'],
-      ['notIn', 'not-in'],
-      ['type', 'type'],
-    ] as const) {
-      const rule = ids[key];
-      if (!spec.rules.has(rule)) continue;
-      defs.push(
-        define(
-          meta(F, rule, { service }),
-          async (ctx) => {
-            const f = await flow(ctx);
-            const v = values(f.delivery).get(input.name);
-            if (v === undefined) return ctx.skip(`the delivery has no ${input.name} to judge`);
-            const problem = checkInputValue(input, v, spec.formats);
-            ensure(ctx, problem?.constraint !== constraint, `${problem?.message}`);
-          },
-          { skipReason },
-        ),
-      );
-    }
-  }
-  return defs;
+/** A delivery service the trigger can make the target originate, with how its deliveries are read. */
+interface Mo {
+  service: Service;
+  kind: MoKind;
+  flow: (ctx: Recorder) => Promise<MoFlow>;
+  values: (d: Delivery) => Map<string, string>;
 }
 
+/** Values of a WIB request's query, decoded as UTF-8. */
+function utf8Values(d: Delivery): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [k, v] of rawParams(d.rawQuery)) out.set(k, percentDecode(v, 'UTF-8'));
+  return out;
+}
+
+function moSubject(service: Service): Mo | undefined {
+  if (service.kind === 'mo-delivery' && service.group === 'sms')
+    return { service, kind: 'sms', flow: (ctx) => smsFlow(ctx, service), values: latin1Values };
+  if (service.kind === 'mo-delivery' && service.group === 'mms')
+    return { service, kind: 'mms', flow: (ctx) => mmsFlow(ctx, service), values: xmlValues };
+  if (service.kind === 'mo-delivery' && service.group === 'wap-wib')
+    return { service, kind: 'wib', flow: (ctx) => wibFlow(ctx, service), values: utf8Values };
+  const element = service.inputs.find((i) => i.in === 'response')?.name;
+  if (service.kind === 'ussd-event' && element && EVENT_KIND[element])
+    return { service, kind: 'ussd', flow: (ctx) => ussdFlow(ctx, service, element), values: xmlValues };
+  return undefined;
+}
+
+/** Rows of rules the catalogue may leave out (errata-dependent): they apply only when it has them. */
+const ifRule = (rule: string, applies: (t: Mo) => boolean) => (t: Mo) => applies(t) && spec.rules.has(rule);
+
+/** A judge of the delivery of the subject's MO (one MO per service, shared by its rows). */
+const onDelivery =
+  (body: (ctx: CheckContext, f: MoFlow, t: Mo) => void) =>
+  async (ctx: CheckContext, t: Mo): Promise<void> =>
+    body(ctx, await t.flow(ctx), t);
+const moSkip = (t: Mo) => noTrigger(t.kind);
+
+const isSms = (t: Mo) => t.kind === 'sms';
+const isMms = (t: Mo) => t.kind === 'mms';
+const isWib = (t: Mo) => t.kind === 'wib';
+const isUssd = (t: Mo) => t.kind === 'ussd';
+const SMS = (t: Mo) =>
+  `an SMS MO with Portuguese letters from the configured subscriber to ${shortNumberOf(t.service)}, which the trigger makes the target deliver`;
+const MMS = (t: Mo) =>
+  `an MMS MO from the configured subscriber to ${shortNumberOf(t.service)}, which the trigger makes the target deliver`;
+const WIB = "a WIB request with the entry's sample IMEI, which the trigger makes the target deliver";
+const USSD = (t: Mo) =>
+  `a USSD ${t.service.inputs.find((i) => i.in === 'response')?.name} event the trigger makes the target deliver (answers in a session opened first)`;
+/** The WIB request's fields the target adds when it translates an IMEI (6.4.7.1). */
+const ADDED = ['MSEIMEI', 'MSEIMEIMANUF', 'MSEIMEIMODEL'];
+
+const deliveryRows: PlacedRow<Mo>[] = [
+  row<Mo>({
+    skipReason: moSkip,
+    rule: 'mo.sms.get',
+    appliesTo: isSms,
+    stimulus: (t) => `${SMS(t)}; the method is read`,
+    judge: onDelivery((ctx, f) =>
+      ensure(ctx, f.delivery.method === 'GET', `the SMS MO came by ${f.delivery.method}, not GET`),
+    ),
+  }),
+  row<Mo>({
+    skipReason: moSkip,
+    rule: 'mo.sms.parameters',
+    appliesTo: isSms,
+    stimulus: (t) => `${SMS(t)}; the query's parameters are read`,
+    // Required or optional as the entry says (ANUM is optional there: errata.delivery-sms-anum-optional).
+    judge: onDelivery((ctx, f, t) => {
+      const got = rawParams(f.delivery.rawQuery);
+      const missing = t.service.inputs.filter((i) => i.required && !got.has(i.name)).map((i) => i.name);
+      ensure(ctx, !missing.length, `the SMS MO query lacks ${missing.join(', ')}`);
+    }),
+  }),
+  row<Mo>({
+    skipReason: moSkip,
+    rule: 'mo.sms.iso-8859-1',
+    appliesTo: isSms,
+    stimulus: (t) => `${SMS(t)}; the bytes of TEXT are read`,
+    judge: onDelivery((ctx, f) => {
+      const raw = rawParams(f.delivery.rawQuery).get('TEXT');
+      ensure(ctx, raw !== undefined, 'the SMS MO has no TEXT');
+      const bytes = percentDecodeBytes(raw, 'ISO-8859-1');
+      const expected = Buffer.from(f.sent.TEXT!, 'latin1');
+      ensure(
+        ctx,
+        bytes.equals(expected),
+        `TEXT bytes ${bytes.toString('hex')} are not the ISO-8859-1 bytes ${expected.toString('hex')} of "${f.sent.TEXT}"${
+          bytes.equals(Buffer.from(f.sent.TEXT!, 'utf8')) ? ' (they are its UTF-8 bytes)' : ''
+        }`,
+      );
+    }),
+  }),
+  row<Mo>({
+    skipReason: moSkip,
+    rule: 'mo.sms.credentials',
+    appliesTo: isSms,
+    stimulus: (t) => `${SMS(t)}; USER and PWD are compared with listener.moCredentials`,
+    judge: onDelivery((ctx, f) => {
+      const creds = run.config.listener.moCredentials;
+      if (!creds?.user && !creds?.pwd) ctx.skip('no MO credentials in the config (listener.moCredentials)');
+      const got = latin1Values(f.delivery);
+      ensure(
+        ctx,
+        got.get('USER') === creds?.user,
+        `USER is ${got.has('USER') ? `"${got.get('USER')}"` : 'missing'}, expected "${creds?.user}"`,
+      );
+      ensure(
+        ctx,
+        got.get('PWD') === creds?.pwd,
+        `PWD is ${got.has('PWD') ? 'not the configured one' : 'missing'}`,
+      );
+    }),
+  }),
+  row<Mo>({
+    skipReason: moSkip,
+    rule: 'delivery-sms.anum.always-sent',
+    appliesTo: ifRule('delivery-sms.anum.always-sent', isSms),
+    stimulus: (t) => `${SMS(t)}; ANUM is looked for`,
+    judge: onDelivery((ctx, f) =>
+      ensure(ctx, rawParams(f.delivery.rawQuery).has('ANUM'), 'the SMS MO carries no ANUM'),
+    ),
+  }),
+  row<Mo>({
+    skipReason: moSkip,
+    rule: 'delivery-sms.user-pwd.together',
+    appliesTo: ifRule('delivery-sms.user-pwd.together', isSms),
+    stimulus: (t) => `${SMS(t)}; USER and PWD are looked for`,
+    judge: onDelivery((ctx, f) => {
+      const got = rawParams(f.delivery.rawQuery);
+      const creds = run.config.listener.moCredentials;
+      ensure(
+        ctx,
+        got.has('USER') === got.has('PWD'),
+        `the SMS MO carries ${got.has('USER') ? 'USER without PWD' : 'PWD without USER'}`,
+      );
+      // Without credentials in the config the suite cannot tell "never otherwise" from a config it was not told.
+      if (creds?.user || creds?.pwd)
+        ensure(ctx, got.has('USER'), 'credentials are configured, but the SMS MO carries no USER/PWD');
+    }),
+  }),
+  row<Mo>({
+    skipReason: moSkip,
+    rule: 'mo.routing.by-short-number',
+    appliesTo: isSms,
+    stimulus: (t) => `${SMS(t)}; BNUM and ANUM are compared with what was sent`,
+    judge: onDelivery((ctx, f) => {
+      const got = latin1Values(f.delivery);
+      ensure(
+        ctx,
+        got.get('BNUM') === f.sent.BNUM,
+        `the MO sent to ${f.sent.BNUM} arrived with BNUM "${got.get('BNUM')}"`,
+      );
+      // ANUM is optional (6.4.5); its absence is judged by delivery-sms.anum.always-sent, not here.
+      if (got.has('ANUM'))
+        ensure(
+          ctx,
+          got.get('ANUM') === f.sent.ANUM,
+          `the MO from ${f.sent.ANUM} arrived with ANUM "${got.get('ANUM')}"`,
+        );
+    }),
+  }),
+  row<Mo>({
+    skipReason: moSkip,
+    rule: 'mo.mms.post',
+    appliesTo: isMms,
+    stimulus: (t) => `${MMS(t)}; the method is read`,
+    judge: onDelivery((ctx, f) =>
+      ensure(ctx, f.delivery.method === 'POST', `the MMS MO came by ${f.delivery.method}, not POST`),
+    ),
+  }),
+  row<Mo>({
+    skipReason: moSkip,
+    rule: 'mo.mms.utf-8',
+    appliesTo: isMms,
+    stimulus: (t) => `${MMS(t)}; the body's encoding is read`,
+    judge: onDelivery((ctx, f) => {
+      const problem = utf8Problems(f.delivery.body);
+      ensure(ctx, !problem, `the MMS MO body: ${problem}`);
+    }),
+  }),
+  row<Mo>({
+    skipReason: moSkip,
+    rule: 'mo.mms.request-document',
+    appliesTo: isMms,
+    stimulus: (t) => `${MMS(t)}; the body is validated against the REQUEST DTD`,
+    judge: onDelivery((ctx, f) => {
+      const errors = dtdErrors(f.delivery.body, 'mms-mo-request');
+      ensure(
+        ctx,
+        !errors.length,
+        `the MMS MO body is not a valid REQUEST document: ${errors.slice(0, 3).join('; ')}`,
+      );
+    }),
+  }),
+  row<Mo>({
+    skipReason: moSkip,
+    rule: 'wib-mo.imei.translated',
+    appliesTo: ifRule('wib-mo.imei.translated', isWib),
+    stimulus: `${WIB}; IMEI and the fields added for it are read`,
+    judge: onDelivery((ctx, f) => {
+      const got = utf8Values(f.delivery);
+      ensure(
+        ctx,
+        got.get('IMEI') === f.sent.IMEI,
+        `IMEI arrived as "${got.get('IMEI')}", sent "${f.sent.IMEI}"`,
+      );
+      // Whether these bytes decode depends on the target's handset table: nothing added is allowed
+      // (wib-mo.imei.untranslated), so it is reported, not judged.
+      if (!ADDED.some((n) => got.has(n)))
+        ctx.inform(
+          `the target added nothing for IMEI ${f.sent.IMEI}: it could not decode these bytes (or did not try)`,
+        );
+      const missing = ADDED.filter((n) => !got.has(n));
+      ensure(ctx, !missing.length, `the translation of IMEI ${f.sent.IMEI} lacks ${missing.join(', ')}`);
+    }),
+  }),
+  row<Mo>({
+    skipReason: moSkip,
+    rule: 'wib-mo.imei.untranslated',
+    appliesTo: ifRule('wib-mo.imei.untranslated', isWib),
+    stimulus: `${WIB}; the fields added for the IMEI are counted`,
+    judge: onDelivery((ctx, f) => {
+      const present = ADDED.filter((n) => utf8Values(f.delivery).has(n));
+      ensure(
+        ctx,
+        present.length === 0 || present.length === ADDED.length,
+        `only ${present.join(', ')} of ${ADDED.join(', ')} were added: all or none`,
+      );
+    }),
+  }),
+  row<Mo>({
+    skipReason: moSkip,
+    rule: 'ussd.event.post',
+    appliesTo: isUssd,
+    stimulus: (t) => `${USSD(t)}; the method and the document are read`,
+    judge: onDelivery((ctx, f) => {
+      ensure(ctx, f.delivery.method === 'POST', `the USSD event came by ${f.delivery.method}, not POST`);
+      const errors = dtdErrors(f.delivery.body, 'ussd_message_response');
+      ensure(
+        ctx,
+        !errors.length,
+        `the USSD event is not a valid ussd_message_response: ${errors.slice(0, 3).join('; ')}`,
+      );
+    }),
+  }),
+  row<Mo>({
+    skipReason: moSkip,
+    rule: 'ussd.utf-8',
+    appliesTo: isUssd,
+    stimulus: (t) => `${USSD(t)}; the body's encoding is read`,
+    judge: onDelivery((ctx, f) => {
+      const problem = utf8Problems(f.delivery.body);
+      ensure(ctx, !problem, `the USSD event body: ${problem}`);
+    }),
+  }),
+];
+
+/** One input of a delivery service, judged on the value the target delivered for it. */
+type MoInput = Mo & { input: Service['inputs'][number]; ids: ReturnType<typeof inputRuleIds> };
+
+const CONSTRAINTS = [
+  ['maxLength', 'max-length'],
+  ['minLength', 'min-length'],
+  ['format', 'format'],
+  ['enum', 'enum'],
+  ['notIn', 'not-in'],
+  ['type', 'type'],
+] as const;
+
+const what = (t: MoInput) => {
+  const s = { sms: SMS(t), mms: MMS(t), wib: WIB, ussd: USSD(t) }[t.kind];
+  return `${s}; its ${t.input.name} is read`;
+};
+
+/** The delivery service's own inputs (required, constraints), judged on the values the target delivered. */
+const inputRows: PlacedRow<MoInput>[] = [
+  row<MoInput>({
+    rule: (t) => t.ids.required,
+    appliesTo: (t) => t.input.required === true && spec.rules.has(t.ids.required),
+    stimulus: what,
+    skipReason: (t) => noTrigger(t.kind),
+    judge: async (ctx, t) => {
+      const f = await t.flow(ctx);
+      ensure(ctx, t.values(f.delivery).has(t.input.name), `the delivery has no ${t.input.name}`);
+    },
+  }),
+  ...CONSTRAINTS.map(([key, constraint]) => ({
+    rule: (t: MoInput) => t.ids[key],
+    appliesTo: (t: MoInput) => spec.rules.has(t.ids[key]),
+    stimulus: what,
+    skipReason: (t: MoInput) => noTrigger(t.kind),
+    judge: async (ctx: CheckContext, t: MoInput) => {
+      const f = await t.flow(ctx);
+      const v = t.values(f.delivery).get(t.input.name);
+      if (v === undefined) return ctx.skip(`the delivery has no ${t.input.name} to judge`);
+      const problem = checkInputValue(t.input, v, spec.formats);
+      ensure(ctx, problem?.constraint !== constraint, `${problem?.message}`);
+    },
+    at: callerRow(),
+  })),
+];
+
 export function definitions(): CheckDefinition[] {
-  const defs: CheckDefinition[] = [];
-  for (const service of spec.services) {
-    const kind: MoKind =
-      service.kind === 'ussd-event'
-        ? 'ussd'
-        : service.group === 'mms'
-          ? 'mms'
-          : service.group === 'sms'
-            ? 'sms'
-            : 'wib';
-    const skipReason = noTrigger(kind);
-    const o = { skipReason };
-    if (service.kind === 'mo-delivery' && service.group === 'sms') {
-      const flow = (ctx: Recorder) => smsFlow(ctx, service);
-      const add = (rule: string, body: (ctx: Recorder, f: MoFlow) => void) =>
-        defs.push(define(meta(F, rule, { service }), async (ctx) => body(ctx, await flow(ctx)), o));
-      add('mo.sms.get', (ctx, f) =>
-        ensure(ctx, f.delivery.method === 'GET', `the SMS MO came by ${f.delivery.method}, not GET`),
-      );
-      // Required or optional as the entry says (ANUM is optional there: errata.delivery-sms-anum-optional).
-      const required = service.inputs.filter((i) => i.required).map((i) => i.name);
-      add('mo.sms.parameters', (ctx, f) => {
-        const got = rawParams(f.delivery.rawQuery);
-        const missing = required.filter((n) => !got.has(n));
-        ensure(ctx, !missing.length, `the SMS MO query lacks ${missing.join(', ')}`);
-      });
-      add('mo.sms.iso-8859-1', (ctx, f) => {
-        const raw = rawParams(f.delivery.rawQuery).get('TEXT');
-        ensure(ctx, raw !== undefined, 'the SMS MO has no TEXT');
-        const bytes = percentDecodeBytes(raw, 'ISO-8859-1');
-        const expected = Buffer.from(f.sent.TEXT!, 'latin1');
-        ensure(
-          ctx,
-          bytes.equals(expected),
-          `TEXT bytes ${bytes.toString('hex')} are not the ISO-8859-1 bytes ${expected.toString('hex')} of "${f.sent.TEXT}"${
-            bytes.equals(Buffer.from(f.sent.TEXT!, 'utf8')) ? ' (they are its UTF-8 bytes)' : ''
-          }`,
-        );
-      });
-      add('mo.sms.credentials', (ctx, f) => {
-        const creds = run.config.listener.moCredentials;
-        if (!creds?.user && !creds?.pwd) ctx.skip('no MO credentials in the config (listener.moCredentials)');
-        const got = latin1Values(f.delivery);
-        ensure(
-          ctx,
-          got.get('USER') === creds?.user,
-          `USER is ${got.has('USER') ? `"${got.get('USER')}"` : 'missing'}, expected "${creds?.user}"`,
-        );
-        ensure(
-          ctx,
-          got.get('PWD') === creds?.pwd,
-          `PWD is ${got.has('PWD') ? 'not the configured one' : 'missing'}`,
-        );
-      });
-      if (spec.rules.has('delivery-sms.anum.always-sent'))
-        add('delivery-sms.anum.always-sent', (ctx, f) =>
-          ensure(ctx, rawParams(f.delivery.rawQuery).has('ANUM'), 'the SMS MO carries no ANUM'),
-        );
-      if (spec.rules.has('delivery-sms.user-pwd.together'))
-        add('delivery-sms.user-pwd.together', (ctx, f) => {
-          const got = rawParams(f.delivery.rawQuery);
-          const creds = run.config.listener.moCredentials;
-          const configured = !!(creds?.user || creds?.pwd);
-          ensure(
-            ctx,
-            got.has('USER') === got.has('PWD'),
-            `the SMS MO carries ${got.has('USER') ? 'USER without PWD' : 'PWD without USER'}`,
-          );
-          // Without credentials in the config the suite cannot tell "never otherwise" from a config it was not told.
-          if (configured)
-            ensure(ctx, got.has('USER'), 'credentials are configured, but the SMS MO carries no USER/PWD');
-        });
-      add('mo.routing.by-short-number', (ctx, f) => {
-        const got = latin1Values(f.delivery);
-        ensure(
-          ctx,
-          got.get('BNUM') === f.sent.BNUM,
-          `the MO sent to ${f.sent.BNUM} arrived with BNUM "${got.get('BNUM')}"`,
-        );
-        // ANUM is optional (6.4.5); its absence is judged by delivery-sms.anum.always-sent, not here.
-        if (got.has('ANUM'))
-          ensure(
-            ctx,
-            got.get('ANUM') === f.sent.ANUM,
-            `the MO from ${f.sent.ANUM} arrived with ANUM "${got.get('ANUM')}"`,
-          );
-      });
-      defs.push(...inputChecks(service, flow, latin1Values, skipReason));
-    } else if (service.kind === 'mo-delivery' && service.group === 'mms') {
-      const flow = (ctx: Recorder) => mmsFlow(ctx, service);
-      const add = (rule: string, body: (ctx: Recorder, f: MoFlow) => void) =>
-        defs.push(define(meta(F, rule, { service }), async (ctx) => body(ctx, await flow(ctx)), o));
-      add('mo.mms.post', (ctx, f) =>
-        ensure(ctx, f.delivery.method === 'POST', `the MMS MO came by ${f.delivery.method}, not POST`),
-      );
-      add('mo.mms.utf-8', (ctx, f) => {
-        const problem = utf8Problems(f.delivery.body);
-        ensure(ctx, !problem, `the MMS MO body: ${problem}`);
-      });
-      add('mo.mms.request-document', (ctx, f) => {
-        const errors = dtdErrors(f.delivery.body, 'mms-mo-request');
-        ensure(
-          ctx,
-          !errors.length,
-          `the MMS MO body is not a valid REQUEST document: ${errors.slice(0, 3).join('; ')}`,
-        );
-      });
-      defs.push(...inputChecks(service, flow, xmlValues, skipReason));
-    } else if (service.kind === 'mo-delivery' && service.group === 'wap-wib') {
-      const flow = (ctx: Recorder) => wibFlow(ctx, service);
-      const values = (d: Delivery) => {
-        const out = new Map<string, string>();
-        for (const [k, v] of rawParams(d.rawQuery)) out.set(k, percentDecode(v, 'UTF-8'));
-        return out;
-      };
-      const added = ['MSEIMEI', 'MSEIMEIMANUF', 'MSEIMEIMODEL'];
-      if (spec.rules.has('wib-mo.imei.translated'))
-        defs.push(
-          define(
-            meta(F, 'wib-mo.imei.translated', { service }),
-            async (ctx) => {
-              const f = await flow(ctx);
-              const got = values(f.delivery);
-              ensure(
-                ctx,
-                got.get('IMEI') === f.sent.IMEI,
-                `IMEI arrived as "${got.get('IMEI')}", sent "${f.sent.IMEI}"`,
-              );
-              // Whether these bytes decode depends on the target's handset table: nothing added is allowed
-              // (wib-mo.imei.untranslated), so it is reported, not judged.
-              if (!added.some((n) => got.has(n)))
-                ctx.inform(
-                  `the target added nothing for IMEI ${f.sent.IMEI}: it could not decode these bytes (or did not try)`,
-                );
-              const missing = added.filter((n) => !got.has(n));
-              ensure(
-                ctx,
-                !missing.length,
-                `the translation of IMEI ${f.sent.IMEI} lacks ${missing.join(', ')}`,
-              );
-            },
-            o,
-          ),
-        );
-      if (spec.rules.has('wib-mo.imei.untranslated'))
-        defs.push(
-          define(
-            meta(F, 'wib-mo.imei.untranslated', { service }),
-            async (ctx) => {
-              const got = values((await flow(ctx)).delivery);
-              const present = added.filter((n) => got.has(n));
-              ensure(
-                ctx,
-                present.length === 0 || present.length === added.length,
-                `only ${present.join(', ')} of ${added.join(', ')} were added: all or none`,
-              );
-            },
-            o,
-          ),
-        );
-      defs.push(...inputChecks(service, flow, values, skipReason));
-    } else if (service.kind === 'ussd-event') {
-      const element = service.inputs.find((i) => i.in === 'response')?.name;
-      if (!element || !EVENT_KIND[element]) continue;
-      const flow = (ctx: Recorder) => ussdFlow(ctx, service, element);
-      const add = (rule: string, body: (ctx: Recorder, f: MoFlow) => void) =>
-        defs.push(define(meta(F, rule, { service }), async (ctx) => body(ctx, await flow(ctx)), o));
-      add('ussd.event.post', (ctx, f) => {
-        ensure(ctx, f.delivery.method === 'POST', `the USSD event came by ${f.delivery.method}, not POST`);
-        const errors = dtdErrors(f.delivery.body, 'ussd_message_response');
-        ensure(
-          ctx,
-          !errors.length,
-          `the USSD event is not a valid ussd_message_response: ${errors.slice(0, 3).join('; ')}`,
-        );
-      });
-      add('ussd.utf-8', (ctx, f) => {
-        const problem = utf8Problems(f.delivery.body);
-        ensure(ctx, !problem, `the USSD event body: ${problem}`);
-      });
-      defs.push(...inputChecks(service, flow, xmlValues, skipReason));
-    }
-  }
-  return defs;
+  const metaOf = (rule: string, o: MetaOptions) => meta(F, rule, o);
+  const subjects = spec.services.map(moSubject).filter((t) => t !== undefined);
+  const inputs = subjects.flatMap((t) =>
+    t.service.inputs.map((input) => ({ ...t, input, ids: inputRuleIds(t.service, input) })),
+  );
+  return [...expandRows(metaOf, subjects, deliveryRows), ...expandRows(metaOf, inputs, inputRows)];
 }
 
 export type { DeliveryKind };

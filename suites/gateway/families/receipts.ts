@@ -4,13 +4,13 @@
  * an HTTP 200, again after anything else; never in async-oneway.
  */
 import { percentDecode } from '../../../src/charset/latin1.ts';
-import type { CheckContext, CheckDefinition } from '../../../src/checks/kernel.ts';
+import type { CheckContext, CheckDefinition, MetaOptions } from '../../../src/checks/kernel.ts';
+import { expandRows, type PlacedRow, row } from '../../../src/checks/rows.ts';
 import type { Delivery } from '../../../src/listener/index.ts';
 import type { Service } from '../../../src/spec/types.ts';
 import {
   apiServices,
   callApi,
-  define,
   describeDelivery,
   dtdErrors,
   ensure,
@@ -209,9 +209,27 @@ async function answerFirst(
 /** The rule whose check the runner completes when the run ends (src/runner/cli.ts, unmatchedDeliveries). */
 export const UNMATCHED_RULE = 'deliveries.unmatched';
 
-export function definitions(): CheckDefinition[] {
-  const defs: CheckDefinition[] = [
-    define(meta(F, UNMATCHED_RULE), async (ctx) => {
+type Subject = { service: Service };
+
+const sendsReceipts = ({ service }: Subject) =>
+  service.modes.allowed.includes('async-delivery') && service.receipt !== 'none';
+const MODE = () => 'async-delivery';
+const skipOf = ({ service }: Subject) => notProvisioned(service);
+const REQUEST = (t: Subject) =>
+  `a valid async-delivery request to ${t.service.id}, answered 200 by the listener`;
+
+/** A judge of the receipt that arrived for the subject's request (`any`: with or without a body). */
+const onArrived =
+  (body: (ctx: CheckContext, f: Arrived, t: Subject) => void, needs: 'any' | 'body' = 'body') =>
+  async (ctx: CheckContext, t: Subject): Promise<void> =>
+    body(ctx, await arrived(ctx, t.service, needs), t);
+
+/** Deliveries that matched nothing the run did: judged at the end of the run, by the runner. */
+const unmatchedRows: PlacedRow<Partial<Subject>>[] = [
+  row<Partial<Subject>>({
+    rule: UNMATCHED_RULE,
+    stimulus: 'every request of the run; the listener keeps the deliveries that matched none of them',
+    judge: async (ctx) => {
       // Only the end of the run can tell which deliveries matched nothing; the runner replaces this verdict
       // then. Run alone (the vitest wrapper), the check lists what is unmatched so far.
       const unmatched = listener ? await listener.unmatched() : [];
@@ -219,227 +237,282 @@ export function definitions(): CheckDefinition[] {
       ctx.inform(
         `${unmatched.length} deliver${unmatched.length === 1 ? 'y' : 'ies'} matched no request of the run so far`,
       );
-    }),
-  ];
-  for (const service of apiServices()) {
-    const skipReason = notProvisioned(service);
-    const o = { skipReason };
-    const mode = 'async-delivery';
-    if (service.modes.allowed.includes('async-oneway') && service.receipt !== 'none')
-      defs.push(
-        define(
-          meta(F, 'modes.async-oneway.no-receipt', { service, mode: 'async-oneway' }),
-          async (ctx) => {
-            const ack = await callApi(ctx, { service, mode: 'async-oneway', params: requestParams(service) });
-            requireAccepted(ctx, ack, 'a valid async-oneway request');
-            if (!ack.read.transactionId)
-              return ctx.cannotJudge(
-                'the acknowledgement carries no transaction-id (envelope.transaction-id.on-accepted)',
-              );
-            const found = await waitDeliveries(ctx, {
-              kind: 'receipt',
-              key: ack.read.transactionId,
-              timeoutMs: timeouts.quietMs,
-            });
-            ensure(
-              ctx,
-              !found.length,
-              `a receipt for the async-oneway transaction ${ack.read.transactionId} was delivered`,
-            );
-          },
-          o,
-        ),
+    },
+  }),
+];
+
+/** Whether a receipt comes, how (POST, the ack's transaction-id) and how it is made (6.4.1.1). */
+const arrivalRows: PlacedRow<Subject>[] = [
+  row<Subject>({
+    rule: 'modes.async-oneway.no-receipt',
+    appliesTo: ({ service }) => service.modes.allowed.includes('async-oneway') && service.receipt !== 'none',
+    mode: () => 'async-oneway',
+    stimulus: (t) => `a valid async-oneway request to ${t.service.id}; the listener waits for a receipt`,
+    skipReason: skipOf,
+    judge: async (ctx, { service }) => {
+      const ack = await callApi(ctx, { service, mode: 'async-oneway', params: requestParams(service) });
+      requireAccepted(ctx, ack, 'a valid async-oneway request');
+      const tid = ack.read.transactionId;
+      if (!tid)
+        return ctx.cannotJudge(
+          'the acknowledgement carries no transaction-id (envelope.transaction-id.on-accepted)',
+        );
+      const found = await waitDeliveries(ctx, { kind: 'receipt', key: tid, timeoutMs: timeouts.quietMs });
+      ensure(ctx, !found.length, `a receipt for the async-oneway transaction ${tid} was delivered`);
+    },
+  }),
+  row<Subject>({
+    rule: 'modes.async-delivery.receipt',
+    appliesTo: sendsReceipts,
+    mode: MODE,
+    stimulus: (t) => `${REQUEST(t)}; the listener waits for its receipt`,
+    skipReason: skipOf,
+    judge: async (ctx, { service }) => {
+      const f = await flow(ctx, service);
+      if (f.receipt) return;
+      if (f.evidence.length)
+        ctx.cannotJudge(
+          `a receipt may have come, but none carried the ack's transaction-id ${f.transactionId}; ${evidenceText(f)} (see receipts.transaction-id.same)`,
+        );
+      ctx.fail(
+        `no receipt with transaction-id ${f.transactionId} arrived within ${timeouts.receiptMs} ms; ${await whatArrived(f)}`,
       );
-    if (!service.modes.allowed.includes(mode) || service.receipt === 'none') continue;
-    const add = (
-      rule: string,
-      body: (ctx: Recorder, f: Arrived) => void,
-      variant?: string,
-      needs: 'any' | 'body' = 'body',
-    ) =>
-      defs.push(
-        define(
-          meta(F, rule, { service, mode, ...(variant ? { variant } : {}) }),
-          async (ctx) => body(ctx, await arrived(ctx, service, needs)),
-          o,
-        ),
-      );
-    defs.push(
-      define(
-        meta(F, 'modes.async-delivery.receipt', { service, mode }),
-        async (ctx) => {
-          const f = await flow(ctx, service);
-          if (f.receipt) return;
-          if (f.evidence.length)
-            ctx.cannotJudge(
-              `a receipt may have come, but none carried the ack's transaction-id ${f.transactionId}; ${evidenceText(f)} (see receipts.transaction-id.same)`,
-            );
-          ctx.fail(
-            `no receipt with transaction-id ${f.transactionId} arrived within ${timeouts.receiptMs} ms; ${await whatArrived(f)}`,
-          );
-        },
-        o,
-      ),
-      define(
-        meta(F, 'receipts.post', { service, mode }),
-        async (ctx) => {
-          const f = await flow(ctx, service);
-          if (f.receipt)
-            ensure(
-              ctx,
-              f.receipt.method === 'POST',
-              `the receipt for ${f.transactionId} came ${describeDelivery(f.receipt)}, not by POST`,
-            );
-          else if (f.evidence.length) {
-            const wrong = f.evidence.find((d) => d.method !== 'POST');
-            ensure(
-              ctx,
-              !wrong,
-              `a receipt of profile ${f.profile} came ${wrong && describeDelivery(wrong)}, not by POST`,
-            );
-          } else
-            ctx.cannotJudge(
-              `no receipt for transaction ${f.transactionId} arrived within ${timeouts.receiptMs} ms (see modes.async-delivery.receipt)`,
-            );
-        },
-        o,
-      ),
-      define(
-        meta(F, 'receipts.transaction-id.same', { service, mode }),
-        async (ctx) => {
-          const f = await flow(ctx, service);
-          if (!f.receipt && f.evidence.length)
-            ctx.fail(`no receipt carried the ack's transaction-id ${f.transactionId}; ${evidenceText(f)}`);
-          const a = await arrived(ctx, service, 'any');
-          // A receipt without a body was matched by the transaction-id of its query; receipts.post judges the GET.
-          const carried = a.receipt.body.length ? a.reading.transactionId : a.receipt.key;
-          ensure(
-            ctx,
-            carried === a.transactionId,
-            `the receipt carries transaction-id ${carried}, the ack ${a.transactionId}`,
-          );
-        },
-        o,
-      ),
-    );
-    add(
-      'receipts.credentials.query',
-      (ctx, f) => {
-        const creds = run.config.listener.credentials;
-        if (!creds?.userid && !creds?.pwd)
-          ctx.skip('no delivery credentials in the config (listener.credentials)');
-        const userid = queryParam(f.receipt.rawQuery, 'userid');
-        const pwd = queryParam(f.receipt.rawQuery, 'pwd');
+    },
+  }),
+  row<Subject>({
+    rule: 'receipts.post',
+    appliesTo: sendsReceipts,
+    mode: MODE,
+    stimulus: (t) => `${REQUEST(t)}; the method of its receipt is read`,
+    skipReason: skipOf,
+    judge: async (ctx, { service }) => {
+      const f = await flow(ctx, service);
+      if (f.receipt)
         ensure(
           ctx,
-          userid === creds?.userid,
-          `the receipt's userid is ${userid === undefined ? 'missing' : `"${userid}"`}, expected "${creds?.userid}"`,
+          f.receipt.method === 'POST',
+          `the receipt for ${f.transactionId} came ${describeDelivery(f.receipt)}, not by POST`,
         );
+      else if (f.evidence.length) {
+        const wrong = f.evidence.find((d) => d.method !== 'POST');
         ensure(
           ctx,
-          pwd === creds?.pwd,
-          `the receipt's pwd is ${pwd === undefined ? 'missing' : 'not the configured one'}`,
+          !wrong,
+          `a receipt of profile ${f.profile} came ${wrong && describeDelivery(wrong)}, not by POST`,
         );
-      },
-      undefined,
-      'any',
-    );
-    add('receipts.body.mse-response', (ctx, f) => {
+      } else
+        ctx.cannotJudge(
+          `no receipt for transaction ${f.transactionId} arrived within ${timeouts.receiptMs} ms (see modes.async-delivery.receipt)`,
+        );
+    },
+  }),
+  row<Subject>({
+    rule: 'receipts.transaction-id.same',
+    appliesTo: sendsReceipts,
+    mode: MODE,
+    stimulus: (t) => `${REQUEST(t)}; the transaction-id of its receipt is compared with the ack's`,
+    skipReason: skipOf,
+    judge: async (ctx, { service }) => {
+      const f = await flow(ctx, service);
+      if (!f.receipt && f.evidence.length)
+        ctx.fail(`no receipt carried the ack's transaction-id ${f.transactionId}; ${evidenceText(f)}`);
+      const a = await arrived(ctx, service, 'any');
+      // A receipt without a body was matched by the transaction-id of its query; receipts.post judges the GET.
+      const carried = a.receipt.body.length ? a.reading.transactionId : a.receipt.key;
+      ensure(
+        ctx,
+        carried === a.transactionId,
+        `the receipt carries transaction-id ${carried}, the ack ${a.transactionId}`,
+      );
+    },
+  }),
+];
+
+/** What the receipt carries: credentials, an mse-response in UTF-8, the request's profile, the outputs. */
+const contentRows: PlacedRow<Subject>[] = [
+  row<Subject>({
+    rule: 'receipts.credentials.query',
+    appliesTo: sendsReceipts,
+    mode: MODE,
+    stimulus: (t) =>
+      `${REQUEST(t)}; userid and pwd of its receipt's query are compared with listener.credentials`,
+    skipReason: skipOf,
+    judge: onArrived((ctx, f) => {
+      const creds = run.config.listener.credentials;
+      if (!creds?.userid && !creds?.pwd)
+        ctx.skip('no delivery credentials in the config (listener.credentials)');
+      const userid = queryParam(f.receipt.rawQuery, 'userid');
+      const pwd = queryParam(f.receipt.rawQuery, 'pwd');
+      ensure(
+        ctx,
+        userid === creds?.userid,
+        `the receipt's userid is ${userid === undefined ? 'missing' : `"${userid}"`}, expected "${creds?.userid}"`,
+      );
+      ensure(
+        ctx,
+        pwd === creds?.pwd,
+        `the receipt's pwd is ${pwd === undefined ? 'missing' : 'not the configured one'}`,
+      );
+    }, 'any'),
+  }),
+  row<Subject>({
+    rule: 'receipts.body.mse-response',
+    appliesTo: sendsReceipts,
+    mode: MODE,
+    stimulus: (t) => `${REQUEST(t)}; its receipt's body is validated against the mse-response DTD`,
+    skipReason: skipOf,
+    judge: onArrived((ctx, f) => {
       const errors = dtdErrors(f.receipt.body);
       ensure(
         ctx,
         !errors.length,
         `the receipt body is not a valid mse-response: ${errors.slice(0, 3).join('; ')}`,
       );
-    });
-    add('receipts.utf-8', (ctx, f) => {
+    }),
+  }),
+  row<Subject>({
+    rule: 'receipts.utf-8',
+    appliesTo: sendsReceipts,
+    mode: MODE,
+    stimulus: (t) => `${REQUEST(t)}; the encoding of its receipt's body is read`,
+    skipReason: skipOf,
+    judge: onArrived((ctx, f) => {
       const problem = utf8Problems(f.receipt.body);
       ensure(ctx, !problem, `the receipt body: ${problem}`);
-    });
-    add(
-      'envelope.profile.echoes-request',
-      (ctx, f) =>
-        ensure(
-          ctx,
-          f.reading.profile === f.profile,
-          `the receipt names profile "${f.reading.profile}", the request "${f.profile}"`,
-        ),
-      'receipt',
-    );
-    add(
-      'envelope.parameters.on-success',
-      (ctx, f) => {
-        if (!service.outputs.length) ctx.skip(`${service.id} defines no output parameters`);
-        if (f.reading.statusCode !== '0')
-          ctx.skip(
-            `the receipt reports status-code ${f.reading.statusCode}; outputs are promised on success only`,
-          );
-        ensure(ctx, f.reading.parameters?.length, 'the successful receipt carries no parameters');
-      },
-      'receipt',
-    );
-    for (const j of outputJudges(service))
-      add(j.rule, (ctx, f) => {
-        if (f.reading.statusCode !== '0')
-          ctx.skip(
-            `the receipt reports status-code ${f.reading.statusCode}; outputs are promised on success only`,
-          );
-        const problem = j.judge(f.reading.parameters ?? [], f.params);
-        ensure(ctx, !problem, `in the receipt: ${problem}`);
+    }),
+  }),
+  row<Subject>({
+    rule: 'envelope.profile.echoes-request',
+    variant: 'receipt',
+    appliesTo: sendsReceipts,
+    mode: MODE,
+    stimulus: (t) => `${REQUEST(t)}; the profile its receipt names is compared with the request's`,
+    skipReason: skipOf,
+    judge: onArrived((ctx, f) =>
+      ensure(
+        ctx,
+        f.reading.profile === f.profile,
+        `the receipt names profile "${f.reading.profile}", the request "${f.profile}"`,
+      ),
+    ),
+  }),
+  row<Subject>({
+    rule: 'envelope.parameters.on-success',
+    variant: 'receipt',
+    appliesTo: sendsReceipts,
+    mode: MODE,
+    stimulus: (t) => `${REQUEST(t)}; the parameters of its successful receipt are looked for`,
+    skipReason: skipOf,
+    judge: onArrived((ctx, f, { service }) => {
+      if (!service.outputs.length) ctx.skip(`${service.id} defines no output parameters`);
+      if (f.reading.statusCode !== '0')
+        ctx.skip(
+          `the receipt reports status-code ${f.reading.statusCode}; outputs are promised on success only`,
+        );
+      ensure(ctx, f.reading.parameters?.length, 'the successful receipt carries no parameters');
+    }),
+  }),
+];
+
+/** Once delivered (HTTP 200), a receipt comes once; answered otherwise, it was not delivered and comes again. */
+const deliveryRows: PlacedRow<Subject>[] = [
+  row<Subject>({
+    rule: 'receipts.one-per-request',
+    appliesTo: sendsReceipts,
+    mode: MODE,
+    stimulus: (t) => `${REQUEST(t)}; after its receipt, the listener waits for a second one`,
+    skipReason: skipOf,
+    judge: async (ctx, { service }) => {
+      const f = await arrived(ctx, service, 'any');
+      const all = await waitDeliveries(ctx, {
+        kind: 'receipt',
+        key: f.transactionId,
+        count: 2,
+        timeoutMs: timeouts.quietMs,
       });
-    defs.push(
-      define(
-        meta(F, 'receipts.one-per-request', { service, mode }),
-        async (ctx) => {
-          const f = await arrived(ctx, service, 'any');
-          const all = await waitDeliveries(ctx, {
-            kind: 'receipt',
-            key: f.transactionId,
-            count: 2,
-            timeoutMs: timeouts.quietMs,
-          });
-          ensure(
-            ctx,
-            all.length === 1,
-            `${all.length} receipts arrived for transaction ${f.transactionId} after the first was answered HTTP 200`,
-          );
-        },
-        o,
-      ),
-      define(
-        meta(F, 'receipts.success.http-200', { service, mode, variant: 'after-204' }),
-        async (ctx) => {
-          // 204 is not 200: the receipt was not delivered. Judged against the same target's answer to a 500, so
-          // that a target that never redelivers is left to receipts.redelivery (SHOULD), not failed here.
-          const [after204, after500] = await Promise.all([
-            answerFirst(ctx, service, 204),
-            answerFirst(ctx, service, 500),
-          ]);
-          if (after204.found.length >= 2) return;
-          if (after500.found.length < 2)
-            ctx.skip(
-              'the target redelivers after no non-200 answer at all (see receipts.redelivery), so 204 cannot be told apart',
-            );
-          ctx.fail(
-            `the receipt answered 204 was not delivered again, but the one answered 500 was: the target took 204 for a delivery`,
-          );
-        },
-        { ...o, timeoutMs: timeouts.redeliveryMs + timeouts.requestMs + 5_000 },
-      ),
-      define(
-        meta(F, 'receipts.redelivery', { service, mode }),
-        async (ctx) => {
-          // The first receipt is answered 500: it was not delivered (6.4.1.1), so it must come again.
-          const { found } = await answerFirst(ctx, service, 500);
-          ensure(
-            ctx,
-            found.length >= 2,
-            `the receipt answered HTTP 500 was not delivered again within ${timeouts.redeliveryMs} ms`,
-          );
-        },
-        { ...o, timeoutMs: timeouts.redeliveryMs + timeouts.requestMs + 5_000 },
-      ),
-    );
-  }
-  return defs;
+      ensure(
+        ctx,
+        all.length === 1,
+        `${all.length} receipts arrived for transaction ${f.transactionId} after the first was answered HTTP 200`,
+      );
+    },
+  }),
+  row<Subject>({
+    rule: 'receipts.success.http-200',
+    variant: 'after-204',
+    appliesTo: sendsReceipts,
+    mode: MODE,
+    stimulus: (t) =>
+      `two valid async-delivery requests to ${t.service.id}; the listener answers the first receipt of one 204, of the other 500, and waits for redeliveries`,
+    skipReason: skipOf,
+    timeoutMs: timeouts.redeliveryMs + timeouts.requestMs + 5_000,
+    judge: async (ctx, { service }) => {
+      // 204 is not 200: the receipt was not delivered. Judged against the same target's answer to a 500, so
+      // that a target that never redelivers is left to receipts.redelivery (SHOULD), not failed here.
+      const [after204, after500] = await Promise.all([
+        answerFirst(ctx, service, 204),
+        answerFirst(ctx, service, 500),
+      ]);
+      if (after204.found.length >= 2) return;
+      if (after500.found.length < 2)
+        ctx.skip(
+          'the target redelivers after no non-200 answer at all (see receipts.redelivery), so 204 cannot be told apart',
+        );
+      ctx.fail(
+        `the receipt answered 204 was not delivered again, but the one answered 500 was: the target took 204 for a delivery`,
+      );
+    },
+  }),
+  row<Subject>({
+    rule: 'receipts.redelivery',
+    appliesTo: sendsReceipts,
+    mode: MODE,
+    stimulus: (t) =>
+      `a valid async-delivery request to ${t.service.id}; the listener answers its first receipt 500`,
+    skipReason: skipOf,
+    timeoutMs: timeouts.redeliveryMs + timeouts.requestMs + 5_000,
+    judge: async (ctx, { service }) => {
+      // The first receipt is answered 500: it was not delivered (6.4.1.1), so it must come again.
+      const { found } = await answerFirst(ctx, service, 500);
+      ensure(
+        ctx,
+        found.length >= 2,
+        `the receipt answered HTTP 500 was not delivered again within ${timeouts.redeliveryMs} ms`,
+      );
+    },
+  }),
+];
+
+/** An output rule of the service (outputs.ts), judged on the parameters of a successful receipt. */
+type Output = Subject & { judge: ReturnType<typeof outputJudges>[number] };
+
+const outputRows: PlacedRow<Output>[] = [
+  row<Output>({
+    rule: (t) => t.judge.rule,
+    mode: MODE,
+    stimulus: (t) => `${REQUEST(t)}; the outputs of its successful receipt are read (${t.judge.rule})`,
+    skipReason: skipOf,
+    judge: async (ctx, t) => {
+      const f = await arrived(ctx, t.service, 'body');
+      if (f.reading.statusCode !== '0')
+        ctx.skip(
+          `the receipt reports status-code ${f.reading.statusCode}; outputs are promised on success only`,
+        );
+      const problem = t.judge.judge(f.reading.parameters ?? [], f.params);
+      ensure(ctx, !problem, `in the receipt: ${problem}`);
+    },
+  }),
+];
+
+export function definitions(): CheckDefinition[] {
+  const metaOf = (rule: string, o: MetaOptions) => meta(F, rule, o);
+  const services = apiServices().map((service) => ({ service }));
+  const outputs = services
+    .filter(sendsReceipts)
+    .flatMap((t) => outputJudges(t.service).map((judge) => ({ ...t, judge })));
+  return [
+    ...expandRows(metaOf, [{}], unmatchedRows),
+    ...expandRows(metaOf, services, [...arrivalRows, ...contentRows, ...deliveryRows]),
+    ...expandRows(metaOf, outputs, outputRows),
+  ];
 }

@@ -4,11 +4,11 @@
  * errata.ussd-event-session-owner-optional), and a command the partner sends back with that session_owner, while
  * the session is in progress, is accepted. Needs the MO trigger to open the session.
  */
-import type { CheckDefinition } from '../../../src/checks/kernel.ts';
+import type { CheckDefinition, MetaOptions } from '../../../src/checks/kernel.ts';
+import { expandRows, type PlacedRow, row } from '../../../src/checks/rows.ts';
 import type { Service } from '../../../src/spec/types.ts';
 import { childElements, findChild, parseXml, textOf } from '../../../src/xml/codec.ts';
 import {
-  define,
   ensure,
   expectAccepted,
   listener,
@@ -82,42 +82,63 @@ function open(ctx: Recorder, event: Service, key: string): Promise<Opened> {
   });
 }
 
+/** The user_init event service that opens the session, and the command service that answers in it. */
+interface Session {
+  service: Service;
+  event: Service;
+}
+
+const eventSkip = (event: Service) => noTrigger('ussd') ?? notProvisioned(event);
+const OPEN = (event: Service) =>
+  `a ${event.id} event the trigger makes the target deliver, opening a USSD session`;
+
+const eventRows: PlacedRow<Session>[] = [
+  row<Session>({
+    rule: IN_EVENT,
+    appliesTo: () => spec.rules.has(IN_EVENT),
+    stimulus: (t) => `${OPEN(t.event)}; its session_owner is looked for`,
+    skipReason: (t) => eventSkip(t.event),
+    judge: async (ctx, { event }) => {
+      const o = await open(ctx, event, 'event');
+      ensure(ctx, o.sessionOwner, `the USSD event for ${o.msisdn} carries no session_owner to forward`);
+    },
+  }),
+];
+
+const commandRows: PlacedRow<Session>[] = [
+  row<Session>({
+    rule: RULE,
+    variant: 'accepted',
+    stimulus: (t) =>
+      `${OPEN(t.event)}, then a ${t.service.id} command carrying the session_owner the event gave`,
+    skipReason: (t) => eventSkip(t.event) ?? notProvisioned(t.service),
+    judge: async (ctx, { event, service }) => {
+      const o = await open(ctx, event, service.id);
+      // Optional in the event (6.4.21): without one there is nothing to forward, and the MSE balances.
+      if (!o.sessionOwner) return ctx.skip(`the USSD event for ${o.msisdn} carries no session_owner`);
+      const a = await callUssd(
+        ctx,
+        service,
+        { values: { msisdn: o.msisdn, short_code: o.shortCode, session_owner: o.sessionOwner } },
+        `USSD command with session_owner ${o.sessionOwner}`,
+      );
+      expectAccepted(ctx, a, `a ${service.id} command carrying the session_owner of the open session`);
+    },
+  }),
+];
+
 export function definitions(): CheckDefinition[] {
   const event = spec.services.find(
     (s) => s.kind === 'ussd-event' && s.inputs.some((i) => i.name === 'user_init'),
   );
   if (!event) return [];
-  const eventSkip = noTrigger('ussd') ?? notProvisioned(event);
-  const defs: CheckDefinition[] = [];
-  if (spec.rules.has(IN_EVENT))
-    defs.push(
-      define(
-        meta(F, IN_EVENT, { service: event }),
-        async (ctx) => {
-          const o = await open(ctx, event, 'event');
-          ensure(ctx, o.sessionOwner, `the USSD event for ${o.msisdn} carries no session_owner to forward`);
-        },
-        { skipReason: eventSkip },
-      ),
-    );
-  for (const service of ussdCommandServices())
-    defs.push(
-      define(
-        meta(F, RULE, { service, variant: 'accepted' }),
-        async (ctx) => {
-          const o = await open(ctx, event, service.id);
-          // Optional in the event (6.4.21): without one there is nothing to forward, and the MSE balances.
-          if (!o.sessionOwner) return ctx.skip(`the USSD event for ${o.msisdn} carries no session_owner`);
-          const a = await callUssd(
-            ctx,
-            service,
-            { values: { msisdn: o.msisdn, short_code: o.shortCode, session_owner: o.sessionOwner } },
-            `USSD command with session_owner ${o.sessionOwner}`,
-          );
-          expectAccepted(ctx, a, `a ${service.id} command carrying the session_owner of the open session`);
-        },
-        { skipReason: eventSkip ?? notProvisioned(service) },
-      ),
-    );
-  return defs;
+  const metaOf = (rule: string, o: MetaOptions) => meta(F, rule, o);
+  return [
+    ...expandRows(metaOf, [{ service: event, event }], eventRows),
+    ...expandRows(
+      metaOf,
+      ussdCommandServices().map((service) => ({ service, event })),
+      commandRows,
+    ),
+  ];
 }

@@ -5,12 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CheckDefinition } from '../../../src/checks/kernel.ts';
+import type { CheckContext, CheckDefinition, MetaOptions } from '../../../src/checks/kernel.ts';
+import { expandRows, type PlacedRow, row } from '../../../src/checks/rows.ts';
 import { buildMmsMoRequest, sendMmsMo, sendSmsMo } from '../../../src/partner/client.ts';
 import { inputRuleIds } from '../../../src/spec/catalogue.ts';
 import type { Service } from '../../../src/spec/types.ts';
 import {
-  define,
   expect200,
   meta,
   missingEndpoint,
@@ -86,126 +86,147 @@ export function sampleMms(from: string, to: string): Buffer {
   ]);
 }
 
-function smsDefinitions(env: PartnerEnv, service: Service): CheckDefinition[] {
-  const skip = missingEndpoint(env, 'smsMo');
-  const text = service.inputs.find((i) => i.name === 'TEXT');
-  const maxLength = text?.maxLength ?? 160;
-  const send = (ctx: Parameters<CheckDefinition['run']>[0], label: string, body: string) =>
-    sendSmsMo(
-      env.endpoints.smsMo!,
-      { text: body, id: transactionId(), anum: env.subscriber, bnum: sampleOf(env, service, 'BNUM') },
-      { ...(env.credentials ? { credentials: env.credentials } : {}), timeoutMs: env.timeoutMs },
-    ).then((sent) => record(ctx, env, label, sent));
+/** A delivery service of the partner's, with what its rows read from the partner's environment. */
+interface Mo {
+  service: Service;
+  env: PartnerEnv;
+}
+type SmsText = Mo & { sample: ReturnType<typeof smsMoTexts>[number] };
+type MmsMo = Mo & { fixture?: string };
 
-  const defs: CheckDefinition[] = [
-    define(
-      meta(env, 'mo', 'mo.partner.answers-200', { service }),
-      async (ctx) => {
-        const a = await send(ctx, 'MSE → partner: SMS MO', sampleOf(env, service, 'TEXT'));
-        expect200(ctx, a, 'SMS MO');
-      },
-      skip,
-    ),
-  ];
+const withCredentials = (env: PartnerEnv) => ({
+  ...(env.credentials ? { credentials: env.credentials } : {}),
+  timeoutMs: env.timeoutMs,
+});
+
+/** Sends an SMS MO (TEXT `text`, ANUM the subscriber unless `anum` is false) and records the exchange. */
+async function sendSms(ctx: CheckContext, t: Mo, label: string, text: string, anum = true) {
+  const { env, service } = t;
+  const fields = { text, id: transactionId(), bnum: sampleOf(env, service, 'BNUM') };
+  const sent = await sendSmsMo(
+    env.endpoints.smsMo!,
+    anum ? { ...fields, anum: env.subscriber } : fields,
+    withCredentials(env),
+  );
+  return record(ctx, env, label, sent);
+}
+
+const smsSkip = (t: Mo) => missingEndpoint(t.env, 'smsMo');
+const mmsSkip = (t: Mo) => missingEndpoint(t.env, 'mmsMo');
+
+const smsRows: PlacedRow<Mo>[] = [
+  row<Mo>({
+    rule: 'mo.partner.answers-200',
+    stimulus: "an SMS MO with the entry's sample TEXT, sent by GET in ISO-8859-1 to the partner's SMS MO URL",
+    skipReason: smsSkip,
+    judge: async (ctx, t) => {
+      const a = await sendSms(ctx, t, 'MSE → partner: SMS MO', sampleOf(t.env, t.service, 'TEXT'));
+      expect200(ctx, a, 'SMS MO');
+    },
+  }),
   // A delivery without an input the table marks optional (ANUM, 6.4.5) must be taken as well.
-  for (const input of service.inputs.filter((i) => !i.required && i.name === 'ANUM'))
-    defs.push(
-      define(
-        meta(env, 'mo', 'mo.partner.answers-200', {
-          service,
-          variant: `without-${input.name.toLowerCase()}`,
-        }),
-        async (ctx) => {
-          const sent = await sendSmsMo(
-            env.endpoints.smsMo!,
-            {
-              text: sampleOf(env, service, 'TEXT'),
-              id: transactionId(),
-              bnum: sampleOf(env, service, 'BNUM'),
-            },
-            { ...(env.credentials ? { credentials: env.credentials } : {}), timeoutMs: env.timeoutMs },
-          );
-          expect200(
-            ctx,
-            record(ctx, env, `MSE → partner: SMS MO without ${input.name}`, sent),
-            `SMS MO without ${input.name}`,
-          );
-        },
-        skip,
-      ),
-    );
-  for (const sample of smsMoTexts(maxLength)) {
-    const rule = sample.rule === 'max-length' && text ? inputRuleIds(service, text).maxLength : sample.rule;
-    defs.push(
-      define(
-        meta(env, 'mo', rule, { service, variant: sample.variant }),
-        async (ctx) => {
-          // A plain MO first: when the partner refuses that too, the refusal is mo.partner.answers-200's to judge.
-          if (rule !== 'mo.partner.answers-200') {
-            const plain = await send(
-              ctx,
-              'MSE → partner: SMS MO (plain, to compare)',
-              sampleOf(env, service, 'TEXT'),
-            );
-            needTaken(ctx, plain, 'a plain SMS MO', 'mo.partner.answers-200');
-          }
-          const a = await send(ctx, `MSE → partner: SMS MO (${sample.variant}, ISO-8859-1)`, sample.text);
-          expect200(
-            ctx,
-            a,
-            `SMS MO holding ${sample.variant} (${[...sample.text].length} characters in ISO-8859-1)`,
-          );
-        },
-        skip,
-      ),
-    );
-  }
-  return defs;
-}
+  row<Mo>({
+    rule: 'mo.partner.answers-200',
+    variant: 'without-anum',
+    appliesTo: (t) => t.service.inputs.some((i) => !i.required && i.name === 'ANUM'),
+    stimulus: "an SMS MO without ANUM (optional in the entry's table), sent to the partner's SMS MO URL",
+    skipReason: smsSkip,
+    judge: async (ctx, t) => {
+      const a = await sendSms(
+        ctx,
+        t,
+        'MSE → partner: SMS MO without ANUM',
+        sampleOf(t.env, t.service, 'TEXT'),
+        false,
+      );
+      expect200(ctx, a, 'SMS MO without ANUM');
+    },
+  }),
+];
 
-function mmsDefinitions(env: PartnerEnv, service: Service): CheckDefinition[] {
-  const skip = missingEndpoint(env, 'mmsMo');
-  const bnum = sampleOf(env, service, 'BNUM');
+const textRule = (t: SmsText) => {
+  const text = t.service.inputs.find((i) => i.name === 'TEXT');
+  return t.sample.rule === 'max-length' && text ? inputRuleIds(t.service, text).maxLength : t.sample.rule;
+};
+
+/** What a Latin-1 SMS MO can hold (smsMoTexts), each text in one MO, after a plain one to compare. */
+const textRows: PlacedRow<SmsText>[] = [
+  row<SmsText>({
+    rule: textRule,
+    variant: (t) => t.sample.variant,
+    stimulus: (t) =>
+      `an SMS MO whose TEXT holds ${t.sample.variant.replace(/-/g, ' ')} (${[...t.sample.text].length} characters in ISO-8859-1)${textRule(t) === 'mo.partner.answers-200' ? '' : ', after a plain one'}`,
+    skipReason: smsSkip,
+    judge: async (ctx, t) => {
+      const rule = textRule(t);
+      // A plain MO first: when the partner refuses that too, the refusal is mo.partner.answers-200's to judge.
+      if (rule !== 'mo.partner.answers-200') {
+        const plain = await sendSms(
+          ctx,
+          t,
+          'MSE → partner: SMS MO (plain, to compare)',
+          sampleOf(t.env, t.service, 'TEXT'),
+        );
+        needTaken(ctx, plain, 'a plain SMS MO', 'mo.partner.answers-200');
+      }
+      const { variant, text } = t.sample;
+      const a = await sendSms(ctx, t, `MSE → partner: SMS MO (${variant}, ISO-8859-1)`, text);
+      expect200(ctx, a, `SMS MO holding ${variant} (${[...text].length} characters in ISO-8859-1)`);
+    },
+  }),
+];
+
+const mmsRows: PlacedRow<MmsMo>[] = [
   // The document's own MMS MO example, byte for byte: what an MSE really sends, errata and all.
-  const examples = service.examples
-    .filter((e) => e.kind === 'mo')
-    .map((e) =>
-      define(
-        meta(env, 'mo', 'partner.mms-mo.answer-200', { service, variant: 'document-example' }),
-        async (ctx) => {
-          const document = readFileSync(join(env.spec.root, '..', 'fixtures', e.fixture), 'utf8');
-          const sent = await sendMmsMo(env.endpoints.mmsMo!, document, { timeoutMs: env.timeoutMs });
-          expect200(
-            ctx,
-            record(ctx, env, `MSE → partner: MMS MO (${e.fixture})`, sent),
-            `MMS MO of ${e.fixture}`,
-          );
-        },
-        skip,
-      ),
-    );
-  return [
-    ...examples,
-    define(
-      meta(env, 'mo', 'partner.mms-mo.answer-200', { service, variant: 'multipart' }),
-      async (ctx) => {
-        const document = buildMmsMoRequest({
-          msgId: `0000000000000000000${transactionId()}`,
-          anum: env.subscriber,
-          bnum,
-          mms: sampleMms(env.subscriber, bnum),
-        });
-        const sent = await sendMmsMo(env.endpoints.mmsMo!, document, { timeoutMs: env.timeoutMs });
-        expect200(ctx, record(ctx, env, 'MSE → partner: MMS MO (multipart text, GIF, SMIL)', sent), 'MMS MO');
-      },
-      skip,
-    ),
-  ];
-}
+  row<MmsMo>({
+    rule: 'partner.mms-mo.answer-200',
+    variant: 'document-example',
+    appliesTo: (t) => t.fixture !== undefined,
+    stimulus: (t) =>
+      `the document's own MMS MO example (${t.fixture}), byte for byte, POSTed to the partner's MMS MO URL`,
+    skipReason: mmsSkip,
+    judge: async (ctx, { env, fixture }) => {
+      const document = readFileSync(join(env.spec.root, '..', 'fixtures', fixture!), 'utf8');
+      const sent = await sendMmsMo(env.endpoints.mmsMo!, document, { timeoutMs: env.timeoutMs });
+      expect200(ctx, record(ctx, env, `MSE → partner: MMS MO (${fixture})`, sent), `MMS MO of ${fixture}`);
+    },
+  }),
+  row<MmsMo>({
+    rule: 'partner.mms-mo.answer-200',
+    variant: 'multipart',
+    appliesTo: (t) => t.fixture === undefined,
+    stimulus:
+      "an MMS MO whose content is a multipart message (text, GIF, SMIL), POSTed to the partner's MMS MO URL",
+    skipReason: mmsSkip,
+    judge: async (ctx, { env, service }) => {
+      const bnum = sampleOf(env, service, 'BNUM');
+      const document = buildMmsMoRequest({
+        msgId: `0000000000000000000${transactionId()}`,
+        anum: env.subscriber,
+        bnum,
+        mms: sampleMms(env.subscriber, bnum),
+      });
+      const sent = await sendMmsMo(env.endpoints.mmsMo!, document, { timeoutMs: env.timeoutMs });
+      expect200(ctx, record(ctx, env, 'MSE → partner: MMS MO (multipart text, GIF, SMIL)', sent), 'MMS MO');
+    },
+  }),
+];
 
 export function definitions(env: PartnerEnv): CheckDefinition[] {
+  const metaOf = (rule: string, o: MetaOptions) => meta(env, 'mo', rule, o);
+  const sms = { service: serviceById(env, 'DELIVERY_SMS'), env };
+  const maxLength = sms.service.inputs.find((i) => i.name === 'TEXT')?.maxLength ?? 160;
+  const mms = { service: serviceById(env, 'DELIVERY_MMS'), env };
+  const examples = mms.service.examples
+    .filter((e) => e.kind === 'mo')
+    .map((e) => ({ ...mms, fixture: e.fixture }));
   return [
-    ...smsDefinitions(env, serviceById(env, 'DELIVERY_SMS')),
-    ...mmsDefinitions(env, serviceById(env, 'DELIVERY_MMS')),
+    ...expandRows(metaOf, [sms], smsRows),
+    ...expandRows(
+      metaOf,
+      smsMoTexts(maxLength).map((sample) => ({ ...sms, sample })),
+      textRows,
+    ),
+    ...expandRows(metaOf, [...examples, mms], mmsRows),
   ];
 }

@@ -5,19 +5,12 @@
  */
 
 import type { CheckDefinition } from '../../../src/checks/kernel.ts';
+import { expandRows, type PlacedRow, row } from '../../../src/checks/rows.ts';
 import { sendReceipt } from '../../../src/partner/client.ts';
 import { groupBounds } from '../../../src/spec/judge.ts';
 import type { OutputParameter, Service } from '../../../src/spec/types.ts';
 import type { MseResponse } from '../../../src/xml/mse-response.ts';
-import {
-  define,
-  expect200,
-  meta,
-  missingEndpoint,
-  type PartnerEnv,
-  record,
-  transactionId,
-} from '../harness.ts';
+import { expect200, meta, missingEndpoint, type PartnerEnv, record, transactionId } from '../harness.ts';
 
 export interface ReceiptShape {
   variant: string;
@@ -99,24 +92,34 @@ export function receiptShapes(env: PartnerEnv, service: Service): ReceiptShape[]
   return shapes;
 }
 
+/** One shape of one service's receipt. */
+interface Receipt {
+  service: Service;
+  shape: ReceiptShape;
+  env: PartnerEnv;
+}
+
+const rows: PlacedRow<Receipt>[] = [
+  row<Receipt>({
+    rule: 'receipts.partner.answers-200',
+    variant: (t) => t.shape.variant,
+    stimulus: (t) =>
+      `a ${t.service.id} receipt (${t.shape.variant}) POSTed to the partner's receipt URL with a new transaction-id, as the MSE sends it (6.4.1.1)`,
+    skipReason: (t) => missingEndpoint(t.env, 'receipts'),
+    judge: async (ctx, { env, service, shape }) => {
+      const sent = await sendReceipt(env.endpoints.receipts!, shape.build(transactionId()), {
+        ...(env.credentials ? { credentials: env.credentials } : {}),
+        timeoutMs: env.timeoutMs,
+      });
+      const a = record(ctx, env, `MSE → partner: ${service.id} receipt (${shape.variant})`, sent);
+      expect200(ctx, a, `${service.id} receipt (${shape.variant})`);
+    },
+  }),
+];
+
 export function definitions(env: PartnerEnv): CheckDefinition[] {
-  const skip = missingEndpoint(env, 'receipts');
-  const defs: CheckDefinition[] = [];
-  for (const service of env.spec.services.filter((s) => s.receipt !== 'none'))
-    for (const shape of receiptShapes(env, service))
-      defs.push(
-        define(
-          meta(env, 'receipts', 'receipts.partner.answers-200', { service, variant: shape.variant }),
-          async (ctx) => {
-            const sent = await sendReceipt(env.endpoints.receipts!, shape.build(transactionId()), {
-              ...(env.credentials ? { credentials: env.credentials } : {}),
-              timeoutMs: env.timeoutMs,
-            });
-            const a = record(ctx, env, `MSE → partner: ${service.id} receipt (${shape.variant})`, sent);
-            expect200(ctx, a, `${service.id} receipt (${shape.variant})`);
-          },
-          skip,
-        ),
-      );
-  return defs;
+  const receipts = env.spec.services
+    .filter((s) => s.receipt !== 'none')
+    .flatMap((service) => receiptShapes(env, service).map((shape) => ({ service, shape, env })));
+  return expandRows((rule, o) => meta(env, 'receipts', rule, o), receipts, rows);
 }

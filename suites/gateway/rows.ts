@@ -4,8 +4,9 @@
  * into check definitions whose `row` is the row's own line in the family file.
  */
 import { type CheckContext, type CheckDefinition, callerRow } from '../../src/checks/kernel.ts';
+import { expandRows, type MetaOf, type PlacedRow } from '../../src/checks/rows.ts';
 import type { Service } from '../../src/spec/types.ts';
-import { define, meta, notProvisioned } from './harness.ts';
+import { meta, notProvisioned } from './harness.ts';
 
 /** One expansion of a row for a service: the mode and variant its check id and metadata carry. */
 export interface Case {
@@ -56,8 +57,9 @@ function fill(text: string, c: Case): string {
 }
 
 /**
- * Expands a family's rows over its services (service by service, row by row, case by case), each check skipped
- * at collection time when the target has no profile for its service or lacks what the row needs.
+ * Expands a family's rows over its services (service by service, row by row, case by case) through the one row
+ * runner of the kernel; each check is skipped at collection time when the target has no profile for its
+ * service or lacks what the row needs.
  */
 export function expand<C extends Case>(
   family: string,
@@ -65,26 +67,22 @@ export function expand<C extends Case>(
   services: Service[],
   cases: (service: Service) => C[],
 ): CheckDefinition[] {
-  const defs: CheckDefinition[] = [];
-  for (const service of services) {
-    for (const r of rows) {
-      if (r.applies && !r.applies(service)) continue;
+  const metaOf: MetaOf = (rule, options) => meta(family, rule, options);
+  return services.flatMap((service) =>
+    rows.flatMap((r) => {
+      if (r.applies && !r.applies(service)) return [];
       const skipReason = notProvisioned(service) ?? r.needs?.(service);
-      const timeoutMs = r.timeoutMs?.();
-      for (const c of (r.cases ?? cases)(service)) {
-        const variant = r.variant ?? c.variant;
-        const stimulus = fill(value(r.stimulus, c), { ...c, variant });
-        const m = meta(family, value(r.rule, c), {
-          service,
-          ...(c.mode && r.namesMode !== false ? { mode: c.mode } : {}),
-          ...(variant ? { variant } : {}),
-          stimulus,
-        });
-        const def = define(m, (ctx) => r.judge(ctx, c), { skipReason, timeoutMs });
-        def.meta.row = r.at;
-        defs.push(def);
-      }
-    }
-  }
-  return defs;
+      const placed: PlacedRow<C> = {
+        rule: r.rule,
+        variant: (c) => r.variant ?? c.variant ?? '',
+        mode: (c) => (r.namesMode !== false ? c.mode : undefined),
+        stimulus: (c) => fill(value(r.stimulus, c), { ...c, variant: r.variant ?? c.variant }),
+        judge: r.judge,
+        skipReason: () => skipReason,
+        timeoutMs: r.timeoutMs?.(),
+        at: r.at,
+      };
+      return expandRows(metaOf, (r.cases ?? cases)(service), [placed]);
+    }),
+  );
 }

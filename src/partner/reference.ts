@@ -149,6 +149,31 @@ async function takeSmsMo(
   return reply(res, 200, 'OK\n');
 }
 
+/**
+ * The body of a delivery that comes by POST with the partner's credentials in the query, or undefined once the
+ * request has been refused (another method: 405; wrong credentials: 401; too large: 413).
+ */
+async function postedBody(
+  st: PartnerState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  method: string,
+  rawQuery: string,
+  byPost: string,
+): Promise<Buffer | undefined> {
+  if (method !== 'POST') {
+    reply(res, 405, byPost, { allow: 'POST' });
+    return undefined;
+  }
+  if (!st.presentCredentialsOk(rawQuery)) {
+    reply(res, 401, 'wrong userid or pwd\n');
+    return undefined;
+  }
+  const body = await readBody(req, st.maxBodyBytes);
+  if (body === undefined) reply(res, 413, 'body too large\n');
+  return body;
+}
+
 /** An MMS MO (6.4.7.1). */
 async function takeMmsMo(
   st: PartnerState,
@@ -157,10 +182,8 @@ async function takeMmsMo(
   method: string,
   rawQuery: string,
 ): Promise<void> {
-  if (method !== 'POST') return reply(res, 405, 'MMS MO comes by POST (6.4.7.1)\n', { allow: 'POST' });
-  if (!st.presentCredentialsOk(rawQuery)) return reply(res, 401, 'wrong userid or pwd\n');
-  const body = await readBody(req, st.maxBodyBytes);
-  if (body === undefined) return reply(res, 413, 'body too large\n');
+  const body = await postedBody(st, req, res, method, rawQuery, 'MMS MO comes by POST (6.4.7.1)\n');
+  if (body === undefined) return;
   const mms = readMmsMo(body);
   if (!mms.ok) return reply(res, 400, `not an MMS MO request: ${mms.error}\n`);
   st.remember('mms-mo', mms.value.msgId, {
@@ -182,10 +205,8 @@ async function takeUssdEvent(
   method: string,
   rawQuery: string,
 ): Promise<void> {
-  if (method !== 'POST') return reply(res, 405, 'USSD events come by POST (6.4.21)\n', { allow: 'POST' });
-  if (!st.presentCredentialsOk(rawQuery)) return reply(res, 401, 'wrong userid or pwd\n');
-  const body = await readBody(req, st.maxBodyBytes);
-  if (body === undefined) return reply(res, 413, 'body too large\n');
+  const body = await postedBody(st, req, res, method, rawQuery, 'USSD events come by POST (6.4.21)\n');
+  if (body === undefined) return;
   const event = readUssdEvent(body);
   if (!event.ok) return reply(res, 400, `not a ussd_message_response: ${event.error}\n`);
   // 6.4.21-6.4.23: the answer to every user event must be a command.

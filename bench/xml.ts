@@ -3,10 +3,15 @@
  * documents, on the same bytes, in one run. Goal: validation costs at most 30% more than parsing.
  * Run standalone with `node bin/run-ts.js bench/xml.ts [iterations]`, or call benchXml().
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { defaultFixturesDir } from '../src/spec/load.ts';
 import { parseXml } from '../src/xml/codec.ts';
 import { buildMseResponse } from '../src/xml/mse-response.ts';
 import { validateDocument } from '../src/xml/validate.ts';
+
+const hostileDir = join(defaultFixturesDir, 'edge', 'xml-hostile');
 
 export interface XmlBenchResult {
   documents: number;
@@ -21,6 +26,8 @@ export interface XmlBenchResult {
   validateNsPerOp: number;
   /** (parse + validate alone) / parse: a cross-check of `ratio` that is less sensitive to load. */
   ratioFromParts: number;
+  /** Milliseconds to refuse the billion-laughs document and a 10 MB body (best of rounds): no expansion, no decode. */
+  bombs: { billionLaughsMs: number; tenMegabytesMs: number };
 }
 
 /** The documents measured: what the MSE sends most (acks, receipts, errors, execution responses). */
@@ -88,6 +95,23 @@ export function benchXml(options: { iterations?: number; rounds?: number } = {})
   }
   if (sink < 0) throw new Error('unreachable');
   const ops = iterations * docs.length;
+  const refused = (bytes: Buffer) => () => {
+    try {
+      parseXml(bytes);
+    } catch {
+      return;
+    }
+    throw new Error('a hostile document was accepted');
+  };
+  const laughs = readFileSync(join(hostileDir, 'billion-laughs.xml'));
+  const large = Buffer.alloc(10 * 1024 * 1024, 'a');
+  large.write('<mse-response><profile>', 0);
+  let laughsNs = Number.POSITIVE_INFINITY;
+  let largeNs = Number.POSITIVE_INFINITY;
+  for (let r = 0; r < 20; r++) {
+    laughsNs = Math.min(laughsNs, timeNs(refused(laughs)));
+    largeNs = Math.min(largeNs, timeNs(refused(large)));
+  }
   const parseNsPerOp = Math.round(parse / ops);
   const parseValidateNsPerOp = Math.round(both / ops);
   return {
@@ -98,6 +122,10 @@ export function benchXml(options: { iterations?: number; rounds?: number } = {})
     ratio: Math.round((both / parse) * 1000) / 1000,
     validateNsPerOp: Math.round(validate / ops),
     ratioFromParts: Math.round(((parse + validate) / parse) * 1000) / 1000,
+    bombs: {
+      billionLaughsMs: Math.round(laughsNs / 1e3) / 1e3,
+      tenMegabytesMs: Math.round(largeNs / 1e3) / 1e3,
+    },
   };
 }
 
@@ -109,6 +137,7 @@ export function formatXmlBench(r: XmlBenchResult): string {
     `  validate alone   ${String(r.validateNsPerOp).padStart(8)} ns/op`,
     `  ratio            ${r.ratio} (goal <= 1.3)${r.ratio <= 1.3 ? '' : '  ABOVE GOAL'}`,
     `  ratio from parts ${r.ratioFromParts} ((parse + validate alone) / parse)`,
+    `  refused: billion laughs in ${r.bombs.billionLaughsMs} ms, a 10 MB body in ${r.bombs.tenMegabytesMs} ms (no expansion, no decode)`,
   ].join('\n');
 }
 

@@ -1,5 +1,5 @@
 /**
- * The vitest reporter of the runner: turns every finished test into a CheckResult (reporters/model.ts) from
+ * The vitest reporter of the runner: turns every finished test into a CheckResult (src/core/model.ts) from
  * the metadata the check registered and the outcome it recorded, and prints progress (one line per family).
  */
 import type { TestCase, TestModule } from 'vitest/node';

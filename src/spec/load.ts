@@ -174,7 +174,7 @@ function checkServiceReferences(
  * The one place where an errata entry's strictness meets a verdict: a rule names the entries its reading rests
  * on, and its level must agree with them. A `strict-only` reading may be read otherwise by a reasonable target,
  * so a rule resting on one is SHOULD at most (non-strict unless --strict); an `informational` entry states
- * nothing to check, so no rule rests on it. Verdicts then follow from the level alone (src/runner/verdict.ts).
+ * nothing to check, so no rule rests on it. Verdicts then follow from the level alone (src/checks/verdict.ts).
  */
 export function checkReadings(rules: Map<string, Rule>, errata: ErrataEntry[]): void {
   const byId = new Map(errata.map((e) => [e.id, e]));

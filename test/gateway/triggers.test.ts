@@ -1,5 +1,5 @@
 /**
- * MO triggers (src/triggers) and the config in the document's shape (src/runner/config.ts): request
+ * MO triggers (src/triggers) and the config in the document's shape (src/checks/config.ts): request
  * templates, a command, a person with a handset, and the errors a mistyped config gets.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';

@@ -77,7 +77,7 @@ const verdicts: Record<Verdict, true> = {
 const schema = JSON.parse(await readFile(join(projectRoot, 'spec/schema/report.schema.json'), 'utf8'));
 const sorted = (xs: readonly string[]) => [...xs].sort();
 
-describe('report.schema.json matches reporters/model.ts', () => {
+describe('report.schema.json matches src/core/model.ts', () => {
   it('has exactly the model keys at every level', () => {
     expect(sorted(Object.keys(schema.properties))).toEqual(sorted(runReportKeys));
     expect(sorted(Object.keys(schema.$defs.summary.properties))).toEqual(sorted(summaryKeys));

@@ -206,7 +206,7 @@ async function answerFirst(
   return { transactionId, found };
 }
 
-/** The rule whose check the runner completes when the run ends (src/runner/cli.ts, unmatchedDeliveries). */
+/** The rule whose check the runner completes when the run ends (src/cli/run.ts, unmatchedDeliveries). */
 export const UNMATCHED_RULE = 'deliveries.unmatched';
 
 type Subject = { service: Service };

@@ -33,7 +33,8 @@ export interface Row<T extends Subject> {
   judge: (ctx: CheckContext, t: T) => Promise<void> | void;
   /** Why the check cannot run here, known at collection time (service not provisioned, no trigger, ...). */
   skipReason?: (t: T) => string | undefined;
-  timeoutMs?: number;
+  /** Fixed, or read from the subject (a wait that depends on a configured rate). */
+  timeoutMs?: Of<T, number>;
   tags?: string[];
 }
 
@@ -71,7 +72,7 @@ export function expandRows<T extends Subject>(
       defs.push(
         defineCheck(r.at ? { ...m, row: r.at } : m, (ctx) => r.judge(ctx, t), {
           skipReason: r.skipReason?.(t),
-          timeoutMs: r.timeoutMs,
+          timeoutMs: r.timeoutMs === undefined ? undefined : value(r.timeoutMs, t),
         }),
       );
     }

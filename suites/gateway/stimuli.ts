@@ -15,8 +15,6 @@ function variantOf(m: CheckMeta): string {
 }
 
 const families: Record<string, (m: CheckMeta, v: string, service: string, mode: string) => string> = {
-  smtp: (_m, v) => `a mail to the SMTP AUTD listener (10.1)${v ? `: ${words(v)}` : ''}`,
-  traffic: () => 'requests to the rate-limited profile, beyond its provisioned rate (9.3)',
   ussd: (_m, v, s) => `a USSD command or event of ${s} through /MSE/ussd${v ? ` (${words(v)})` : ''}`,
 };
 

@@ -9,7 +9,7 @@
  * they can see (a USSD reply with a wrong head still has its menu judged).
  */
 import { randomInt } from 'node:crypto';
-import { type CheckContext, type CheckDefinition, checkMeta, defineCheck } from '../../src/checks/kernel.ts';
+import { type CheckContext, checkMeta } from '../../src/checks/kernel.ts';
 import type { CheckMeta, RunContext } from '../../src/checks/types.ts';
 import type { SendResult } from '../../src/client/http.ts';
 import { toExchange } from '../../src/client/http.ts';
@@ -22,7 +22,6 @@ import {
   type UssdReplyHead,
   type UssdReplyRead,
 } from '../../src/xml/ussd.ts';
-import { stimulusOf } from './stimuli.ts';
 
 export const DEFAULT_ANSWER_BUDGET_MS = 5_000;
 
@@ -86,22 +85,10 @@ export function meta(
   rule: string,
   options: { service?: Service; variant?: string; tags?: string[]; stimulus?: string } = {},
 ): CheckMeta {
-  return checkMeta(
-    env.spec.rules,
-    'partner',
-    family,
-    rule,
-    { ...options, tags: ['partner', ...(options.tags ?? [])] },
-    stimulusOf,
-  );
-}
-
-export function define(
-  m: CheckMeta,
-  body: (ctx: CheckContext) => Promise<void> | void,
-  skipReason?: string,
-): CheckDefinition {
-  return defineCheck(m, body, { skipReason });
+  return checkMeta(env.spec.rules, 'partner', family, rule, {
+    ...options,
+    tags: ['partner', ...(options.tags ?? [])],
+  });
 }
 
 export function serviceById(env: PartnerEnv, id: string): Service {

@@ -3,13 +3,14 @@
  * partner, the Received "for <NUMBER@domain>" clause the handset. Skipped without an SMTP address.
  */
 
-import type { CheckDefinition } from '../../../src/checks/kernel.ts';
+import type { CheckDefinition, MetaOptions } from '../../../src/checks/kernel.ts';
+import { expandRows, type PlacedRow, row } from '../../../src/checks/rows.ts';
 import { sendMail } from '../../../src/client/smtp.ts';
 import type { Exchange } from '../../../src/core/model.ts';
 import { inputRuleIds } from '../../../src/spec/catalogue.ts';
 import type { Service } from '../../../src/spec/types.ts';
 import { checkInputValue, invalidSamples } from '../../../src/spec/values.ts';
-import { define, ensure, meta, type Recorder, run, spec, subscriber, timeouts, token } from '../harness.ts';
+import { ensure, meta, type Recorder, run, spec, subscriber, timeouts, token } from '../harness.ts';
 
 const F = 'smtp';
 
@@ -72,126 +73,165 @@ async function mail(
 
 const accepted = (r: { code: number; step: string }) => r.step === 'message' && r.code >= 200 && r.code < 300;
 
-export function definitions(): CheckDefinition[] {
-  const defs: CheckDefinition[] = [];
-  const service: Service | undefined = spec.services.find((s) => s.kind === 'smtp');
-  if (!service) return defs;
-  const skipReason = run.config.smtp
+/** The SMTP AUTD service, or a value its FOR input must refuse (`outside-<n>` in sample order). */
+interface Autd {
+  service: Service;
+}
+interface Outside extends Autd {
+  rule: string;
+  value: string;
+  n: number;
+}
+
+const noSmtp = () =>
+  run.config.smtp
     ? undefined
     : 'no SMTP address in the config (smtp): the target has no AUTD interface to test';
-  const from = () => run.config.smtp?.from;
-  const needFrom = (ctx: Recorder) => from() ?? ctx.skip('no provisioned sender in the config (smtp.from)');
-  const o = { skipReason };
-  defs.push(
-    define(
-      meta(F, 'smtp.user.from-domain', { service, variant: 'provisioned' }),
-      async (ctx) => {
-        const r = await mail(ctx, needFrom(ctx), subscriber(), 'AUTD from the provisioned domain');
-        ensure(
-          ctx,
-          accepted(r),
-          `the notification was not accepted: ${r.step} answered ${r.code}${r.error ? ` (${r.error})` : ''}`,
-        );
-      },
-      o,
-    ),
-    define(
-      meta(F, 'smtp.user.from-domain', { service, variant: 'unknown-domain' }),
-      async (ctx) => {
-        const r = await mail(
+const needFrom = (ctx: Recorder) =>
+  run.config.smtp?.from ?? ctx.skip('no provisioned sender in the config (smtp.from)');
+
+/** The rule a mail lacking `name` breaks, when the entry requires that input and the catalogue has its rule. */
+function requiredRule(service: Service, name: string): string | undefined {
+  const input = service.inputs.find((i) => i.name === name);
+  if (!input?.required) return undefined;
+  const rule = inputRuleIds(service, input).required;
+  return spec.rules.has(rule) ? rule : undefined;
+}
+
+const refused = async (ctx: Recorder, sent: ReturnType<typeof mail>, message: string) =>
+  ensure(ctx, !accepted(await sent), message);
+
+// A mail that lacks one required input has everything else in place: where the number or the sender could
+// still be found elsewhere (To:, the envelope), the mail carries it there, so only the input is missing.
+const rows: PlacedRow<Autd>[] = [
+  row<Autd>({
+    rule: 'smtp.user.from-domain',
+    variant: 'provisioned',
+    stimulus:
+      'a mail to the SMTP AUTD listener from the provisioned sender (smtp.from), its Received header "for <NUMBER@domain>" naming the test subscriber (10.1)',
+    skipReason: noSmtp,
+    judge: async (ctx) => {
+      const r = await mail(ctx, needFrom(ctx), subscriber(), 'AUTD from the provisioned domain');
+      ensure(
+        ctx,
+        accepted(r),
+        `the notification was not accepted: ${r.step} answered ${r.code}${r.error ? ` (${r.error})` : ''}`,
+      );
+    },
+  }),
+  row<Autd>({
+    rule: 'smtp.user.from-domain',
+    variant: 'unknown-domain',
+    stimulus:
+      'a mail to the SMTP AUTD listener for the test subscriber, from a domain that is not provisioned (10.1)',
+    skipReason: noSmtp,
+    judge: (ctx) =>
+      refused(
+        ctx,
+        mail(
           ctx,
           `someone@nao-provisionado-${token('d')}.example`,
           subscriber(),
           'AUTD from an unknown domain',
-        );
-        ensure(ctx, !accepted(r), 'a notification from a domain that is not provisioned was accepted');
-      },
-      o,
-    ),
-    define(
-      meta(F, 'smtp.number.from-for-clause', { service }),
-      async (ctx) => {
-        const r = await mail(ctx, needFrom(ctx), undefined, 'AUTD without a for clause');
-        ensure(
-          ctx,
-          !accepted(r),
-          'a notification with no "for <NUMBER@domain>" clause was accepted: there is no handset to notify',
-        );
-      },
-      o,
-    ),
-  );
+        ),
+        'a notification from a domain that is not provisioned was accepted',
+      ),
+  }),
+  row<Autd>({
+    rule: 'smtp.number.from-for-clause',
+    stimulus:
+      'a mail to the SMTP AUTD listener from the provisioned sender with no Received header, so no "for <NUMBER@domain>" clause (10.1)',
+    skipReason: noSmtp,
+    judge: (ctx) =>
+      refused(
+        ctx,
+        mail(ctx, needFrom(ctx), undefined, 'AUTD without a for clause'),
+        'a notification with no "for <NUMBER@domain>" clause was accepted: there is no handset to notify',
+      ),
+  }),
   // 10.1 states the number's length in words too: one digit more is no handset's number.
-  defs.push(
-    define(
-      meta(F, 'smtp.number.ten-digits', { service, variant: 'eleven-digits' }),
-      async (ctx) => {
-        const number = `${subscriber()}0`;
-        const r = await mail(ctx, needFrom(ctx), number, `AUTD for ${number}`);
-        ensure(ctx, !accepted(r), `a notification for "${number}" (eleven digits) was accepted`);
-      },
-      o,
-    ),
-  );
-  // A mail that lacks one required input, with everything else in place: where the number or the sender
-  // could still be found elsewhere (To:, the envelope), the mail carries it there, so only the input is missing.
-  const lacking: Record<string, { label: string; send: (ctx: Recorder) => ReturnType<typeof mail> }> = {
-    FOR: {
-      label: 'a Received header without the for clause, the number only in RCPT TO and To:',
-      send: (ctx) =>
+  row<Autd>({
+    rule: 'smtp.number.ten-digits',
+    variant: 'eleven-digits',
+    stimulus:
+      'a mail to the SMTP AUTD listener whose for clause names the test subscriber with a digit appended (eleven digits) (10.1)',
+    skipReason: noSmtp,
+    judge: (ctx) => {
+      const number = `${subscriber()}0`;
+      return refused(
+        ctx,
+        mail(ctx, needFrom(ctx), number, `AUTD for ${number}`),
+        `a notification for "${number}" (eleven digits) was accepted`,
+      );
+    },
+  }),
+  row<Autd>({
+    rule: (t) => requiredRule(t.service, 'FOR')!,
+    appliesTo: (t) => requiredRule(t.service, 'FOR') !== undefined,
+    stimulus:
+      'a mail to the SMTP AUTD listener from the provisioned sender with a Received header but no for clause, the number only in RCPT TO and To: (10.1)',
+    skipReason: noSmtp,
+    judge: (ctx) =>
+      refused(
+        ctx,
         mail(ctx, needFrom(ctx), undefined, 'AUTD with a Received header but no for clause', {
           receivedWithoutFor: true,
           to: subscriber(),
         }),
-    },
-    FROM: {
-      label: 'no From: header and a null envelope sender (MAIL FROM:<>)',
-      send: (ctx) =>
-        mail(ctx, '', subscriber(), 'AUTD without any sender', { noFromHeader: true, to: subscriber() }),
-    },
-  };
-  for (const input of service.inputs) {
-    const how = lacking[input.name];
-    const rule = inputRuleIds(service, input).required;
-    if (!input.required || !how || !spec.rules.has(rule)) continue;
-    defs.push(
-      define(
-        meta(F, rule, { service }),
-        async (ctx) => {
-          const r = await how.send(ctx);
-          ensure(
-            ctx,
-            !accepted(r),
-            `a notification with ${how.label} was accepted: ${input.name} is missing`,
-          );
-        },
-        o,
+        'a notification with a Received header without the for clause was accepted: FOR is missing',
       ),
-    );
-  }
-  const forInput = service.inputs.find((i) => i.name === 'FOR');
-  if (forInput) {
-    const ids = inputRuleIds(service, forInput);
-    let n = 0;
-    for (const s of invalidSamples(forInput, spec.formats)) {
-      if (
-        s.constraint !== 'format' ||
-        !spec.rules.has(ids.format) ||
-        checkInputValue(forInput, s.value, spec.formats)?.constraint !== 'format'
-      )
-        continue;
-      n++;
-      defs.push(
-        define(
-          meta(F, ids.format, { service, variant: `outside-${n}` }),
-          async (ctx) => {
-            const r = await mail(ctx, needFrom(ctx), s.value, `AUTD for ${s.value}`);
-            ensure(ctx, !accepted(r), `a notification for "${s.value}" (not ten digits) was accepted`);
-          },
-          o,
-        ),
-      );
-    }
-  }
-  return defs;
+  }),
+  row<Autd>({
+    rule: (t) => requiredRule(t.service, 'FROM')!,
+    appliesTo: (t) => requiredRule(t.service, 'FROM') !== undefined,
+    stimulus:
+      'a mail to the SMTP AUTD listener for the test subscriber with no From: header and a null envelope sender (MAIL FROM:<>) (10.1)',
+    skipReason: noSmtp,
+    judge: (ctx) =>
+      refused(
+        ctx,
+        mail(ctx, '', subscriber(), 'AUTD without any sender', { noFromHeader: true, to: subscriber() }),
+        'a notification with no From: header and a null envelope sender was accepted: FROM is missing',
+      ),
+  }),
+];
+
+const outsideRows: PlacedRow<Outside>[] = [
+  row<Outside>({
+    rule: (t) => t.rule,
+    variant: (t) => `outside-${t.n}`,
+    stimulus: (t) =>
+      `a mail to the SMTP AUTD listener from the provisioned sender whose for clause names "${t.value}", not ten digits (10.1)`,
+    skipReason: noSmtp,
+    judge: (ctx, t) =>
+      refused(
+        ctx,
+        mail(ctx, needFrom(ctx), t.value, `AUTD for ${t.value}`),
+        `a notification for "${t.value}" (not ten digits) was accepted`,
+      ),
+  }),
+];
+
+/** The values of FOR's invalid samples that break its format alone, numbered in sample order. */
+function outsideValues(service: Service): Outside[] {
+  const input = service.inputs.find((i) => i.name === 'FOR');
+  if (!input) return [];
+  const rule = inputRuleIds(service, input).format;
+  if (!spec.rules.has(rule)) return [];
+  return invalidSamples(input, spec.formats)
+    .filter(
+      (s) =>
+        s.constraint === 'format' && checkInputValue(input, s.value, spec.formats)?.constraint === 'format',
+    )
+    .map((s, i) => ({ service, rule, value: s.value, n: i + 1 }));
+}
+
+export function definitions(): CheckDefinition[] {
+  const service = spec.services.find((s) => s.kind === 'smtp');
+  if (!service) return [];
+  const metaOf = (rule: string, o: MetaOptions) => meta(F, rule, o);
+  return [
+    ...expandRows(metaOf, [{ service }], rows),
+    ...expandRows(metaOf, outsideValues(service), outsideRows),
+  ];
 }

@@ -4,13 +4,13 @@
  * has refilled at the configured rate a request is accepted again.
  */
 import type { ProfileEntry } from '../../../src/checks/config.ts';
-import type { CheckDefinition } from '../../../src/checks/kernel.ts';
+import type { CheckDefinition, MetaOptions } from '../../../src/checks/kernel.ts';
+import { expandRows, type PlacedRow, row, type Subject } from '../../../src/checks/rows.ts';
 import type { Service } from '../../../src/spec/types.ts';
 import {
   type Answer,
   apiServices,
   callApi,
-  define,
   ensure,
   meta,
   preferredMode,
@@ -60,76 +60,101 @@ function burst(ctx: Recorder, r: Rated): Promise<Burst> {
   });
 }
 
-export function definitions(): CheckDefinition[] {
-  const r = rated();
-  const skipReason = r
+/** The rated profile, when the config gives one; every row skips without it. */
+interface Traffic extends Subject {
+  rated?: Rated;
+}
+
+const describe = (b: Burst) =>
+  b.answers.map((a) => a.read.statusCode ?? `HTTP ${a.status ?? 'none'}`).join(', ');
+const noRate = (t: Traffic) =>
+  t.rated
     ? undefined
     : 'no profile with a rate in the config (trafficProfiles, or rate on a profile): the suite does not know the traffic limit to exceed';
-  const o = { skipReason };
-  const describe = (b: Burst) =>
-    b.answers.map((a) => a.read.statusCode ?? `HTTP ${a.status ?? 'none'}`).join(', ');
-  return [
-    define(
-      meta(F, RULE, { variant: 'refused' }),
-      async (ctx) => {
-        const b = await burst(ctx, r!);
-        ensure(
-          ctx,
-          b.refused.length > 0,
-          `${b.answers.length} requests at once on profile ${r!.entry.profile} (burst ${r!.entry.rate.burst}) were all accepted (status-codes ${describe(b)})`,
-        );
-        const bad = b.refused.find((a) => !/^-?[0-9]+$/.test(a.read.statusCode ?? ''));
-        ensure(ctx, !bad, `a refusal has a status-code that is not numeric: "${bad?.read.statusCode}"`);
-      },
-      o,
-    ),
-    define(
-      meta(F, RULE, { variant: 'error-message' }),
-      async (ctx) => {
-        const b = await burst(ctx, r!);
-        if (!b.refused.length) return ctx.skip(`no request of the burst was refused (${describe(b)})`);
-        const bare = b.refused.filter((a) => !a.read.errorMessage);
-        ensure(
-          ctx,
-          !bare.length,
-          `${bare.length} of ${b.refused.length} refusals (status-code ${bare[0]?.read.statusCode}) carry no error-message`,
-        );
-      },
-      o,
-    ),
-    define(
-      meta(F, RULE, { variant: 'refill' }),
-      async (ctx) => {
-        const b = await burst(ctx, r!);
-        if (!b.refused.length) return ctx.skip(`no request of the burst was refused (${describe(b)})`);
-        // One token comes back every 1/perSecond s; the deadline allows a whole burst to refill, plus a request.
-        const tokenMs = Math.ceil(1000 / r!.entry.rate.perSecond);
-        const deadline = b.endedAt + tokenMs * (r!.entry.rate.burst + 1) + timeouts.requestMs;
-        let wait = Math.max(0, b.endedAt + tokenMs - Date.now());
-        let last: Answer | undefined;
-        for (let attempt = 1; Date.now() + wait < deadline; attempt++) {
-          await new Promise((resolve) => setTimeout(resolve, wait));
-          last = await callApi(ctx, {
-            service: r!.service,
-            entry: r!.entry,
-            label: `after refill, attempt ${attempt}`,
-          });
-          if (last.read.statusCode === '0') return;
-          wait = tokenMs;
-        }
-        ctx.fail(
-          `after the quota had time to refill (${r!.entry.rate.perSecond} per second), requests were still refused (last status-code ${last?.read.statusCode ?? 'none'}${last?.read.errorMessage ? `, "${last.read.errorMessage}"` : ''})`,
-        );
-      },
-      // Enough for the burst, a whole quota to refill and the retries, however slow the configured rate.
-      {
-        ...o,
-        timeoutMs: r
-          ? Math.ceil(1000 / r.entry.rate.perSecond) * (r.entry.rate.burst + 2) +
-            timeouts.requestMs * 4 +
-            10_000
-          : 60_000,
-      },
-    ),
-  ];
+
+/** The burst the rows share: valid requests sent at once, more than the profile's burst allows. */
+const stimulus = ({ rated: r }: Traffic) =>
+  r
+    ? `${r.entry.rate.burst + EXTRA} valid requests at once to ${r.service.id} on profile ${r.entry.profile}, ${EXTRA} beyond its burst of ${r.entry.rate.burst}`
+    : `the rate-limited profile's burst plus ${EXTRA} valid requests at once`;
+
+async function refill(ctx: Recorder, r: Rated, b: Burst): Promise<void> {
+  // One token comes back every 1/perSecond s; the deadline allows a whole burst to refill, plus a request.
+  const tokenMs = Math.ceil(1000 / r.entry.rate.perSecond);
+  const deadline = b.endedAt + tokenMs * (r.entry.rate.burst + 1) + timeouts.requestMs;
+  let wait = Math.max(0, b.endedAt + tokenMs - Date.now());
+  let last: Answer | undefined;
+  for (let attempt = 1; Date.now() + wait < deadline; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, wait));
+    last = await callApi(ctx, {
+      service: r.service,
+      entry: r.entry,
+      label: `after refill, attempt ${attempt}`,
+    });
+    if (last.read.statusCode === '0') return;
+    wait = tokenMs;
+  }
+  ctx.fail(
+    `after the quota had time to refill (${r.entry.rate.perSecond} per second), requests were still refused (last status-code ${last?.read.statusCode ?? 'none'}${last?.read.errorMessage ? `, "${last.read.errorMessage}"` : ''})`,
+  );
+}
+
+const rows: PlacedRow<Traffic>[] = [
+  row<Traffic>({
+    rule: RULE,
+    variant: 'refused',
+    stimulus: (t) => `${stimulus(t)} (9.3)`,
+    skipReason: noRate,
+    judge: async (ctx, t) => {
+      const r = t.rated!;
+      const b = await burst(ctx, r);
+      ensure(
+        ctx,
+        b.refused.length > 0,
+        `${b.answers.length} requests at once on profile ${r.entry.profile} (burst ${r.entry.rate.burst}) were all accepted (status-codes ${describe(b)})`,
+      );
+      const bad = b.refused.find((a) => !/^-?[0-9]+$/.test(a.read.statusCode ?? ''));
+      ensure(ctx, !bad, `a refusal has a status-code that is not numeric: "${bad?.read.statusCode}"`);
+    },
+  }),
+  row<Traffic>({
+    rule: RULE,
+    variant: 'error-message',
+    stimulus: (t) => `${stimulus(t)}; the error-message of each refusal is read (9.3)`,
+    skipReason: noRate,
+    judge: async (ctx, t) => {
+      const b = await burst(ctx, t.rated!);
+      if (!b.refused.length) return ctx.skip(`no request of the burst was refused (${describe(b)})`);
+      const bare = b.refused.filter((a) => !a.read.errorMessage);
+      ensure(
+        ctx,
+        !bare.length,
+        `${bare.length} of ${b.refused.length} refusals (status-code ${bare[0]?.read.statusCode}) carry no error-message`,
+      );
+    },
+  }),
+  row<Traffic>({
+    rule: RULE,
+    variant: 'refill',
+    stimulus: (t) =>
+      `${stimulus(t)}, then one request each time a token is due back at the provisioned rate, until one is accepted (9.3)`,
+    skipReason: noRate,
+    // Enough for the burst, a whole quota to refill and the retries, however slow the configured rate.
+    timeoutMs: (t) =>
+      t.rated
+        ? Math.ceil(1000 / t.rated.entry.rate.perSecond) * (t.rated.entry.rate.burst + 2) +
+          timeouts.requestMs * 4 +
+          10_000
+        : 60_000,
+    judge: async (ctx, t) => {
+      const b = await burst(ctx, t.rated!);
+      if (!b.refused.length) return ctx.skip(`no request of the burst was refused (${describe(b)})`);
+      await refill(ctx, t.rated!, b);
+    },
+  }),
+];
+
+export function definitions(): CheckDefinition[] {
+  const r = rated();
+  return expandRows((rule: string, o: MetaOptions) => meta(F, rule, o), [r ? { rated: r } : {}], rows);
 }

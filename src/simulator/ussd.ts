@@ -518,6 +518,25 @@ function recordReply(
   }
 }
 
+/** A paging key on a paged menu: the platform turns the page without the partner. */
+function turnPage(
+  ctx: SimContext,
+  t: TransactionTimeline,
+  session: UssdSession,
+  key: string,
+): { httpStatus: number; body: unknown } {
+  // Paging is the platform's: the last page repeats on "next", the first on "previous" (6.4.18).
+  const step = key === ctx.spec.protocol.ussd.next ? 1 : -1;
+  session.page = Math.max(0, Math.min(session.pages.length - 1, session.page + step));
+  show(ctx, t, session);
+  t.notes.push(`paging key ${key}: handled by the platform, not sent to the partner`);
+  logTransaction(ctx, t);
+  return {
+    httpStatus: 200,
+    body: { transactionId: t.transactionId, paged: true, screen: t.screens!.at(-1) },
+  };
+}
+
 /**
  * A subscriber's USSD action (control API). Paging keys (0 previous, 9 next) on a paged menu are handled
  * by the platform without the partner; everything else is POSTed to the partner, whose reply must be a
@@ -586,18 +605,7 @@ export async function ussdEvent(
     session.pages.length > 1 &&
     (value === u.next || value === u.previous)
   ) {
-    // Paging is the platform's: the last page repeats on "next", the first on "previous" (6.4.18).
-    session.page = Math.max(
-      0,
-      Math.min(session.pages.length - 1, session.page + (value === u.next ? 1 : -1)),
-    );
-    show(ctx, t, session);
-    t.notes.push(`paging key ${value}: handled by the platform, not sent to the partner`);
-    logTransaction(ctx, t);
-    return {
-      httpStatus: 200,
-      body: { transactionId: t.transactionId, paged: true, screen: t.screens!.at(-1) },
-    };
+    return turnPage(ctx, t, session, value);
   }
 
   const xml = buildUssdResponse({

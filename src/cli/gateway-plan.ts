@@ -167,26 +167,42 @@ export function completeReport(report: RunReport, config: RunConfig, unclaimed: 
   };
 }
 
-/** `gateway plan`: what to provision, what will run and what will be skipped, with the key that enables it. */
-export async function planLines(values: CommonValues & ListenerValues): Promise<string[]> {
-  const config = applyListenerOptions(readConfig(values), values);
-  const spec = loadSpec();
-  const services = new Map(spec.services.map((s) => [s.id, s]));
-  const target = values.target ?? config.target;
-  const out: string[] = [];
-  out.push(
-    `Provisioning plan for ${target ?? 'the embedded simulator (no target in the config)'}${values.config ? ` (config ${values.config})` : ''}; nothing is sent.`,
-  );
-  out.push('');
-  const { base, note } = plannedBase(config);
-  out.push(
-    `Listener: the gateway delivers here (the suite binds ${config.listener.host ?? '127.0.0.1'}:${config.listener.port ?? 0}):`,
-  );
-  out.push(...listenerLines(base, config));
-  if (note) out.push(`  note: ${note}`);
-  out.push('');
+type Spec = ReturnType<typeof loadSpec>;
+type Service = Spec['services'][number];
 
-  out.push('Profiles: provision each with its password (masked here), services and modes:');
+/** The plan's listener section: where each delivery kind arrives, and a note when the address is not known. */
+function listenerSection(config: RunConfig, base: string, note: string | undefined): string[] {
+  const out = [
+    `Listener: the gateway delivers here (the suite binds ${config.listener.host ?? '127.0.0.1'}:${config.listener.port ?? 0}):`,
+    ...listenerLines(base, config),
+  ];
+  if (note) out.push(`  note: ${note}`);
+  return out;
+}
+
+/** What a service's profile is provisioned for: its modes, or the USSD flow it takes part in. */
+function modesOf(s: Service | undefined): string {
+  if (s && s.kind === 'api') return `modes ${s.modes.allowed.join(', ')}`;
+  return s?.kind === 'ussd-event' ? 'USSD events to the listener' : 'USSD commands (mode async)';
+}
+
+/** The plan's line for one service under its profile. */
+function profileServiceLine(config: RunConfig, id: string, s: Service | undefined, base: string): string {
+  const e = config.profiles[id]!;
+  const bits = [
+    modesOf(s),
+    e.billingCode ? `billingCode ${e.billingCode}${e.billingCodeRequired ? ' (required)' : ''}` : '',
+    e.shortCode ? `short code ${e.shortCode}` : '',
+    e.rate ? `rate ${e.rate.perSecond}/s, burst ${e.rate.burst}` : '',
+    s?.modes.allowed.includes('async-delivery') ? `receipts to ${base}${LISTENER_PATHS.receipt}` : '',
+  ].filter(Boolean);
+  return `    ${id.padEnd(22)} ${bits.join('; ')}`;
+}
+
+/** The plan's profiles section: each profile with its services, then the traffic profiles. */
+function profilesSection(config: RunConfig, spec: Spec, base: string): string[] {
+  const services = new Map(spec.services.map((s) => [s.id, s]));
+  const out = ['Profiles: provision each with its password (masked here), services and modes:'];
   const byProfile = new Map<string, string[]>();
   for (const [id, entry] of Object.entries(config.profiles))
     byProfile.set(entry.profile, [...(byProfile.get(entry.profile) ?? []), id]);
@@ -194,32 +210,25 @@ export async function planLines(values: CommonValues & ListenerValues): Promise<
     out.push('  (none: every service the suite calls will be skipped; add entries under profiles)');
   for (const [profile, ids] of byProfile) {
     out.push(`  ${profile} (password *****)`);
-    for (const id of ids) {
-      const s = services.get(id);
-      const modes =
-        s && s.kind === 'api'
-          ? `modes ${s.modes.allowed.join(', ')}`
-          : s?.kind === 'ussd-event'
-            ? 'USSD events to the listener'
-            : 'USSD commands (mode async)';
-      const e = config.profiles[id]!;
-      const bits = [
-        modes,
-        e.billingCode ? `billingCode ${e.billingCode}${e.billingCodeRequired ? ' (required)' : ''}` : '',
-        e.shortCode ? `short code ${e.shortCode}` : '',
-        e.rate ? `rate ${e.rate.perSecond}/s, burst ${e.rate.burst}` : '',
-        s?.modes.allowed.includes('async-delivery') ? `receipts to ${base}${LISTENER_PATHS.receipt}` : '',
-      ].filter(Boolean);
-      out.push(`    ${id.padEnd(22)} ${bits.join('; ')}`);
-    }
+    for (const id of ids) out.push(profileServiceLine(config, id, services.get(id), base));
   }
   for (const [id, entry] of Object.entries(config.trafficProfiles ?? {}))
     out.push(
       `  ${entry.profile} (password *****): ${id}, traffic checks only, rate ${entry.rate?.perSecond ?? '?'}/s, burst ${entry.rate?.burst ?? '?'}`,
     );
-  out.push('');
+  return out;
+}
 
-  out.push('Short codes: MO sent to these numbers must reach the listener:');
+/** The listener path an MO or USSD-event service delivers to. */
+function moPathOf(s: Service): string {
+  if (s.kind === 'ussd-event') return LISTENER_PATHS['ussd-event'];
+  if (s.group === 'sms') return LISTENER_PATHS['sms-mo'];
+  return s.group === 'mms' ? LISTENER_PATHS['mms-mo'] : LISTENER_PATHS['wib-mo'];
+}
+
+/** The plan's short codes section: the number each MO service is sent to, and where it must arrive. */
+function shortCodesSection(config: RunConfig, spec: Spec, base: string): string[] {
+  const out = ['Short codes: MO sent to these numbers must reach the listener:'];
   const moIds = spec.services.filter((s) => s.kind === 'mo-delivery' || s.kind === 'ussd-event');
   for (const s of moIds) {
     const code =
@@ -227,67 +236,77 @@ export async function planLines(values: CommonValues & ListenerValues): Promise<
       config.profiles[s.id]?.shortCode ??
       config.moTrigger?.shortNumber ??
       s.inputs.find((i) => i.name === 'BNUM' || i.name === 'short_code')?.sample;
-    const path =
-      s.kind === 'ussd-event'
-        ? LISTENER_PATHS['ussd-event']
-        : s.group === 'sms'
-          ? LISTENER_PATHS['sms-mo']
-          : s.group === 'mms'
-            ? LISTENER_PATHS['mms-mo']
-            : LISTENER_PATHS['wib-mo'];
     const configured = config.mo?.[s.id]?.shortCode ?? config.profiles[s.id]?.shortCode;
     out.push(
-      `  ${(code ?? '-').padEnd(6)} ${s.id.padEnd(20)} → ${base}${path}${configured ? '' : ` (default; set profiles.${s.id}.shortCode)`}`,
+      `  ${(code ?? '-').padEnd(6)} ${s.id.padEnd(20)} → ${base}${moPathOf(s)}${configured ? '' : ` (default; set profiles.${s.id}.shortCode)`}`,
     );
   }
-  out.push('');
+  return out;
+}
 
+/** The plan's MO trigger line. */
+function triggerLine(config: RunConfig): string {
   const t = config.moTrigger;
-  out.push(
-    `MO trigger: ${
-      !t
-        ? 'none: MO and USSD-event checks will be skipped (set moTrigger)'
-        : t.kind === 'http'
-          ? `http, requests for ${Object.keys(t.requests).join(', ')}${(['sms', 'mms', 'wib', 'ussd'] as const).some((k) => triggerGap(t, k)) ? ` (missing kinds are skipped)` : ''}`
-          : t.kind === 'command'
-            ? `command ${t.command.join(' ')} (fields in ${PLACEHOLDERS.map((p) => p.env).join(', ')})`
-            : t.kind === 'manual'
-              ? `manual: a person sends each MO from a handset, within ${Math.round((t.windowMs ?? 180_000) / 1000)} s`
-              : `simulator-control at ${t.url}`
-    }`,
-  );
+  return `MO trigger: ${
+    !t
+      ? 'none: MO and USSD-event checks will be skipped (set moTrigger)'
+      : t.kind === 'http'
+        ? `http, requests for ${Object.keys(t.requests).join(', ')}${(['sms', 'mms', 'wib', 'ussd'] as const).some((k) => triggerGap(t, k)) ? ` (missing kinds are skipped)` : ''}`
+        : t.kind === 'command'
+          ? `command ${t.command.join(' ')} (fields in ${PLACEHOLDERS.map((p) => p.env).join(', ')})`
+          : t.kind === 'manual'
+            ? `manual: a person sends each MO from a handset, within ${Math.round((t.windowMs ?? 180_000) / 1000)} s`
+            : `simulator-control at ${t.url}`
+  }`;
+}
+
+/** The plan's scenarios line: how each failure the document shows is provoked. */
+function scenariosLine(config: RunConfig): string {
   const scenarios = Object.entries(config.scenarios ?? {});
-  out.push(
-    `Scenarios: ${
-      scenarios.length
-        ? scenarios
-            .map(([name, s]) =>
-              typeof s === 'string'
-                ? `${name} by number ${s}`
-                : `${name} by ${[s.number ? `number ${s.number}` : '', s.profiles ? `profiles for ${Object.keys(s.profiles).join(', ')}` : '', s.before ? 'a switch' : ''].filter(Boolean).join(', ')}`,
-            )
-            .join('; ')
-        : 'none (the failures checks will be skipped; set scenarios)'
-    }`,
-  );
+  return `Scenarios: ${
+    scenarios.length
+      ? scenarios
+          .map(([name, s]) =>
+            typeof s === 'string'
+              ? `${name} by number ${s}`
+              : `${name} by ${[s.number ? `number ${s.number}` : '', s.profiles ? `profiles for ${Object.keys(s.profiles).join(', ')}` : '', s.before ? 'a switch' : ''].filter(Boolean).join(', ')}`,
+          )
+          .join('; ')
+      : 'none (the failures checks will be skipped; set scenarios)'
+  }`;
+}
+
+/** The plan's features line: what is claimed and what is not. */
+function featuresLine(config: RunConfig): string {
   const features = loadFeatures();
   const claimed = claimedFeatures(config.features, features);
-  out.push(
-    `Features: claimed ${features
-      .filter((f) => claimed.has(f.id))
+  return `Features: claimed ${features
+    .filter((f) => claimed.has(f.id))
+    .map((f) => f.name)
+    .join(', ')}${
+    config.features ? '' : ' (no features in the config: every feature is claimed)'
+  }; not claimed: ${
+    features
+      .filter((f) => !claimed.has(f.id))
       .map((f) => f.name)
-      .join(', ')}${
-      config.features ? '' : ' (no features in the config: every feature is claimed)'
-    }; not claimed: ${
-      features
-        .filter((f) => !claimed.has(f.id))
-        .map((f) => f.name)
-        .join(', ') || 'none'
-    }`,
-  );
-  out.push('');
+      .join(', ') || 'none'
+  }`;
+}
 
-  const checks = await collect(config, values);
+interface SkipGroup {
+  count: number;
+  reason: string;
+  families: Set<string>;
+}
+
+interface ChecksTally {
+  lines: string[];
+  totals: { run: number; skipped: number; unclaimed: number };
+  byKey: Map<string, SkipGroup>;
+}
+
+/** Per family, what will run, be skipped and is not claimed; the skips grouped by the config key that enables them. */
+function tallyChecks(checks: ListedCheck[], config: RunConfig): ChecksTally {
   const unclaimed = new Set(unclaimedChecks(checks, config).map((c) => c.id));
   const families = new Map<string, ListedCheck[]>();
   for (const c of checks) families.set(c.family, [...(families.get(c.family) ?? []), c]);
@@ -295,8 +314,8 @@ export async function planLines(values: CommonValues & ListenerValues): Promise<
   // The run always has a listener; plan has none, so skips for its absence are not config gaps.
   const skipOf = (c: ListedCheck) =>
     c.skipReason && !/the run has no listener/.test(c.skipReason) ? c.skipReason : undefined;
-  const byKey = new Map<string, { count: number; reason: string; families: Set<string> }>();
-  out.push('Checks by family:');
+  const byKey = new Map<string, SkipGroup>();
+  const lines = ['Checks by family:'];
   for (const [family, list] of [...families].sort(([a], [b]) => a.localeCompare(b))) {
     const notClaimed = list.filter((c) => unclaimed.has(c.id));
     const skipped = list.filter((c) => !unclaimed.has(c.id) && skipOf(c));
@@ -304,7 +323,7 @@ export async function planLines(values: CommonValues & ListenerValues): Promise<
     totals.run += run;
     totals.skipped += skipped.length;
     totals.unclaimed += notClaimed.length;
-    out.push(
+    lines.push(
       `  ${family.padEnd(10)} ${String(run).padStart(4)} will run ${String(skipped.length).padStart(5)} skipped ${String(notClaimed.length).padStart(5)} not claimed`,
     );
     for (const c of skipped) {
@@ -316,11 +335,12 @@ export async function planLines(values: CommonValues & ListenerValues): Promise<
       byKey.set(key, e);
     }
   }
-  const gaps = [...byKey.values()]
-    .filter((e) => isConfigurationGap(e.reason))
-    .reduce((n, e) => n + e.count, 0);
-  out.push('');
-  out.push('Skipped, and the config key that enables them:');
+  return { lines, totals, byKey };
+}
+
+/** The plan's skipped section: each config key with the number of checks it would enable, most first. */
+function skippedSection(byKey: Map<string, SkipGroup>): string[] {
+  const out = ['Skipped, and the config key that enables them:'];
   if (!byKey.size) out.push('  nothing');
   for (const [key, { count, reason, families: fams }] of [...byKey].sort(
     (a, b) => b[1].count - a[1].count || a[0].localeCompare(b[0]),
@@ -328,11 +348,46 @@ export async function planLines(values: CommonValues & ListenerValues): Promise<
     out.push(
       `  ${String(count).padStart(4)}  ${key === reason.slice(0, 80) ? `(does not apply) ${reason}` : `${key}: ${reason}`} [${[...fams].join(', ')}]`,
     );
-  out.push('');
-  out.push(
-    `${checks.length} checks: ${totals.run} will run, ${totals.skipped} will be skipped (${gaps} for lack of configuration), ${totals.unclaimed} are not claimed; checks that do not apply to an answer are skipped at run time.`,
-  );
   return out;
+}
+
+/** The plan's checks sections: per family, the skips by config key, and the totals. */
+function checksSections(checks: ListedCheck[], config: RunConfig): string[] {
+  const { lines, totals, byKey } = tallyChecks(checks, config);
+  const gaps = [...byKey.values()]
+    .filter((e) => isConfigurationGap(e.reason))
+    .reduce((n, e) => n + e.count, 0);
+  return [
+    ...lines,
+    '',
+    ...skippedSection(byKey),
+    '',
+    `${checks.length} checks: ${totals.run} will run, ${totals.skipped} will be skipped (${gaps} for lack of configuration), ${totals.unclaimed} are not claimed; checks that do not apply to an answer are skipped at run time.`,
+  ];
+}
+
+/** `gateway plan`: what to provision, what will run and what will be skipped, with the key that enables it. */
+export async function planLines(values: CommonValues & ListenerValues): Promise<string[]> {
+  const config = applyListenerOptions(readConfig(values), values);
+  const spec = loadSpec();
+  const target = values.target ?? config.target;
+  const { base, note } = plannedBase(config);
+  const header = `Provisioning plan for ${target ?? 'the embedded simulator (no target in the config)'}${values.config ? ` (config ${values.config})` : ''}; nothing is sent.`;
+  const setup = [
+    header,
+    '',
+    ...listenerSection(config, base, note),
+    '',
+    ...profilesSection(config, spec, base),
+    '',
+    ...shortCodesSection(config, spec, base),
+    '',
+    triggerLine(config),
+    scenariosLine(config),
+    featuresLine(config),
+    '',
+  ];
+  return [...setup, ...checksSections(await collect(config, values), config)];
 }
 
 /** The starter config `gateway init` writes: every field explained, every API service listed. */

@@ -2,11 +2,13 @@
  * `mse-conformance load`: a volume test of a gateway at production rates (9.3) on Artillery, with every
  * receipt of every accepted async-delivery request accounted for by the listener's ledger.
  */
+
+import type { RunConfig } from '../checks/config.ts';
 import { ArtilleryMissing, artilleryBin } from '../load/artillery.ts';
-import { MixError, parseMix } from '../load/mix.ts';
+import { type Mix, MixError, parseMix } from '../load/mix.ts';
 import type { LoadProfile } from '../load/plan.ts';
 import { renderLoadMarkdown } from '../load/report.ts';
-import { runLoad } from '../load/run.ts';
+import { type LoadRunOptions, runLoad } from '../load/run.ts';
 import { loadSpec } from '../spec/load.ts';
 import { ExitCode, parseOptions, UsageError } from './common.ts';
 import { checkTargetUrl, readConfig } from './run.ts';
@@ -49,8 +51,8 @@ function number(name: string, raw: string | undefined, fallback: number, min = 0
   return n;
 }
 
-export async function loadCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseOptions(args, {
+function parseLoadArgs(args: string[]) {
+  return parseOptions(args, {
     target: { type: 'string' },
     config: { type: 'string' },
     mix: { type: 'string' },
@@ -71,6 +73,99 @@ export async function loadCommand(args: string[]): Promise<number> {
     quiet: { type: 'boolean' },
     help: { type: 'boolean' },
   });
+}
+
+type LoadValues = ReturnType<typeof parseLoadArgs>['values'];
+
+/** The mix of --mix (or the default), with a bad mix as a usage error. */
+function readMix(spec: ReturnType<typeof loadSpec>, raw: string | undefined): Mix {
+  try {
+    return parseMix(spec, raw);
+  } catch (error) {
+    if (error instanceof MixError) throw new UsageError(error.message, error.code);
+    throw error;
+  }
+}
+
+/** Against a target, the config's profile for every service of the mix, and the highest rate provisioned. */
+function mixProfiles(
+  mix: Mix,
+  config: RunConfig,
+): { profiles: Record<string, LoadProfile>; configured: number | undefined } {
+  const profiles: Record<string, LoadProfile> = {};
+  let configured: number | undefined;
+  for (const e of mix.entries) {
+    const p = config.profiles[e.service];
+    if (!p)
+      throw new UsageError(
+        `the mix uses ${e.service}, which the config does not provision (profiles.${e.service})`,
+        'MSE_LOAD_PROFILE',
+      );
+    profiles[e.service] = {
+      profile: p.profile,
+      password: p.password,
+      ...(p.billingCode ? { billingCode: p.billingCode } : {}),
+    };
+    if (p.rate) configured = Math.max(configured ?? 0, p.rate.perSecond);
+  }
+  return { profiles, configured };
+}
+
+/** --listen HOST:PORT, brackets of an IPv6 host removed. */
+function parseListen(raw: string | undefined): { host?: string; port?: number } {
+  if (!raw) return {};
+  const m = /^(.*):([0-9]+)$/.exec(raw);
+  if (!m) throw new UsageError(`--listen takes HOST:PORT, got "${raw}"`);
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]) };
+}
+
+/** With --run, Artillery must be installed; its absence is a usage error. */
+function requireArtillery(): void {
+  try {
+    artilleryBin();
+  } catch (error) {
+    if (error instanceof ArtilleryMissing) throw new UsageError(error.message, error.code);
+    throw error;
+  }
+}
+
+/** Where the test is written, and with --sink how to start the workers that feed this listener. */
+function announceReady(values: LoadValues): LoadRunOptions['onReady'] {
+  return ({ script }) => {
+    if (!values.run && !values.sink) return;
+    console.error(`mse-conformance load: test written to ${script}`);
+    if (values.sink)
+      console.error(
+        `waiting for the workers: MSE_LOAD_SECRETS='{"PROFILE":"password",...}' ARTILLERY_DISABLE_TELEMETRY=true artillery run-fargate --count N --output ${values['artillery-json']} ${script}`,
+      );
+  };
+}
+
+/** The options that do not depend on the target: phases, workers, listener, Artillery outputs, output lines. */
+function runOptions(values: LoadValues, listen: { host?: string; port?: number }) {
+  return {
+    phases: {
+      warmupSeconds: number('warmup', values.warmup, 10),
+      rampSeconds: number('ramp', values.ramp, 10),
+      sustainSeconds: number('sustain', values.sustain, 60, 1),
+      beyondSeconds: number('beyond', values.beyond, 10),
+    },
+    workers: number('workers', values.workers, 1, 1),
+    ...(listen.host !== undefined ? { listenHost: listen.host, listenPort: listen.port! } : {}),
+    ...(values['public-url'] ? { publicUrl: values['public-url'] } : {}),
+    receiptDeadlineMs: number('receipt-deadline', values['receipt-deadline'], 30) * 1000,
+    ...(values['artillery-json']
+      ? { artilleryJson: values['artillery-json'].split(',').filter(Boolean) }
+      : {}),
+    ...(values.sink ? { sink: true } : {}),
+    ...(values.quiet ? {} : { onLine: (line: string) => console.error(line) }),
+    onReady: announceReady(values),
+    dryRun: !values.run && !values.sink,
+  };
+}
+
+export async function loadCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseLoadArgs(args);
   if (values.help) {
     console.log(HELP);
     return ExitCode.Ok;
@@ -80,52 +175,17 @@ export async function loadCommand(args: string[]): Promise<number> {
   if (values.sink && !values['artillery-json'])
     throw new UsageError('--sink needs --artillery-json FILE: the output the workers will write');
   const spec = loadSpec();
-  let mix: ReturnType<typeof parseMix>;
-  try {
-    mix = parseMix(spec, values.mix);
-  } catch (error) {
-    if (error instanceof MixError) throw new UsageError(error.message, error.code);
-    throw error;
-  }
+  const mix = readMix(spec, values.mix);
   const config = readConfig({ ...(values.config ? { config: values.config } : {}) });
   const target = values.target ?? config.target;
-  let profiles: Record<string, LoadProfile> | undefined;
-  let configured: number | undefined;
-  if (target) {
-    profiles = {};
-    for (const e of mix.entries) {
-      const p = config.profiles[e.service];
-      if (!p)
-        throw new UsageError(
-          `the mix uses ${e.service}, which the config does not provision (profiles.${e.service})`,
-          'MSE_LOAD_PROFILE',
-        );
-      profiles[e.service] = {
-        profile: p.profile,
-        password: p.password,
-        ...(p.billingCode ? { billingCode: p.billingCode } : {}),
-      };
-      if (p.rate) configured = Math.max(configured ?? 0, p.rate.perSecond);
-    }
-  }
+  const { profiles, configured } = target
+    ? mixProfiles(mix, config)
+    : { profiles: undefined, configured: undefined };
   const rate = number('rate', values.rate, 100, 1);
-  let host: string | undefined;
-  let port: number | undefined;
-  if (values.listen) {
-    const m = /^(.*):([0-9]+)$/.exec(values.listen);
-    if (!m) throw new UsageError(`--listen takes HOST:PORT, got "${values.listen}"`);
-    host = m[1]!.replace(/^\[|\]$/g, '');
-    port = Number(m[2]);
-  }
+  const listen = parseListen(values.listen);
   if (values['public-url'] && !/^https?:\/\/[^/]/.test(values['public-url']))
     throw new UsageError(`--public-url must be an http(s) URL, got "${values['public-url']}"`);
-  if (values.run)
-    try {
-      artilleryBin();
-    } catch (error) {
-      if (error instanceof ArtilleryMissing) throw new UsageError(error.message, error.code);
-      throw error;
-    }
+  if (values.run) requireArtillery();
   const provisioned = values.provisioned
     ? number('provisioned', values.provisioned, rate, 1)
     : (configured ?? (target ? undefined : rate));
@@ -138,30 +198,7 @@ export async function loadCommand(args: string[]): Promise<number> {
     ...(config.subscribers[0] ? { subscriber: config.subscribers[0] } : {}),
     rate,
     ...(provisioned !== undefined ? { provisioned } : {}),
-    phases: {
-      warmupSeconds: number('warmup', values.warmup, 10),
-      rampSeconds: number('ramp', values.ramp, 10),
-      sustainSeconds: number('sustain', values.sustain, 60, 1),
-      beyondSeconds: number('beyond', values.beyond, 10),
-    },
-    workers: number('workers', values.workers, 1, 1),
-    ...(host !== undefined ? { listenHost: host, listenPort: port! } : {}),
-    ...(values['public-url'] ? { publicUrl: values['public-url'] } : {}),
-    receiptDeadlineMs: number('receipt-deadline', values['receipt-deadline'], 30) * 1000,
-    ...(values['artillery-json']
-      ? { artilleryJson: values['artillery-json'].split(',').filter(Boolean) }
-      : {}),
-    ...(values.sink ? { sink: true } : {}),
-    ...(values.quiet ? {} : { onLine: (line: string) => console.error(line) }),
-    onReady: ({ script }) => {
-      if (!values.run && !values.sink) return;
-      console.error(`mse-conformance load: test written to ${script}`);
-      if (values.sink)
-        console.error(
-          `waiting for the workers: MSE_LOAD_SECRETS='{"PROFILE":"password",...}' ARTILLERY_DISABLE_TELEMETRY=true artillery run-fargate --count N --output ${values['artillery-json']} ${script}`,
-        );
-    },
-    dryRun: !values.run && !values.sink,
+    ...runOptions(values, listen),
   });
   if (!report) {
     console.log(

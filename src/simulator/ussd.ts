@@ -438,6 +438,105 @@ export interface UssdEventRequest {
   sessionOwner?: string;
 }
 
+/** The USSD profile that delivers events to the partner: the one with the event's short code, else the first. */
+function eventProfile(ctx: SimContext, shortCode: string): ProfileConfig | undefined {
+  const candidates = [...ctx.profiles.values()].filter((p) => {
+    const s = ctx.services.get(p.service);
+    return s?.kind.startsWith('ussd') && p.mo?.url;
+  });
+  return candidates.find((p) => p.shortNumber === shortCode) ?? candidates[0];
+}
+
+/** The first of the event's values the event service's entry refuses (missing or malformed), as a message. */
+function eventFieldProblem(
+  ctx: SimContext,
+  service: Service,
+  fields: Record<string, string>,
+): string | undefined {
+  for (const input of service.inputs) {
+    const v = fields[input.name];
+    if (v === undefined) {
+      if (input.required) return `${input.name} is required for ${service.id}`;
+      continue;
+    }
+    const problem = checkInputValue(input, v, ctx.spec.formats);
+    if (problem) return problem.message;
+  }
+  return undefined;
+}
+
+/** The session a subscriber opens by dialling the short code. */
+function userSession(ctx: SimContext, event: UssdEventRequest, profile: ProfileConfig): UssdSession {
+  return {
+    msisdn: event.msisdn,
+    shortCode: event.shortCode,
+    owner: event.sessionOwner ?? ctx.ussd.newOwner(),
+    profileId: profile.id,
+    openedBy: 'user',
+    open: true,
+    awaiting: 'nothing',
+    pages: [],
+    page: 0,
+    indexes: [],
+  };
+}
+
+/** Reads the partner's reply to an event: a refused reply is recorded (masked), an accepted one applied to the session. */
+function recordReply(
+  ctx: SimContext,
+  t: TransactionTimeline,
+  bytes: Buffer,
+  session: UssdSession,
+  profile: ProfileConfig,
+): void {
+  const read = acceptReply(ctx, bytes, session, profile);
+  if (read.headElements.length)
+    t.notes.push(`reply head read, in order: ${clipText(read.headElements.join(', '), 300)}`);
+  const { accepted } = read;
+  if (!accepted) {
+    t.reply = {
+      valid: false,
+      problem: `status ${read.refusal.statusCode}: ${read.refusal.errorMessage}`,
+      // A reply may carry a profile password in <password>: never shown.
+      body: clipText(maskSecrets(bytes.toString('utf8')), 2000),
+    };
+  } else {
+    const { head } = accepted.command;
+    t.reply = {
+      valid: true,
+      command: {
+        ...accepted.command,
+        head: head.password === undefined ? head : { ...head, password: '***' },
+      },
+    };
+    if (head.session_owner !== undefined && head.session_owner !== session.owner)
+      t.notes.push(`the reply's session_owner ${head.session_owner} is not the session's ${session.owner}`);
+    applyCommand(ctx, t, {
+      ...accepted,
+      command: { ...accepted.command, head: { ...head, session_owner: session.owner } },
+    });
+  }
+}
+
+/** A paging key on a paged menu: the platform turns the page without the partner. */
+function turnPage(
+  ctx: SimContext,
+  t: TransactionTimeline,
+  session: UssdSession,
+  key: string,
+): { httpStatus: number; body: unknown } {
+  // Paging is the platform's: the last page repeats on "next", the first on "previous" (6.4.18).
+  const step = key === ctx.spec.protocol.ussd.next ? 1 : -1;
+  session.page = Math.max(0, Math.min(session.pages.length - 1, session.page + step));
+  show(ctx, t, session);
+  t.notes.push(`paging key ${key}: handled by the platform, not sent to the partner`);
+  logTransaction(ctx, t);
+  return {
+    httpStatus: 200,
+    body: { transactionId: t.transactionId, paged: true, screen: t.screens!.at(-1) },
+  };
+}
+
 /**
  * A subscriber's USSD action (control API). Paging keys (0 previous, 9 next) on a paged menu are handled
  * by the platform without the partner; everything else is POSTed to the partner, whose reply must be a
@@ -460,11 +559,7 @@ export async function ussdEvent(
       },
     };
   const value = event.kind === 'user-init' ? '1' : (event.value ?? '');
-  const candidates = [...ctx.profiles.values()].filter((p) => {
-    const s = ctx.services.get(p.service);
-    return s?.kind.startsWith('ussd') && p.mo?.url;
-  });
-  const profile = candidates.find((p) => p.shortNumber === event.shortCode) ?? candidates[0];
+  const profile = eventProfile(ctx, event.shortCode);
   if (!profile)
     return {
       httpStatus: 409,
@@ -481,19 +576,8 @@ export async function ussdEvent(
     [element]: value,
   };
   if (event.sessionOwner !== undefined) fields.session_owner = event.sessionOwner;
-  for (const input of service.inputs) {
-    const v = fields[input.name];
-    if (v === undefined) {
-      if (input.required)
-        return {
-          httpStatus: 400,
-          body: { error: 'MSE_SIM_BAD_EVENT', message: `${input.name} is required for ${service.id}` },
-        };
-      continue;
-    }
-    const problem = checkInputValue(input, v, ctx.spec.formats);
-    if (problem) return { httpStatus: 400, body: { error: 'MSE_SIM_BAD_EVENT', message: problem.message } };
-  }
+  const badField = eventFieldProblem(ctx, service, fields);
+  if (badField) return { httpStatus: 400, body: { error: 'MSE_SIM_BAD_EVENT', message: badField } };
 
   const t = newTransaction(ctx, 'ussd-event', {
     service: service.id,
@@ -502,18 +586,7 @@ export async function ussdEvent(
   });
   let session = ctx.ussd.byMsisdn.get(event.msisdn);
   if (event.kind === 'user-init') {
-    session = {
-      msisdn: event.msisdn,
-      shortCode: event.shortCode,
-      owner: event.sessionOwner ?? ctx.ussd.newOwner(),
-      profileId: profile.id,
-      openedBy: 'user',
-      open: true,
-      awaiting: 'nothing',
-      pages: [],
-      page: 0,
-      indexes: [],
-    };
+    session = userSession(ctx, event, profile);
     ctx.ussd.byMsisdn.set(event.msisdn, session);
   } else if (!session?.open) {
     t.notes.push('no open session for this subscriber');
@@ -532,18 +605,7 @@ export async function ussdEvent(
     session.pages.length > 1 &&
     (value === u.next || value === u.previous)
   ) {
-    // Paging is the platform's: the last page repeats on "next", the first on "previous" (6.4.18).
-    session.page = Math.max(
-      0,
-      Math.min(session.pages.length - 1, session.page + (value === u.next ? 1 : -1)),
-    );
-    show(ctx, t, session);
-    t.notes.push(`paging key ${value}: handled by the platform, not sent to the partner`);
-    logTransaction(ctx, t);
-    return {
-      httpStatus: 200,
-      body: { transactionId: t.transactionId, paged: true, screen: t.screens!.at(-1) },
-    };
+    return turnPage(ctx, t, session, value);
   }
 
   const xml = buildUssdResponse({
@@ -565,33 +627,7 @@ export async function ussdEvent(
     logTransaction(ctx, t);
     return { httpStatus: 200, body: { transactionId: t.transactionId, reply: t.reply } };
   }
-  const read = acceptReply(ctx, answer.body, session, profile);
-  if (read.headElements.length)
-    t.notes.push(`reply head read, in order: ${clipText(read.headElements.join(', '), 300)}`);
-  const { accepted } = read;
-  if (!accepted) {
-    t.reply = {
-      valid: false,
-      problem: `status ${read.refusal.statusCode}: ${read.refusal.errorMessage}`,
-      // A reply may carry a profile password in <password>: never shown.
-      body: clipText(maskSecrets(answer.body.toString('utf8')), 2000),
-    };
-  } else {
-    const { head } = accepted.command;
-    t.reply = {
-      valid: true,
-      command: {
-        ...accepted.command,
-        head: head.password === undefined ? head : { ...head, password: '***' },
-      },
-    };
-    if (head.session_owner !== undefined && head.session_owner !== session.owner)
-      t.notes.push(`the reply's session_owner ${head.session_owner} is not the session's ${session.owner}`);
-    applyCommand(ctx, t, {
-      ...accepted,
-      command: { ...accepted.command, head: { ...head, session_owner: session.owner } },
-    });
-  }
+  recordReply(ctx, t, answer.body, session, profile);
   logTransaction(ctx, t);
   return {
     httpStatus: 200,

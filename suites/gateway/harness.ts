@@ -36,7 +36,6 @@ import {
 import type { Mode, Service, Spec } from '../../src/spec/types.ts';
 import { childElements, parseXml, textOf, type XmlDocument, XmlError } from '../../src/xml/codec.ts';
 import { validateXml } from '../../src/xml/validate.ts';
-import { stimulusOf } from './stimuli.ts';
 
 export const run: RunContext = runContext();
 export const spec: Spec = loadSpec();
@@ -97,7 +96,7 @@ export async function shared<T>(ctx: Recorder, key: string, fn: (rec: Recorder) 
 
 /** A check's metadata from its rule in the catalogue (an unknown rule fails at collection time). */
 export function meta(family: string, rule: string, options: MetaOptions = {}): CheckMeta {
-  return checkMeta(spec.rules, 'gateway', family, rule, options, stimulusOf);
+  return checkMeta(spec.rules, 'gateway', family, rule, options);
 }
 
 export const define = defineCheck;

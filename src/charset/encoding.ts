@@ -32,32 +32,35 @@ export type Encoding = 'UTF-8' | 'ISO-8859-1' | 'US-ASCII' | 'UTF-16LE' | 'UTF-1
 /** The two charsets of the MSE wire (query strings and form bodies). */
 export type Charset = 'ISO-8859-1' | 'UTF-8';
 
-const labels: Record<string, Encoding> = {
-  'utf-8': 'UTF-8',
-  utf8: 'UTF-8',
-  'iso-8859-1': 'ISO-8859-1',
-  iso_8859_1: 'ISO-8859-1',
-  'iso_8859-1': 'ISO-8859-1',
-  'iso8859-1': 'ISO-8859-1',
-  'iso-8859-1:1987': 'ISO-8859-1',
-  'iso-ir-100': 'ISO-8859-1',
-  latin1: 'ISO-8859-1',
-  l1: 'ISO-8859-1',
-  cp819: 'ISO-8859-1',
-  ibm819: 'ISO-8859-1',
-  'us-ascii': 'US-ASCII',
-  ascii: 'US-ASCII',
-  'utf-16': 'UTF-16LE',
-  'utf-16le': 'UTF-16LE',
-  'utf-16be': 'UTF-16BE',
-};
+// A Map, not an object: a label comes from the wire, and `__proto__` or `constructor` must find nothing.
+const labels = new Map<string, Encoding>(
+  Object.entries({
+    'utf-8': 'UTF-8',
+    utf8: 'UTF-8',
+    'iso-8859-1': 'ISO-8859-1',
+    iso_8859_1: 'ISO-8859-1',
+    'iso_8859-1': 'ISO-8859-1',
+    'iso8859-1': 'ISO-8859-1',
+    'iso-8859-1:1987': 'ISO-8859-1',
+    'iso-ir-100': 'ISO-8859-1',
+    latin1: 'ISO-8859-1',
+    l1: 'ISO-8859-1',
+    cp819: 'ISO-8859-1',
+    ibm819: 'ISO-8859-1',
+    'us-ascii': 'US-ASCII',
+    ascii: 'US-ASCII',
+    'utf-16': 'UTF-16LE',
+    'utf-16le': 'UTF-16LE',
+    'utf-16be': 'UTF-16BE',
+  } satisfies Record<string, Encoding>),
+);
 
 /**
  * Canonical name for an encoding label (case-insensitive, IANA aliases), or undefined when this
  * project cannot decode it. Note: unlike WHATWG, ISO-8859-1 here is true Latin-1, not windows-1252.
  */
 export function normalizeEncoding(label: string): Encoding | undefined {
-  return labels[label.trim().toLowerCase()];
+  return labels.get(label.trim().toLowerCase());
 }
 
 /** Maps a label to one of the two wire charsets, or throws MSE_CHARSET_UNSUPPORTED. */

@@ -263,7 +263,7 @@ export function checkUssd(spec: Spec, service: Service, bytes: Buffer): Problem[
     for (const name of ['profile', 'password'])
       if (!values.get(name)?.length) problems.push({ code: `control.${name}.missing`, detail: `no ${name}` });
     const mode = values.get('mode')?.[0];
-    if (mode === undefined || !(mode in spec.protocol.modes.ussd))
+    if (mode === undefined || !Object.hasOwn(spec.protocol.modes.ussd, mode))
       problems.push({ code: 'control.mode.values', detail: `USSD mode ${mode}` });
     const command = childElements(childElements(root).find((c) => c.name === 'command') ?? root)[0]?.name;
     if (command !== service.ussdCommand)

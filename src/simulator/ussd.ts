@@ -126,7 +126,11 @@ function acceptCommand(ctx: SimContext, bytes: Buffer): Accepted | Refusal {
       Status.parameter,
       `Invalid parameter [profile]: profile ${profile.id} is bound to ${profile.service}, not to a USSD command service`,
     );
-  const mode = ctx.spec.protocol.modes.ussd[h.mode ?? ''];
+  // Own keys only: a head's mode comes from the wire, and `constructor` or `__proto__` is no mode.
+  const spelled = h.mode ?? '';
+  const mode = Object.hasOwn(ctx.spec.protocol.modes.ussd, spelled)
+    ? ctx.spec.protocol.modes.ussd[spelled]
+    : undefined;
   if (!mode)
     return new Refusal(
       Status.mode,

@@ -69,6 +69,15 @@ describe.each(commands.map((s) => [s.id, s] as const))('%s', (_id, service) => {
     }
   });
 
+  it('a mode spelled as a property of every object (constructor, __proto__, toString) is no mode', async () => {
+    for (const spelling of ['constructor', '__proto__', 'toString']) {
+      const req = command(service);
+      req.head.mode = spelling;
+      const r = await post(buildUssdRequest(req));
+      expect(r.statusCode, spelling).toBe(Status.mode);
+    }
+  });
+
   const cases = service.inputs
     .filter((i) => i.in === 'head' || i.in === 'command')
     .flatMap((i) => invalidSamples(i, spec.formats).map((s) => [i.name, s.constraint, s.value] as const));

@@ -5,7 +5,6 @@
  * Goal (issue 4): at least 500 checks in under 20 seconds on a 2-core machine.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,6 +13,7 @@ import { emptyConfig } from '../src/cli/run.ts';
 import { configFromSimulator, embeddedProfiles } from '../src/runner/embedded.ts';
 import { defaultProfiles, startSimulator } from '../src/simulator/index.ts';
 import { type FaultName, startFaultProxy } from '../test/gateway/broken/fault-proxy.ts';
+import { freePort } from '../test/ports.ts';
 
 export interface GatewayBenchResult {
   checks: number;
@@ -52,14 +52,6 @@ export function formatGatewayBench(r: GatewayBenchResult): string {
     `  waiting           ${r.waitingSeconds.toFixed(1)} s of wall time with a delivery wait pending (${r.waits} waits, ${r.summedWaitSeconds.toFixed(1)} s summed)`,
     `  goal              >= 500 checks in < 20 s: ${r.checks >= 500 && r.seconds < 20 ? 'met' : 'NOT met'}`,
   ].join('\n');
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 /**

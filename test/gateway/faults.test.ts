@@ -3,7 +3,6 @@
  * simulator, where nothing fails, and against a deliberately broken MSE (a fault proxy in front of the
  * simulator, plus a fake SMTP server that accepts anything), where exactly the expected check ids fail.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createNetServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,6 +16,8 @@ import type { RunReport } from '../../src/core/model.ts';
 import { configFromSimulator, embeddedProfiles } from '../../src/runner/embedded.ts';
 import { defaultProfiles, startSimulator } from '../../src/simulator/index.ts';
 import { projectRoot } from '../../src/spec/load.ts';
+import { freePort } from '../ports.ts';
+import { runCli } from '../reliability/secrets.ts';
 import { type Fault, startFaultProxy } from './broken/fault-proxy.ts';
 
 const dirs: string[] = [];
@@ -33,32 +34,7 @@ function tmp(): string {
 }
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      [join(projectRoot, 'bin', 'mse-conformance.js'), 'gateway', ...args],
-      {
-        cwd: projectRoot,
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
-
-async function freePort(): Promise<number> {
-  const s = createNetServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
+  return runCli(['gateway', ...args]);
 }
 
 /** An SMTP server that accepts every message: the broken AUTD interface. */

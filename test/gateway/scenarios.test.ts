@@ -5,13 +5,13 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunReport } from '../../src/core/model.ts';
 import { type Simulator, startSimulator } from '../../src/simulator/index.ts';
 import { projectRoot } from '../../src/spec/load.ts';
+import { freePort } from '../ports.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'mse-scenarios-'));
 const sims: Simulator[] = [];
@@ -19,17 +19,6 @@ afterAll(async () => {
   for (const s of sims) await s.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function run(args: string[]): Promise<number> {
   return new Promise((resolve) => {

@@ -4,9 +4,7 @@
  * features it claims), `gateway plan`, then the run. The target is not the simulator as the suite knows it:
  * another MO hook, other profile names, other refusal codes, no control API, no SMTP, no traffic limit.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -16,43 +14,16 @@ import { parseConfigText } from '../../src/checks/config.ts';
 import type { RunReport } from '../../src/core/model.ts';
 import { loadFeatures } from '../../src/spec/features.ts';
 import { loadSpec, projectRoot } from '../../src/spec/load.ts';
+import { freePort } from '../ports.ts';
+import { runCli } from '../reliability/secrets.ts';
 import { startVendorGateway, VENDOR, type VendorGateway, vendorProfileId } from './vendor/vendor-gateway.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'mse-vendor-'));
 let gateway: VendorGateway;
 let listenerPort: number;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      [join(projectRoot, 'bin', 'mse-conformance.js'), 'gateway', ...args],
-      {
-        cwd: dir,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+  return runCli(['gateway', ...args], 300_000, dir);
 }
 
 beforeAll(async () => {

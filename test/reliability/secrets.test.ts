@@ -6,25 +6,17 @@
  * ISO-8859-1, form-encoded, XML- and JSON-escaped, base64, and inside decoded base64 bodies): none.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { emptyConfig } from '../../src/cli/run.ts';
 import { configFromSimulator } from '../../src/runner/embedded.ts';
 import { defaultProfiles, defaultSmtpDomain, startSimulator } from '../../src/simulator/index.ts';
+import { freePort } from '../ports.ts';
 import { findLeaks, findLeaksInFiles, runCli } from './secrets.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'mse-secrets-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 /** Distinctive, and with characters that change under every encoding (space, +, #, &, ç, é). */
 const secret = (tag: string) => `Zq7 ${tag}+sëcrét#ç&9`;

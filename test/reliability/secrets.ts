@@ -114,12 +114,11 @@ export interface CliRun {
 }
 
 /** Runs the CLI as a user would, capturing its console. */
-export function runCli(args: string[], timeoutMs = 300_000): Promise<CliRun> {
+/** Runs the CLI in a child process (in `cwd`, default the project) and collects its output. */
+export function runCli(args: string[], timeoutMs = 300_000, cwd = projectRoot): Promise<CliRun> {
   const started = performance.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(projectRoot, 'bin', 'mse-conformance.js'), ...args], {
-      cwd: projectRoot,
-    });
+    const child = spawn(process.execPath, [join(projectRoot, 'bin', 'mse-conformance.js'), ...args], { cwd });
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);

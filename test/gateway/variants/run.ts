@@ -5,7 +5,6 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunConfig } from '../../../src/checks/config.ts';
@@ -14,6 +13,7 @@ import type { RunReport } from '../../../src/core/model.ts';
 import { configFromSimulator, embeddedProfiles } from '../../../src/runner/embedded.ts';
 import { defaultProfiles, startSimulator } from '../../../src/simulator/index.ts';
 import { projectRoot } from '../../../src/spec/load.ts';
+import { freePort } from '../../ports.ts';
 import { startVariantProxy, type VariantName } from './variant-proxy.ts';
 
 /** A proxy in front of the simulator: it forwards to `upstream()` and delivers `/cb/...` to `listener`. */
@@ -36,14 +36,6 @@ function cli(args: string[]): Promise<{ code: number; stderr: string }> {
     });
     child.on('close', (code) => resolve({ code: code ?? -1, stderr }));
   });
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 export function runVariants(variants: VariantName[], args: string[] = []) {

@@ -9,7 +9,7 @@
 export const MASK = '*****';
 
 /** Query and form keys that carry credentials in this protocol (6.2, 6.4.1.1, 6.4.5.1). */
-const SECRET_KEYS = ['pwd', 'password', 'PWD', 'passwd'];
+export const SECRET_KEYS: readonly string[] = ['pwd', 'password', 'PWD', 'PASSWORD', 'passwd'];
 
 /** Config keys whose values are secrets, wherever they occur in a config object. */
 const SECRET_CONFIG_KEYS = new Set(['password', 'pwd', 'PWD', 'secret', 'authorization']);

@@ -44,10 +44,11 @@ export function newTransaction(
   kind: TransactionTimeline['kind'],
   fields: Partial<TransactionTimeline> = {},
 ): TransactionTimeline {
+  const now = ctx.clock.now();
   return ctx.store.add({
-    transactionId: ctx.ids.next(),
+    transactionId: ctx.ids.next(now),
     kind,
-    startedAt: isoTime(ctx.clock.now()),
+    startedAt: isoTime(now),
     delivery: 'none',
     deliveries: [],
     notes: [],

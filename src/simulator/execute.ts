@@ -1,4 +1,4 @@
-import type { Backend, Service } from '../spec/types.ts';
+import type { Backend, OutputParameter, Service } from '../spec/types.ts';
 import { type Backends, cellKey, decodeCgiBytes, positionOf, tacTable, zeroCheckDigit } from './backends.ts';
 import { yyMMddHHmm } from './clock.ts';
 import { Status } from './status.ts';
@@ -12,12 +12,40 @@ export function backendOf(service: Service): Backend {
   return service.backend;
 }
 
-export interface Execution {
-  statusCode: number;
-  errorMessage?: string;
-  parameters: { name: string; value: string }[];
-  /** How long the back-end takes (simulated); beyond the sync limit, sync answers with a timeout. */
-  delayMs: number;
+/**
+ * What a back-end made of a request. Its parameters are kept as their values, in the order of the service's
+ * entry, and listed as name/value pairs only when asked for: the simulator keeps each execution in its
+ * timeline, and an object per output parameter weighed more under load than the rest of the timeline
+ * (an async-oneway request never sends them at all).
+ */
+export class Execution {
+  constructor(
+    readonly statusCode: number,
+    readonly errorMessage: string | undefined,
+    /** How long the back-end takes (simulated); beyond the sync limit, sync answers with a timeout. */
+    readonly delayMs: number,
+    private readonly entry: readonly OutputParameter[] = [],
+    private readonly values: readonly (string | undefined)[] = [],
+  ) {}
+
+  /** The execution response's parameters, in the order of the service's entry. */
+  get parameters(): { name: string; value: string }[] {
+    const out: { name: string; value: string }[] = [];
+    for (let i = 0; i < this.entry.length; i++) {
+      const value = this.values[i];
+      if (value !== undefined) out.push({ name: this.entry[i]!.name, value });
+    }
+    return out;
+  }
+
+  /** As the timeline shows it: no delay, no error-message when there is none. */
+  toJSON() {
+    return {
+      statusCode: this.statusCode,
+      ...(this.errorMessage ? { errorMessage: this.errorMessage } : {}),
+      parameters: this.parameters,
+    };
+  }
 }
 
 export interface ExecutionInput {
@@ -39,12 +67,8 @@ function subscriberNumber(service: Service, params: Record<string, string>): str
   return undefined;
 }
 
-const failure = (statusCode: number, errorMessage: string, delayMs = 0): Execution => ({
-  statusCode,
-  errorMessage,
-  parameters: [],
-  delayMs,
-});
+const failure = (statusCode: number, errorMessage: string, delayMs = 0) =>
+  new Execution(statusCode, errorMessage, delayMs);
 
 /** Runs a partner-to-MSE service against the simulated back-ends. */
 export function execute(input: ExecutionInput): Execution {
@@ -134,7 +158,7 @@ export function execute(input: ExecutionInput): Execution {
     facts.NUMERO_PROTOCOLO = params.NUMERO_PROTOCOLO || backends.nextProtocol();
   }
 
-  return { statusCode: Status.ok, parameters: outputs(input, facts), delayMs };
+  return new Execution(Status.ok, undefined, delayMs, input.service.outputs, outputValues(input, facts));
 }
 
 function positionFacts(key: string): Record<string, string> {
@@ -152,28 +176,38 @@ function imeiFacts(imei: string): Record<string, string> {
   };
 }
 
+/** Where each output of a service sits in its entry, by name; kept per service, asked per request. */
+const outputPositions = new WeakMap<Service, Map<string, number>>();
+function outputPosition(service: Service, name: string): number | undefined {
+  let positions = outputPositions.get(service);
+  if (!positions) {
+    positions = new Map(service.outputs.map((o, i) => [o.name, i]));
+    outputPositions.set(service, positions);
+  }
+  return positions.get(name);
+}
+
 /**
- * The service's outputs, in the order of its entry: echoed inputs (ANUM/BNUM swapped for SMS), values
- * derived from another output (MSGSTATUS from SMPP_MESSAGE_STATUS), and the back-end's facts.
+ * The values of the service's outputs, in the order of its entry (undefined for an output not given): echoed
+ * inputs (ANUM/BNUM swapped for SMS), values derived from another output (MSGSTATUS from
+ * SMPP_MESSAGE_STATUS), and the back-end's facts.
  */
-function outputs(input: ExecutionInput, facts: Record<string, string>): { name: string; value: string }[] {
-  const values = new Map<string, string>();
-  for (const output of input.service.outputs) {
-    if (output.echoes) {
-      const echoed = input.params[output.echoes];
-      values.set(output.name, echoed ?? input.defaultOriginator);
-    } else if (facts[output.name] !== undefined) values.set(output.name, facts[output.name]!);
-  }
-  for (const output of input.service.outputs) {
-    if (!output.derivedFrom) continue;
-    const from = values.get(output.derivedFrom.output);
+function outputValues(input: ExecutionInput, facts: Record<string, string>): (string | undefined)[] {
+  const entry = input.service.outputs;
+  const values: (string | undefined)[] = [];
+  for (const output of entry)
+    values.push(
+      output.echoes ? (input.params[output.echoes] ?? input.defaultOriginator) : facts[output.name],
+    );
+  for (let i = 0; i < entry.length; i++) {
+    const derived = entry[i]!.derivedFrom;
+    if (!derived) continue;
+    const at = outputPosition(input.service, derived.output);
+    const from = at === undefined ? undefined : values[at];
     // A required output is sent even without its source (MSGSTATUS after a hand-off only: not known delivered).
-    if (from === undefined && !output.required) continue;
-    const mapped =
-      (from !== undefined ? output.derivedFrom.map[from] : undefined) ?? output.derivedFrom.map['*'];
-    if (mapped !== undefined) values.set(output.name, mapped);
+    if (from === undefined && !entry[i]!.required) continue;
+    const mapped = (from !== undefined ? derived.map[from] : undefined) ?? derived.map['*'];
+    if (mapped !== undefined) values[i] = mapped;
   }
-  return input.service.outputs
-    .filter((o) => values.has(o.name))
-    .map((o) => ({ name: o.name, value: values.get(o.name)! }));
+  return values;
 }

@@ -75,6 +75,8 @@ export function sendJson(res: ServerResponse, httpStatus: number, value: unknown
 
 /** Shortens and cleans text taken from a request before it goes into a message or a response. */
 export function clipText(text: string, max = 60): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what gets replaced here
+  if (text.length <= max && !/[\u0000-\u001f\u007f]/.test(text)) return text;
   let clean = '';
   for (const c of text) clean += c < ' ' || c === '\u007f' ? '?' : c;
   return clean.length > max ? `${clean.slice(0, max)}…` : clean;

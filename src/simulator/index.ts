@@ -126,18 +126,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 
   if (options.scenario) ctx.backends.setScenario(options.scenario);
 
+  // A GET to the API is answered without a promise or a microtask: route() returns one only when it waits.
   const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
-    route(ctx, req, res).catch((error: unknown) => {
-      // Never a stack trace on the wire or the console: one line, and the server keeps serving.
-      ctx.log(
-        `simulator: internal error on ${req.method} ${req.url?.split('?')[0]}: ${(error as Error).message}`,
-      );
-      sendMse(res, 500, {
-        statusCode: Status.internal,
-        profile: '',
-        errorMessage: 'Internal error of the simulator',
-      });
-    });
+    try {
+      route(ctx, req, res)?.catch((error: unknown) => internalError(ctx, req, res, error));
+    } catch (error) {
+      internalError(ctx, req, res, error);
+    }
   };
   const server = options.tls
     ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, handler)
@@ -186,7 +181,28 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   };
 }
 
-async function route(ctx: SimContext, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+/** Never a stack trace on the wire or the console: one line, and the server keeps serving. */
+function internalError(
+  ctx: SimContext,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  error: unknown,
+): void {
+  ctx.log(
+    `simulator: internal error on ${req.method} ${req.url?.split('?')[0]}: ${(error as Error).message}`,
+  );
+  sendMse(res, 500, {
+    statusCode: Status.internal,
+    profile: '',
+    errorMessage: 'Internal error of the simulator',
+  });
+}
+
+function route(
+  ctx: SimContext,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): Promise<void> | undefined {
   const target = req.url ?? '/';
   const q = target.indexOf('?');
   const path = q < 0 ? target : target.slice(0, q);
@@ -201,4 +217,5 @@ async function route(ctx: SimContext, req: http.IncomingMessage, res: http.Serve
     profile: '',
     errorMessage: `No such endpoint ${path.slice(0, 60)}: the API is ${ctx.spec.protocol.endpoints.api} and ${ctx.spec.protocol.endpoints.ussd}, control under /__control`,
   });
+  return undefined;
 }

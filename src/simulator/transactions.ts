@@ -1,3 +1,5 @@
+import { SECRET_KEYS } from '../core/secrets.ts';
+import { buildMseResponse, type MseResponse } from '../xml/mse-response.ts';
 import { yyMMddHHmmss } from './clock.ts';
 
 export interface DeliveryAttempt {
@@ -50,6 +52,34 @@ export interface TransactionTimeline {
 }
 
 /**
+ * An mse-response the simulator answered, kept as the fields it was built from: its body is rendered again
+ * when read, by the same function from the same fields, so it is the same text. Under load the timelines
+ * were most of what the simulator's memory had to move, and an answer's text the largest part of one.
+ */
+export class MseAnswer {
+  readonly statusCode: number;
+  readonly errorMessage?: string;
+  constructor(
+    readonly httpStatus: number,
+    private readonly answered: MseResponse,
+  ) {
+    this.statusCode = answered.statusCode;
+    if (answered.errorMessage !== undefined) this.errorMessage = answered.errorMessage;
+  }
+  get body(): string {
+    return buildMseResponse(this.answered);
+  }
+  toJSON() {
+    return {
+      httpStatus: this.httpStatus,
+      statusCode: this.statusCode,
+      ...(this.errorMessage !== undefined ? { errorMessage: this.errorMessage } : {}),
+      body: this.body,
+    };
+  }
+}
+
+/**
  * Transaction ids of 19 digits, as every example of the document shows: `1`, the time as yyMMddHHmmss
  * and a six-digit counter that never resets, so ids stay unique up to a million per second.
  */
@@ -58,10 +88,11 @@ export class TransactionIds {
   private second = -1;
   private stamp = '';
   constructor(private readonly now: () => number) {}
-  next(): string {
+  /** The next id, at `now` (the clock's time when not given). */
+  next(now = this.now()): string {
     this.counter = (this.counter + 1) % 1_000_000;
     // The time part changes once a second; formatting it per request is measurable under load.
-    const second = Math.floor(this.now() / 1000);
+    const second = Math.floor(now / 1000);
     if (second !== this.second) {
       this.second = second;
       this.stamp = `1${yyMMddHHmmss(second * 1000)}`;
@@ -70,54 +101,56 @@ export class TransactionIds {
   }
 }
 
-/** The timelines of the most recent transactions (older ones are dropped beyond `limit`). */
+/**
+ * The timelines of the most recent transactions, as a ring of `limit` slots: adding one is a store into the
+ * next slot, the oldest dropping out. Nothing indexes them by id: a Map kept beside the ring cost more per
+ * request under load than the rest of the store, and only the control endpoint asks for one transaction,
+ * found by walking back from the newest. Ids are unique by construction (TransactionIds); should one come
+ * twice, the newer timeline is the one found.
+ */
 export class TransactionStore {
-  private readonly byId = new Map<string, TransactionTimeline>();
-  /**
-   * Ids in the order added, as a ring of `limit` slots: the oldest is found in one step. Asking the Map
-   * for its first key instead walks over the holes earlier deletions left, which under load cost more
-   * per request than the rest of the store.
-   */
-  private ring: string[] = [];
+  private ring: TransactionTimeline[] = [];
   private next = 0;
   constructor(private readonly limit = 20_000) {}
 
   add(t: TransactionTimeline): TransactionTimeline {
-    const id = t.transactionId;
     if (this.limit < 1) return t;
-    if (this.byId.has(id)) {
-      this.byId.set(id, t);
-      return t;
-    }
-    this.byId.set(id, t);
-    if (this.byId.size > this.limit) this.byId.delete(this.ring[this.next]!);
-    this.ring[this.next] = id;
+    this.ring[this.next] = t;
     this.next = (this.next + 1) % this.limit;
     return t;
   }
   get(id: string): TransactionTimeline | undefined {
-    return this.byId.get(id);
+    const n = this.ring.length;
+    for (let k = 1; k <= n; k++) {
+      const t = this.ring[(this.next - k + n) % n]!;
+      if (t.transactionId === id) return t;
+    }
+    return undefined;
   }
+  /** Oldest first. */
   all(): TransactionTimeline[] {
-    return [...this.byId.values()];
+    const n = this.ring.length;
+    if (n < this.limit) return [...this.ring];
+    return [...this.ring.slice(this.next), ...this.ring.slice(0, this.next)];
   }
   clear(): void {
-    this.byId.clear();
     this.ring = [];
     this.next = 0;
   }
 }
 
-const secretNames = new Set(['pwd', 'password', 'PWD', 'PASSWORD']);
-
-/** Replaces password values in a parameter map. */
-export function maskParams(params: Record<string, string>): Record<string, string> {
-  const out = Object.create(null) as Record<string, string>;
-  for (const k in params) out[k] = secretNames.has(k) ? '***' : params[k]!;
-  return out;
+/**
+ * Replaces password values in a parameter map, in place: the simulator keeps a request's own parameters in
+ * its timeline (no copy per request) and masks them as soon as the password has been read.
+ */
+export function maskPasswords(params: Record<string, string>): Record<string, string> {
+  for (const name of SECRET_KEYS) if (params[name] !== undefined) params[name] = '***';
+  return params;
 }
 
-/** Replaces password values in a URL or query string (pwd, password, PWD). */
+const passwordInUrl = new RegExp(`([?&](?:${SECRET_KEYS.join('|')})=)[^&]*`, 'g');
+
+/** Replaces password values in a URL or query string (the keys of SECRET_KEYS). */
 export function maskUrl(url: string): string {
-  return url.replace(/([?&](?:pwd|password|PWD|PASSWORD)=)[^&]*/g, '$1***');
+  return url.replace(passwordInUrl, '$1***');
 }

@@ -29,9 +29,19 @@ export function groupBreach(group: Group, present: string[]): string | undefined
   return `${wanted} of ${group.members.join(', ')} expected, got ${got}`;
 }
 
-/** Inputs that travel as query or form parameters (not USSD head or command elements). */
-export function queryInputs(service: Service): InputParameter[] {
-  return service.inputs.filter((i) => i.in === undefined || i.in === 'query');
+const queryInputsOf = new WeakMap<Service, readonly InputParameter[]>();
+
+/**
+ * Inputs that travel as query or form parameters (not USSD head or command elements). Kept per service:
+ * the simulator asks on every request it serves.
+ */
+export function queryInputs(service: Service): readonly InputParameter[] {
+  let inputs = queryInputsOf.get(service);
+  if (!inputs) {
+    inputs = service.inputs.filter((i) => i.in === undefined || i.in === 'query');
+    queryInputsOf.set(service, inputs);
+  }
+  return inputs;
 }
 
 export type InputJudgement =
@@ -43,13 +53,14 @@ export type InputJudgement =
 /** Parameter values by name; a name may carry several values (the options of a USSD menu). */
 type Params = ReadonlyMap<string, string | readonly string[]> | Readonly<Record<string, string | undefined>>;
 
+const none: readonly string[] = [];
+
 /** The non-empty values of a parameter: an empty value counts as absent. */
 function valuesOf(params: Params, name: string): readonly string[] {
   const value: string | readonly string[] | undefined =
     params instanceof Map ? params.get(name) : (params as Record<string, string | undefined>)[name];
-  if (value === undefined) return [];
-  const all: readonly string[] = typeof value === 'string' ? [value] : value;
-  return all.filter((v) => v !== '');
+  if (value === undefined || value === '') return none;
+  return typeof value === 'string' ? [value] : value.filter((v) => v !== '');
 }
 
 /**
@@ -65,8 +76,8 @@ export function judgeInputs(
   inputs: readonly InputParameter[] = queryInputs(service),
 ): InputJudgement[] {
   const out: InputJudgement[] = [];
+  // Rule ids are spelled only for a breach: a valid request, the usual one, needs none.
   for (const input of inputs) {
-    const ids = inputRuleIds(service, input);
     const values = valuesOf(params, input.name);
     if (values.length === 0) {
       const when = input.requiredWhen;
@@ -75,18 +86,24 @@ export function judgeInputs(
         : undefined;
       if (when && trigger !== undefined)
         out.push({
-          rule: ids.requiredWhen,
+          rule: inputRuleIds(service, input).requiredWhen,
           kind: 'missing',
           input,
           when: { input: when.input, value: trigger },
         });
-      else if (input.required) out.push({ rule: ids.required, kind: 'missing', input });
+      else if (input.required)
+        out.push({ rule: inputRuleIds(service, input).required, kind: 'missing', input });
       continue;
     }
     for (const value of values) {
       const problem = checkInputValue(input, value, spec.formats);
       if (problem)
-        out.push({ rule: constraintRule(ids, problem.constraint), kind: 'invalid', input, problem });
+        out.push({
+          rule: constraintRule(inputRuleIds(service, input), problem.constraint),
+          kind: 'invalid',
+          input,
+          problem,
+        });
     }
   }
   for (const group of service.groups ?? []) {

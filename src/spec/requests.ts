@@ -2,7 +2,7 @@
  * Valid service parameters built from the spec alone: the gateway suite's harness and the load generator
  * (src/load) both build their requests here, so a load test sends what the suite calls valid.
  */
-import { groupBounds } from './judge.ts';
+import { groupBounds, queryInputs } from './judge.ts';
 import type { Service } from './types.ts';
 
 export type Pairs = Array<[string, string]>;
@@ -14,10 +14,6 @@ export interface RequestOptions {
   /** Test subscriber for inputs of format msisdn10; default DEFAULT_SUBSCRIBER. */
   subscriber?: string;
 }
-
-/** Query inputs (not USSD head/command elements). */
-export const queryInputs = (service: Service) =>
-  service.inputs.filter((i) => i.in === undefined || i.in === 'query');
 
 /** The value a request uses for an input: the test subscriber for phone numbers, else the spec's sample. */
 export function sampleValue(service: Service, name: string, options: RequestOptions = {}): string {

@@ -6,7 +6,6 @@ export interface ValueProblem {
   message: string;
 }
 
-/** Length in characters (code points), as the document counts TEXT: `ç` is one character, not two bytes. */
 const compiled = new Map<string, RegExp>();
 
 /** A format's pattern compiled once: values are checked on every request the simulator serves. */
@@ -19,6 +18,7 @@ function formatRegExp(pattern: string): RegExp {
   return re;
 }
 
+/** Length in characters (code points), as the document counts TEXT: `ç` is one character, not two bytes. */
 export function charLength(value: string): number {
   let n = 0;
   for (const _ of value) n++;
@@ -41,36 +41,47 @@ export function checkInputValue(
   value: string,
   formats: Map<string, Format>,
 ): ValueProblem | undefined {
-  const items = input.listSeparator ? value.split(input.listSeparator).map((s) => s.trim()) : [value];
-  for (const item of items) {
-    if (input.type === 'integer' && !input.format && !/^[0-9]+$/.test(item))
-      return { constraint: 'type', message: `${input.name} must be an integer, got "${shown(item)}"` };
-    if (input.maxLength !== undefined && charLength(item) > input.maxLength)
-      return {
-        constraint: 'max-length',
-        message: `${input.name} has ${charLength(item)} characters, more than ${input.maxLength}`,
-      };
-    if (input.minLength !== undefined && charLength(item) < input.minLength)
-      return {
-        constraint: 'min-length',
-        message: `${input.name} has ${charLength(item)} characters, fewer than ${input.minLength}`,
-      };
-    if (input.format) {
-      const format = formats.get(input.format);
-      if (format && !formatRegExp(format.pattern).test(item))
-        return {
-          constraint: 'format',
-          message: `${input.name} "${shown(item)}" is not ${format.id}: ${format.description}`,
-        };
-    }
-    if (input.enum && !input.enum.includes(item))
-      return {
-        constraint: 'enum',
-        message: `${input.name} "${shown(item)}" is not one of ${input.enum.join(', ')}`,
-      };
-    if (input.notIn?.includes(item))
-      return { constraint: 'not-in', message: `${input.name} may not be "${shown(item)}"` };
+  if (!input.listSeparator) return checkItem(input, value, formats);
+  for (const item of value.split(input.listSeparator)) {
+    const problem = checkItem(input, item.trim(), formats);
+    if (problem) return problem;
   }
+  return undefined;
+}
+
+function checkItem(
+  input: Constraint & { name: string; type?: 'string' | 'integer' },
+  item: string,
+  formats: Map<string, Format>,
+): ValueProblem | undefined {
+  if (input.type === 'integer' && !input.format && !/^[0-9]+$/.test(item))
+    return { constraint: 'type', message: `${input.name} must be an integer, got "${shown(item)}"` };
+  // A string never has more characters than UTF-16 units: most values need no count.
+  if (input.maxLength !== undefined && item.length > input.maxLength && charLength(item) > input.maxLength)
+    return {
+      constraint: 'max-length',
+      message: `${input.name} has ${charLength(item)} characters, more than ${input.maxLength}`,
+    };
+  if (input.minLength !== undefined && charLength(item) < input.minLength)
+    return {
+      constraint: 'min-length',
+      message: `${input.name} has ${charLength(item)} characters, fewer than ${input.minLength}`,
+    };
+  if (input.format) {
+    const format = formats.get(input.format);
+    if (format && !formatRegExp(format.pattern).test(item))
+      return {
+        constraint: 'format',
+        message: `${input.name} "${shown(item)}" is not ${format.id}: ${format.description}`,
+      };
+  }
+  if (input.enum && !input.enum.includes(item))
+    return {
+      constraint: 'enum',
+      message: `${input.name} "${shown(item)}" is not one of ${input.enum.join(', ')}`,
+    };
+  if (input.notIn?.includes(item))
+    return { constraint: 'not-in', message: `${input.name} may not be "${shown(item)}"` };
   return undefined;
 }
 

@@ -127,10 +127,6 @@ export function sampleValue(service: Service, name: string): string {
   return specSampleValue(service, name, { subscriber: subscriber() });
 }
 
-/** Query inputs (not USSD head/command elements). */
-export const queryInputs = (service: Service) =>
-  service.inputs.filter((i) => i.in === undefined || i.in === 'query');
-
 /** A valid set of service parameters: every required input, plus one member of each group that needs one. */
 export function validParams(service: Service): Pairs {
   return specValidParams(service, { subscriber: subscriber() });

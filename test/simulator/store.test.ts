@@ -25,16 +25,20 @@ describe('transaction store', () => {
     expect(store.get('10')?.transactionId).toBe('10');
   });
 
-  it('adding a known id replaces its timeline without dropping another', () => {
+  it('finds an id from the newest back, also after the ring has turned, and nothing once it has dropped out', () => {
     const store = new TransactionStore(2);
     store.add(timeline('a'));
     store.add(timeline('b'));
     const again = { ...timeline('a'), notes: ['again'] };
     store.add(again);
-    expect(store.all().map((t) => t.transactionId)).toEqual(['a', 'b']);
+    expect(store.all().map((t) => t.transactionId)).toEqual(['b', 'a']);
     expect(store.get('a')).toBe(again);
+    expect(store.get('b')?.transactionId).toBe('b');
     store.add(timeline('c'));
-    expect(store.all().map((t) => t.transactionId)).toEqual(['b', 'c']);
+    expect(store.all().map((t) => t.transactionId)).toEqual(['a', 'c']);
+    expect(store.get('b')).toBeUndefined();
+    expect(store.get('zzz')).toBeUndefined();
+    expect(new TransactionStore(5).get('a')).toBeUndefined();
   });
 
   it('starts afresh after clear, and a limit of 0 keeps nothing', () => {

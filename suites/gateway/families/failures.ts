@@ -13,6 +13,7 @@ import type { CheckContext, CheckDefinition } from '../../../src/checks/kernel.t
 import { expandRows, type PlacedRow, row } from '../../../src/checks/rows.ts';
 import type { Delivery } from '../../../src/listener/index.ts';
 import { failureRuleId } from '../../../src/spec/catalogue.ts';
+import { queryInputs } from '../../../src/spec/judge.ts';
 import type { Service } from '../../../src/spec/types.ts';
 import { runAction } from '../../../src/triggers/index.ts';
 import {
@@ -28,7 +29,6 @@ import {
   type Pairs,
   preferredMode,
   profileOf,
-  queryInputs,
   type Reading,
   type Recorder,
   readMse,

@@ -5,7 +5,7 @@
  */
 import type { CheckContext, CheckDefinition } from '../../../src/checks/kernel.ts';
 import { inputRuleIds } from '../../../src/spec/catalogue.ts';
-import { groupBounds } from '../../../src/spec/judge.ts';
+import { groupBounds, queryInputs } from '../../../src/spec/judge.ts';
 import type { Group, InputParameter, Mode, Service } from '../../../src/spec/types.ts';
 import { checkInputValue, invalidSamples } from '../../../src/spec/values.ts';
 import {
@@ -18,7 +18,6 @@ import {
   expectRefused,
   type Pairs,
   preferredMode,
-  queryInputs,
   requireRefused,
   sampleValue,
   spec,

@@ -57,7 +57,14 @@ export interface RunConfig {
   strict?: boolean;
   /** Checks in flight at once per worker (default 64). */
   concurrency?: number;
-  timeouts: { requestMs: number; syncMs: number; receiptMs: number; quietMs: number; redeliveryMs: number };
+  timeouts: {
+    requestMs: number;
+    syncMs: number;
+    syncLimitMs: number;
+    receiptMs: number;
+    quietMs: number;
+    redeliveryMs: number;
+  };
   subscribers: string[];
   profiles: Record<string, ProfileEntry>;
   listener: {
@@ -83,7 +90,8 @@ export interface RunConfig {
 
 export const DEFAULT_TIMEOUTS: RunConfig['timeouts'] = {
   requestMs: 10_000,
-  syncMs: 65_000,
+  syncMs: 90_000,
+  syncLimitMs: 65_000,
   receiptMs: 30_000,
   quietMs: 3_000,
   redeliveryMs: 60_000,

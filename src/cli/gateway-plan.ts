@@ -461,7 +461,7 @@ ${moLines.join('\n')}
   // Failures the document shows: a test number, a profile per service that always fails so, or a switch
   // ("before"/"after": {"http": {...}} or {"command": [...]}) around the check. Without one, skipped.
   "scenarios": { "silentHandset": "1191000110" },
-  "timeouts": { "requestMs": 10000, "syncMs": 65000, "receiptMs": 30000, "quietMs": 3000, "redeliveryMs": 60000 }
+  "timeouts": { "requestMs": 10000, "syncMs": 90000, "syncLimitMs": 65000, "receiptMs": 30000, "quietMs": 3000, "redeliveryMs": 60000 }
 }
 `;
 }

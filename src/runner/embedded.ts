@@ -95,6 +95,7 @@ export const EMBEDDED_TIMEOUTS: RunConfig['timeouts'] = {
   // loaded machine (parallel CI jobs) from turning slowness into failures. Only quietMs is always spent.
   requestMs: 15_000,
   syncMs: 20_000,
+  syncLimitMs: 15_000,
   receiptMs: 15_000,
   quietMs: 800,
   redeliveryMs: 15_000,

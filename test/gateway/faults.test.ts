@@ -18,7 +18,7 @@ import { defaultProfiles, startSimulator } from '../../src/simulator/index.ts';
 import { projectRoot } from '../../src/spec/load.ts';
 import { freePort } from '../ports.ts';
 import { runCli } from '../reliability/secrets.ts';
-import { type Fault, startFaultProxy } from './broken/fault-proxy.ts';
+import { type Fault, SLOW_SYNC_MS, startFaultProxy } from './broken/fault-proxy.ts';
 
 const dirs: string[] = [];
 const closers: (() => Promise<void>)[] = [];
@@ -72,6 +72,7 @@ async function runBroken(
   faults: Fault[],
   args: string[],
   withFakeSmtp = false,
+  timeouts: Partial<RunConfig['timeouts']> = {},
 ): Promise<{ code: number; report: RunReport }> {
   const port = await freePort();
   let upstream = '';
@@ -91,7 +92,15 @@ async function runBroken(
   upstream = sim.url;
   const base: RunConfig = {
     ...emptyConfig(),
-    timeouts: { requestMs: 5_000, syncMs: 10_000, receiptMs: 4_000, quietMs: 800, redeliveryMs: 4_000 },
+    timeouts: {
+      requestMs: 5_000,
+      syncMs: 10_000,
+      syncLimitMs: 8_000,
+      receiptMs: 4_000,
+      quietMs: 800,
+      redeliveryMs: 4_000,
+      ...timeouts,
+    },
   };
   const config = configFromSimulator(base, sim, 'partner@empresa.com.br');
   config.target = proxy.url;
@@ -415,6 +424,41 @@ describe('gateway suite', { timeout: 180_000 }, () => {
     // The checks the faults do not touch still pass: the faults are caught, not the run broken.
     expect(verdictOf(report, 'gateway.failures.imei-torpedo.failure.110.status-code')).toBe('pass');
     expect(verdictOf(report, 'gateway.ussd.ussd-menu.session-owner.forwarded.accepted')).toBe('pass');
+    expect(code).toBe(1);
+  });
+
+  it('judges a late sync answer non-strict and a sync request without an answer a failure, each by its own rule', async () => {
+    const { code, report } = await runBroken(
+      [
+        { name: 'slow-sync', profile: 'OFFER_INSERT' },
+        { name: 'hang-up-sync', profile: 'OFFER_DELETE' },
+      ],
+      ['--only', 'rule:modes.sync.*'],
+      false,
+      // slow-sync answers SLOW_SYNC_MS late: beyond the limit, within the run's patience.
+      { syncLimitMs: SLOW_SYNC_MS - 1_500, syncMs: SLOW_SYNC_MS + 5_000 },
+    );
+    const verdicts = Object.fromEntries(
+      [
+        'gateway.modes.offer-insert.sync.time-limit',
+        'gateway.modes.offer-insert.sync.answered',
+        'gateway.modes.offer-delete.sync.answered',
+        'gateway.modes.offer-delete.sync.time-limit',
+        'gateway.modes.sys-ctn-info-type.sync.answered',
+        'gateway.modes.sys-ctn-info-type.sync.time-limit',
+      ].map((id) => [id, verdictOf(report, id)]),
+    );
+    expect(verdicts).toEqual({
+      // Late, but answered: only the approximate limit is departed from.
+      'gateway.modes.offer-insert.sync.time-limit': 'non-strict',
+      'gateway.modes.offer-insert.sync.answered': 'pass',
+      // No answer: the obligation to answer is broken; how late it was cannot be judged.
+      'gateway.modes.offer-delete.sync.answered': 'fail',
+      'gateway.modes.offer-delete.sync.time-limit': 'informational',
+      // A profile without faults passes both.
+      'gateway.modes.sys-ctn-info-type.sync.answered': 'pass',
+      'gateway.modes.sys-ctn-info-type.sync.time-limit': 'pass',
+    });
     expect(code).toBe(1);
   });
 

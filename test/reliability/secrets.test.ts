@@ -40,7 +40,14 @@ describe('secrets never leave the run', () => {
       retry: { delaysMs: [50, 200, 1000] },
     });
     const base = emptyConfig();
-    base.timeouts = { requestMs: 5_000, syncMs: 10_000, receiptMs: 5_000, quietMs: 800, redeliveryMs: 5_000 };
+    base.timeouts = {
+      requestMs: 5_000,
+      syncMs: 10_000,
+      syncLimitMs: 8_000,
+      receiptMs: 5_000,
+      quietMs: 800,
+      redeliveryMs: 5_000,
+    };
     base.listener = { host: '127.0.0.1', port: listenerPort };
     const config = { ...configFromSimulator(base, sim, `partner@${defaultSmtpDomain}`), target: sim.url };
     const configFile = join(dir, 'gateway.json');

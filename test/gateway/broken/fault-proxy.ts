@@ -50,7 +50,12 @@ export type FaultName =
   | 'mo-drop-id'
   | 'receipt-by-get'
   | 'receipt-new-transaction-id'
-  | 'refuse-async-delivery';
+  | 'refuse-async-delivery'
+  | 'slow-sync'
+  | 'hang-up-sync';
+
+/** How late slow-sync answers a sync request. */
+export const SLOW_SYNC_MS = 2_500;
 
 export interface Fault {
   name: FaultName;
@@ -338,6 +343,14 @@ export async function startFaultProxy(options: {
           ),
         });
       const syncAsked = /[?&]mode=sync(&|$)/.test(`?${url.split('?')[1] ?? ''}&${body.toString('latin1')}`);
+      // A sync request that gets no answer at all: the connection drops.
+      if (has('hang-up-sync', profile) && syncAsked && url.startsWith('/MSE/api')) {
+        req.socket.destroy();
+        return;
+      }
+      // A sync answer later than the run's syncLimitMs (the tests set it to a second or so).
+      if (has('slow-sync', profile) && syncAsked && url.startsWith('/MSE/api'))
+        await new Promise((resolve) => setTimeout(resolve, SLOW_SYNC_MS));
       if (
         has('refuse-async-delivery', profile) &&
         /[?&]mode=a?ss?ync-delivery(&|$)/.test(`?${url.split('?')[1] ?? ''}&${body.toString('latin1')}`)

@@ -66,6 +66,7 @@ export async function runBehind(
         timeouts: {
           requestMs: 20_000,
           syncMs: 30_000,
+          syncLimitMs: 25_000,
           receiptMs: 8_000,
           quietMs: 800,
           redeliveryMs: 10_000,

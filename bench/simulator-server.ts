@@ -2,7 +2,8 @@
  * One server under test of bench/simulator.ts, in a process of its own so that the load generator (the
  * parent) and the server do not share an event loop. `bare`: a node:http server answering a constant
  * mse-response. `sim`: the simulator. `sink`: a receipt sink counting distinct transaction ids.
- * `sim --callback URL`: the simulator delivering receipts to URL. The parent talks over the IPC channel:
+ * `sim --callback URL`: the simulator delivering receipts to URL. `sim --timelines N`: keeping N timelines
+ * (maxTransactions; 5,000 by default here). The parent talks over the IPC channel:
  * the child sends `{ url }` once listening, answers `{ ask: 'count' }` with its counters and
  * `{ ask: 'usage' }` with the CPU time it has spent.
  */
@@ -20,6 +21,9 @@ async function listen(server: http.Server): Promise<string> {
 }
 
 const kind = process.argv[3];
+// sim --timelines N: how many transaction timelines the simulator keeps (its maxTransactions).
+const timelinesAt = process.argv.indexOf('--timelines');
+const timelines = timelinesAt > 0 ? Number(process.argv[timelinesAt + 1]) : undefined;
 const callbackAt = process.argv.indexOf('--callback');
 const callback = callbackAt > 0 ? process.argv[callbackAt + 1] : undefined;
 
@@ -61,9 +65,9 @@ if (kind === 'bare') {
 } else if (kind === 'sim') {
   const sim = await startSimulator({
     smtp: false,
-    log: () => {},
+    log: false,
     ...(callback ? { callback } : {}),
-    maxTransactions: callback ? 2_000_000 : 5_000,
+    maxTransactions: timelines ?? (callback ? 2_000_000 : 5_000),
   });
   count = () => ({ accepted: sim.transactions().filter((t) => t.response?.statusCode === 0).length });
   idle = () => sim.idle();

@@ -6,11 +6,14 @@
  *   machine's ceiling for the same request. Each server runs in a process of its own
  *   (bench/simulator-server.ts) and the load generator runs in this one: in one process the generator and
  *   the server share an event loop, and on a 2-core machine that skews the ratio. The two sides alternate
- *   in short windows over several rounds, so a change in the machine's load weighs on both alike; each
+ *   in short windows over several rounds, so a change in the machine's load weighs on all alike; each
  *   round gives one ratio simulator / bare, and the figure is the median ratio, with the spread
  *   (lowest–highest) printed beside it. Goal: at least 0.7. Beside it, the CPU time each server's process
  *   spent per request answered: the machine is shared, and when other processes take cores the
  *   requests-per-second ratio swings by tenths from run to run while CPU per request barely moves.
+ *   The simulator keeps 5,000 transaction timelines (maxTransactions); a third server, the same simulator
+ *   keeping none, shows what they cost apart from the request path: each timeline outlives a few young-
+ *   generation collections, so it is copied and promoted, and that is most of what is left.
  * - Receipts: async-delivery submits against a simulator (own process) whose receipts go to a sink (own
  *   process) counting distinct transaction ids. Over the same window, receipts received by the sink are
  *   compared with submits the simulator accepted (status 0): the ratio says whether delivery keeps up with
@@ -64,6 +67,8 @@ export interface SimulatorBenchResult {
    * than requests per second when other processes compete for the machine's cores.
    */
   cpu: { bareMicros: number; simulatorMicros: number; ratio: number; ratios: number[] };
+  /** The same simulator keeping no transaction timelines (maxTransactions 0), medians over the same rounds. */
+  noTimelines: { ratio: number; cpuRatio: number };
   receipts: {
     accepted: number;
     delivered: number;
@@ -100,8 +105,14 @@ const runner = fileURLToPath(new URL('../bin/run-ts.js', import.meta.url));
 const serverFile = fileURLToPath(new URL('./simulator-server.ts', import.meta.url));
 
 /** Starts bench/simulator-server.ts in a child process and waits until it listens. */
-function startServer(kind: 'bare' | 'sim' | 'sink', callback?: string): Promise<Server> {
-  const args = [runner, serverFile, kind, ...(callback ? ['--callback', callback] : [])];
+function startServer(kind: 'bare' | 'sim' | 'sink', callback?: string, timelines?: number): Promise<Server> {
+  const args = [
+    runner,
+    serverFile,
+    kind,
+    ...(callback ? ['--callback', callback] : []),
+    ...(timelines !== undefined ? ['--timelines', String(timelines)] : []),
+  ];
   const child: ChildProcess = spawn(process.execPath, args, {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -153,12 +164,15 @@ export async function benchSimulator(
 
   const bare = await startServer('bare');
   const sim = await startServer('sim');
+  // The same simulator keeping no timelines: what the timelines cost, apart from the request path.
+  const bareSim = await startServer('sim', undefined, 0);
   const rounds: {
     bare: LoadFigures;
     sim: LoadFigures;
     ratio: number;
     cpuRatio: number;
     cpu: { bare: number; sim: number };
+    noTimelines: { ratio: number; cpuRatio: number };
   }[] = [];
   // A window of load on one server, with the CPU time that server spent per request answered.
   const measure = async (server: Server) => {
@@ -171,26 +185,35 @@ export async function benchSimulator(
     };
   };
   try {
-    // A warm-up window each, so both are measured with their code optimised.
+    // A warm-up window each, so all are measured with their code optimised.
     await load(bare.url, 1);
     await load(sim.url, 1);
+    await load(bareSim.url, 1);
     for (let i = 0; i < roundCount; i++) {
-      // The order alternates too, so neither side always runs right after the other.
-      const first = i % 2 === 0 ? bare : sim;
-      const a = await measure(first);
-      const b = await measure(first === bare ? sim : bare);
-      const [fb, fs] = first === bare ? [a, b] : [b, a];
+      // The order turns too, so that no side always runs right after another.
+      const order = [bare, sim, bareSim];
+      for (let k = 0; k < i % 3; k++) order.push(order.shift() as Server);
+      const measured = new Map<Server, Awaited<ReturnType<typeof measure>>>();
+      for (const server of order) measured.set(server, await measure(server));
+      const fb = measured.get(bare)!;
+      const fs = measured.get(sim)!;
+      const f0 = measured.get(bareSim)!;
       rounds.push({
         bare: fb.figures,
         sim: fs.figures,
         ratio: fs.figures.requestsPerSecond / Math.max(1, fb.figures.requestsPerSecond),
         cpuRatio: fb.cpuMicrosPerRequest / Math.max(0.001, fs.cpuMicrosPerRequest),
         cpu: { bare: fb.cpuMicrosPerRequest, sim: fs.cpuMicrosPerRequest },
+        noTimelines: {
+          ratio: f0.figures.requestsPerSecond / Math.max(1, fb.figures.requestsPerSecond),
+          cpuRatio: fb.cpuMicrosPerRequest / Math.max(0.001, f0.cpuMicrosPerRequest),
+        },
       });
     }
   } finally {
     await bare.close();
     await sim.close();
+    await bareSim.close();
   }
   const ratios = rounds.map((r) => round2(r.ratio));
   const mid = [...rounds].sort((a, b) => a.ratio - b.ratio)[
@@ -242,6 +265,10 @@ export async function benchSimulator(
       ratios: rounds.map((r) => round2(r.cpuRatio)),
     },
     simulator: mid.sim,
+    noTimelines: {
+      ratio: round2(median(rounds.map((r) => r.noTimelines.ratio))),
+      cpuRatio: round2(median(rounds.map((r) => r.noTimelines.cpuRatio))),
+    },
     ratio: round2(median(rounds.map((r) => r.ratio))),
     ratios,
     receipts: {
@@ -267,6 +294,7 @@ export function formatSimulatorBench(r: SimulatorBenchResult): string {
     row('simulator', r.simulator),
     `  ratio simulator/bare   ${r.ratio} median of ${r.ratios.length} rounds, spread ${spread(r.ratios)} (${r.ratios.join(', ')}) (goal >= 0.7)${r.ratio >= 0.7 ? '' : '  BELOW GOAL'}`,
     `  CPU per request        bare ${r.cpu.bareMicros} µs, simulator ${r.cpu.simulatorMicros} µs: bare/simulator ${r.cpu.ratio} median, spread ${spread(r.cpu.ratios)} (the ratio with a core each)`,
+    `  keeping no timelines   ratio ${r.noTimelines.ratio}, CPU ratio ${r.noTimelines.cpuRatio} (maxTransactions 0; the simulator above keeps 5,000)`,
     'Receipts (async-delivery) to a sink in its own process, same windows as the submits:',
     `  ${r.receipts.perSecond} receipts/s received vs ${r.receipts.submitsPerSecond} submits/s accepted (median window): ratio ${r.receipts.ratio} median, spread ${spread(r.receipts.ratios)} (${r.receipts.ratios.join(', ')}) (goal >= 0.9)${r.receipts.ratio >= 0.9 ? '' : '  BELOW GOAL'}`,
     `  ${r.receipts.delivered} delivered of ${r.receipts.accepted} accepted, ${r.receipts.lost} lost`,

@@ -80,7 +80,8 @@ async function embeddedSimulator(listenerUrl: string, provisioned: number | unde
   const profiles = defaultProfiles(listenerUrl).map((p) =>
     provisioned ? { ...p, rate: { perSecond: provisioned, burst: provisioned } } : p,
   );
-  const sim = await startSimulator({ profiles, smtp: false, log: () => {}, maxTransactions: 2_000 });
+  // The ledger is the listener's: the simulator keeps no timelines (a load run would only pay for them).
+  const sim = await startSimulator({ profiles, smtp: false, log: false, maxTransactions: 0 });
   return { url: sim.url, close: () => sim.close() };
 }
 

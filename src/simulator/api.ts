@@ -58,6 +58,9 @@ export function checkInputs(
   );
 }
 
+/** How a plain query was read, the same for every request that has one. */
+const plainQuery = Object.freeze({ query: 'UTF-8' as const });
+
 /**
  * Reads the query into `params` (the first of a repeated name wins) and notes how it was read. A query of
  * plain characters (no `%`, no `+`, nothing outside printable ASCII) is split directly, as decoding would
@@ -71,7 +74,7 @@ function readQuery(t: TransactionTimeline, raw: string, params: Record<string, s
     for (const [name, value] of reading.pairs) if (params[name] === undefined) params[name] = value;
     return;
   }
-  t.request!.charset = { query: 'UTF-8' };
+  t.request!.charset = plainQuery;
   for (let start = 0; start < raw.length; ) {
     let end = raw.indexOf('&', start);
     if (end < 0) end = raw.length;
@@ -99,8 +102,8 @@ function profileNamed(ctx: SimContext, params: Record<string, string>, rawQuery:
 
 /** Records in the timeline how a part of the request was read, and why when it was not UTF-8. */
 function noteReading(t: TransactionTimeline, part: 'query' | 'body', reading: LenientReading): void {
-  t.request!.charset ??= {};
-  t.request!.charset[part] = reading.charset;
+  // A new record: the one of a plain query is shared by every request.
+  t.request!.charset = { ...t.request!.charset, [part]: reading.charset };
   if (reading.charset === 'ISO-8859-1' && reading.declared === undefined)
     t.notes.push(`${part} read as ISO-8859-1: not valid UTF-8 and no charset declared`);
 }

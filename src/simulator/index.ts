@@ -121,7 +121,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     syncTimeoutMs: options.syncTimeoutMs ?? spec.protocol.syncTimeoutSeconds * 1000,
     maxBodyBytes: options.maxBodyBytes ?? 1_048_576,
     smtpDomains: smtpOption === false ? [] : (smtpOption.domains ?? [{ domain: defaultSmtpDomain }]),
-    log: options.log ?? ((line) => console.log(line)),
+    log: options.log === false ? () => {} : (options.log ?? ((line) => console.log(line))),
+    logging: options.log !== false,
   };
 
   if (options.scenario) ctx.backends.setScenario(options.scenario);

@@ -44,8 +44,11 @@ export interface SimulatorOptions {
   syncTimeoutMs?: number;
   /** Request body cap in bytes (default 1 MiB). */
   maxBodyBytes?: number;
-  /** One line per transaction; default console.log. Passwords are never in it. */
-  log?: (line: string) => void;
+  /**
+   * One line per transaction; default console.log. Passwords are never in it. `false`: no lines, and none
+   * is written (under load, formatting a line per request that nobody reads is measurable).
+   */
+  log?: ((line: string) => void) | false;
   /** Timelines kept in memory (oldest dropped first; default 20000). */
   maxTransactions?: number;
   /** Initial SMSC scenario and extra subscribers (also POST /__control/scenario). */

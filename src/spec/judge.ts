@@ -53,13 +53,15 @@ export type InputJudgement =
 /** Parameter values by name; a name may carry several values (the options of a USSD menu). */
 type Params = ReadonlyMap<string, string | readonly string[]> | Readonly<Record<string, string | undefined>>;
 
-const none: readonly string[] = [];
+/** A parameter's value or values as given, undefined when absent. */
+function givenValue(params: Params, name: string): string | readonly string[] | undefined {
+  return params instanceof Map ? params.get(name) : (params as Record<string, string | undefined>)[name];
+}
 
 /** The non-empty values of a parameter: an empty value counts as absent. */
 function valuesOf(params: Params, name: string): readonly string[] {
-  const value: string | readonly string[] | undefined =
-    params instanceof Map ? params.get(name) : (params as Record<string, string | undefined>)[name];
-  if (value === undefined || value === '') return none;
+  const value = givenValue(params, name);
+  if (value === undefined || value === '') return [];
   return typeof value === 'string' ? [value] : value.filter((v) => v !== '');
 }
 
@@ -78,6 +80,13 @@ export function judgeInputs(
   const out: InputJudgement[] = [];
   // Rule ids are spelled only for a breach: a valid request, the usual one, needs none.
   for (const input of inputs) {
+    const value = givenValue(params, input.name);
+    // One value (a query parameter, the usual case) is judged without a list of one.
+    if (typeof value === 'string' && value !== '') {
+      const problem = checkInputValue(input, value, spec.formats);
+      if (problem) out.push(invalid(service, input, problem));
+      continue;
+    }
     const values = valuesOf(params, input.name);
     if (values.length === 0) {
       const when = input.requiredWhen;
@@ -97,13 +106,7 @@ export function judgeInputs(
     }
     for (const value of values) {
       const problem = checkInputValue(input, value, spec.formats);
-      if (problem)
-        out.push({
-          rule: constraintRule(inputRuleIds(service, input), problem.constraint),
-          kind: 'invalid',
-          input,
-          problem,
-        });
+      if (problem) out.push(invalid(service, input, problem));
     }
   }
   for (const group of service.groups ?? []) {
@@ -121,6 +124,15 @@ export function judgeInputs(
     if (bytes > limit.maxBytes) out.push({ rule: limit.rule, kind: 'payload', limit, bytes });
   }
   return out;
+}
+
+function invalid(service: Service, input: InputParameter, problem: ValueProblem): InputJudgement {
+  return {
+    rule: constraintRule(inputRuleIds(service, input), problem.constraint),
+    kind: 'invalid',
+    input,
+    problem,
+  };
 }
 
 function constraintRule(

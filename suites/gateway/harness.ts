@@ -478,6 +478,33 @@ export async function waitReceipts(
   return result;
 }
 
+/**
+ * The receipt of an accepted async-delivery request, found by its acknowledgement's transaction-id, waiting
+ * as waitReceipts does: receipts of the same profile that no check asked for end the wait early, as evidence.
+ */
+export async function receiptOfAck(
+  ctx: Recorder,
+  ack: Answer,
+  transactionId: string,
+  timeoutMs = timeouts.receiptMs,
+): Promise<{ receipt?: Delivery; evidence: Delivery[] }> {
+  const sinceAt = Date.parse(ack.sent.at);
+  const { found, evidence } = await waitReceipts(ctx, {
+    key: transactionId,
+    profile: ack.profile ?? '',
+    sinceAt: Number.isNaN(sinceAt) ? Date.now() : sinceAt,
+    timeoutMs,
+  });
+  return found[0] ? { receipt: found[0], evidence } : { evidence };
+}
+
+/** What the profile's receipts that no check could match looked like, in a sentence. */
+export function evidenceText(profile: string, evidence: Delivery[]): string {
+  const shown = evidence.slice(0, 3).map(describeDelivery).join('; ');
+  const more = evidence.length > 3 ? ` and ${evidence.length - 3} more` : '';
+  return `receipts of profile ${profile} came ${shown}${more}`;
+}
+
 /** One delivery in a sentence, secrets masked: "by GET to /receipt?userid=mse&pwd=***&… with no body". */
 export function describeDelivery(d: Delivery): string {
   const url = maskSecrets(d.url, run.secrets);

@@ -462,6 +462,23 @@ describe('gateway suite', { timeout: 180_000 }, () => {
     expect(code).toBe(1);
   });
 
+  it('waits out no receipt deadline when every receipt comes with a new transaction id, in any family', async () => {
+    // A deadline far beyond a healthy run: a check that waits it out shows, whatever the machine's load.
+    const receiptMs = 60_000;
+    const { code, report } = await runBroken([{ name: 'receipt-new-transaction-id' }], [], false, {
+      receiptMs,
+      redeliveryMs: receiptMs,
+    });
+    const waitedOut = report.checks
+      .filter((c) => (c.durationMs ?? 0) >= receiptMs)
+      .map((c) => `${c.id}: ${Math.round(c.durationMs ?? 0)} ms, ${c.verdict}: ${c.message}`);
+    expect(waitedOut).toEqual([]);
+    // The failures family reads a failure from the receipt: with none carrying the id, it cannot judge.
+    expect(verdictOf(report, 'gateway.failures.lbs-torpedo.failure.110.status-code')).toBe('informational');
+    expect(verdictOf(report, 'gateway.receipts.lbs-torpedo.transaction-id.same')).toBe('fail');
+    expect(code).toBe(1);
+  });
+
   it('fails the receipt checks of receipts that come by GET or with a new transaction id, and says what came', async () => {
     const { code, report } = await runBroken(
       [

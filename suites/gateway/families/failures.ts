@@ -22,6 +22,7 @@ import {
   callApi,
   callRaw,
   ensure,
+  evidenceText,
   expectAccepted,
   listener,
   meta,
@@ -32,6 +33,7 @@ import {
   type Reading,
   type Recorder,
   readMse,
+  receiptOfAck,
   run,
   shared,
   spec,
@@ -112,10 +114,12 @@ async function execute(
   expectAccepted(rec, a, `a valid async-delivery request for ${number}`);
   const tid = a.read.transactionId;
   if (!tid) return rec.fail('the acknowledgement carries no transaction-id, so no receipt can be matched');
-  const [receipt] = await waitDeliveries(rec, { kind: 'receipt', key: tid, timeoutMs: timeouts.receiptMs });
-  if (!receipt)
-    return rec.fail(`no receipt with transaction-id ${tid} arrived within ${timeouts.receiptMs} ms`);
-  return { reading: readMse(receipt.body), where: 'the receipt' };
+  const reading = await receiptOf(rec, a, tid, timeouts.receiptMs);
+  if (!reading)
+    return rec.cannotJudge(
+      `no receipt with transaction-id ${tid} arrived within ${timeouts.receiptMs} ms, so the execution's outcome is unknown (see modes.async-delivery.receipt)`,
+    );
+  return { reading, where: 'the receipt' };
 }
 
 /** What an answer is, in a few words, for messages. */
@@ -240,8 +244,22 @@ function refused(ctx: CheckContext, a: Answer, what: string): void {
 }
 
 /** A request that leads to a receipt, and the receipt's reading; undefined (with why) when none can be had. */
-async function receiptOf(ctx: CheckContext, tid: string, timeoutMs: number): Promise<Reading | undefined> {
-  const [receipt] = await waitDeliveries(ctx, { kind: 'receipt', key: tid, timeoutMs });
+/**
+ * The execution response of an accepted async-delivery request: its receipt, undefined when none came. When
+ * receipts of the profile came but none with the ack's transaction-id, that is receipts.transaction-id.same's
+ * to judge, and this check cannot judge its own rule.
+ */
+async function receiptOf(
+  ctx: Recorder,
+  ack: Answer,
+  tid: string,
+  timeoutMs: number,
+): Promise<Reading | undefined> {
+  const { receipt, evidence } = await receiptOfAck(ctx, ack, tid, timeoutMs);
+  if (!receipt && evidence.length)
+    return ctx.cannotJudge(
+      `no receipt carried the ack's transaction-id ${tid}; ${evidenceText(ack.profile ?? '', evidence)} (see receipts.transaction-id.same)`,
+    );
   return receipt ? readMse(receipt.body) : undefined;
 }
 
@@ -313,7 +331,7 @@ const serviceRows: PlacedRow<Subject>[] = [
       const tid = a.read.transactionId;
       if (!tid)
         return ctx.cannotJudge(`${what} was accepted without transaction-id, so its receipt cannot be found`);
-      const r = await receiptOf(ctx, tid, timeouts.receiptMs);
+      const r = await receiptOf(ctx, a, tid, timeouts.receiptMs);
       if (!r)
         return ctx.cannotJudge(`${what} was accepted and no receipt for ${tid} arrived to say how it ended`);
       ensure(
@@ -375,7 +393,7 @@ const serviceRows: PlacedRow<Subject>[] = [
           return ctx.cannotJudge(
             'the acknowledgement carries no transaction-id, so no receipt can be matched',
           );
-        reading = await receiptOf(ctx, tid, timeouts.receiptMs);
+        reading = await receiptOf(ctx, a, tid, timeouts.receiptMs);
         if (!reading) return ctx.cannotJudge(`no receipt for ${tid} arrived within ${timeouts.receiptMs} ms`);
         where = 'the receipt';
       }

@@ -14,6 +14,7 @@ import {
   describeDelivery,
   dtdErrors,
   ensure,
+  evidenceText,
   listener,
   meta,
   notProvisioned,
@@ -90,13 +91,6 @@ function flow(ctx: Recorder, service: Service): Promise<Flow> {
   });
 }
 
-/** What the profile's receipts that no check could match looked like, in a sentence. */
-function evidenceText(f: Flow): string {
-  const shown = f.evidence.slice(0, 3).map(describeDelivery).join('; ');
-  const more = f.evidence.length > 3 ? ` and ${f.evidence.length - 3} more` : '';
-  return `receipts of profile ${f.profile} came ${shown}${more}`;
-}
-
 /** What did arrive at the listener after the request, when no receipt for it did. */
 async function whatArrived(f: Flow): Promise<string> {
   const others = listener
@@ -135,7 +129,7 @@ async function arrived(
   }
   if (f.evidence.length)
     ctx.cannotJudge(
-      `no receipt carried the ack's transaction-id ${f.transactionId}; ${evidenceText(f)} (see receipts.transaction-id.same)`,
+      `no receipt carried the ack's transaction-id ${f.transactionId}; ${evidenceText(f.profile, f.evidence)} (see receipts.transaction-id.same)`,
     );
   ctx.cannotJudge(
     `no receipt for transaction ${f.transactionId} arrived within ${timeouts.receiptMs} ms (see modes.async-delivery.receipt)`,
@@ -188,7 +182,7 @@ async function answerFirst(
   const { found: first, evidence } = await waiting;
   if (!first.length && evidence.length)
     ctx.cannotJudge(
-      `no receipt carried the ack's transaction-id ${transactionId}; ${evidenceText({ profile, evidence } as Flow)} (see receipts.transaction-id.same)`,
+      `no receipt carried the ack's transaction-id ${transactionId}; ${evidenceText(profile, evidence)} (see receipts.transaction-id.same)`,
     );
   if (!first.length)
     ctx.cannotJudge(
@@ -272,7 +266,7 @@ const arrivalRows: PlacedRow<Subject>[] = [
       if (f.receipt) return;
       if (f.evidence.length)
         ctx.cannotJudge(
-          `a receipt may have come, but none carried the ack's transaction-id ${f.transactionId}; ${evidenceText(f)} (see receipts.transaction-id.same)`,
+          `a receipt may have come, but none carried the ack's transaction-id ${f.transactionId}; ${evidenceText(f.profile, f.evidence)} (see receipts.transaction-id.same)`,
         );
       ctx.fail(
         `no receipt with transaction-id ${f.transactionId} arrived within ${timeouts.receiptMs} ms; ${await whatArrived(f)}`,
@@ -315,7 +309,9 @@ const arrivalRows: PlacedRow<Subject>[] = [
     judge: async (ctx, { service }) => {
       const f = await flow(ctx, service);
       if (!f.receipt && f.evidence.length)
-        ctx.fail(`no receipt carried the ack's transaction-id ${f.transactionId}; ${evidenceText(f)}`);
+        ctx.fail(
+          `no receipt carried the ack's transaction-id ${f.transactionId}; ${evidenceText(f.profile, f.evidence)}`,
+        );
       const a = await arrived(ctx, service, 'any');
       // A receipt without a body was matched by the transaction-id of its query; receipts.post judges the GET.
       const carried = a.receipt.body.length ? a.reading.transactionId : a.receipt.key;

@@ -85,7 +85,7 @@ export function smsMo(
   };
   const problem = checkValues(ctx, service, values);
   if (problem) {
-    ctx.store.get(t.transactionId)!.notes.push(`refused: ${problem}`);
+    t.notes.push(`refused: ${problem}`);
     return bad(problem);
   }
   const pairs: [string, string][] = [

@@ -91,4 +91,24 @@ describe('a transaction timeline', () => {
     const { t } = await send(sim, good);
     expect(t.response?.statusCode).toBe(Status.ok);
   });
+
+  it('keeps none with maxTransactions: 0, and every path still answers (an MO refusal notes on its own timeline)', async () => {
+    // The callback is never called: the MO is refused before any delivery.
+    sim = await startSimulator({
+      smtp: false,
+      log: false,
+      maxTransactions: 0,
+      callback: 'http://127.0.0.1:9',
+    });
+    const ack = readMse(await (await fetch(`${sim.url}/MSE/api?${query(good)}`)).text());
+    expect(ack.statusCode).toBe(Status.ok);
+    const mo = await fetch(`${sim.url}/__control/mo/sms`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ from: 'not-a-number', to: '3301', text: 'oi' }),
+    });
+    expect(mo.status).toBe(400);
+    expect(((await mo.json()) as { message: string }).message).toMatch(/ANUM/);
+    expect(sim.transactions()).toEqual([]);
+  });
 });

@@ -78,9 +78,12 @@ function readQuery(t: TransactionTimeline, raw: string, params: Record<string, s
   for (let start = 0; start < raw.length; ) {
     let end = raw.indexOf('&', start);
     if (end < 0) end = raw.length;
-    const eq = raw.indexOf('=', start);
-    const name = eq < 0 || eq > end ? raw.slice(start, end) : raw.slice(start, eq);
-    if (name && params[name] === undefined) params[name] = eq < 0 || eq > end ? '' : raw.slice(eq + 1, end);
+    // An empty segment (`a=1&&b=2`) is no parameter; an empty name (`=1`) is one, as the decoder reads it.
+    if (end > start) {
+      const eq = raw.indexOf('=', start);
+      const name = eq < 0 || eq > end ? raw.slice(start, end) : raw.slice(start, eq);
+      if (params[name] === undefined) params[name] = eq < 0 || eq > end ? '' : raw.slice(eq + 1, end);
+    }
     start = end + 1;
   }
 }

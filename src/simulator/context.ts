@@ -24,9 +24,8 @@ export interface SimContext {
   maxBodyBytes: number;
   /** SMTP AUTD: provisioned sender domains and the profile each maps to. */
   smtpDomains: { domain: string; profile?: string }[];
-  log: (line: string) => void;
-  /** Whether log lines are read at all (SimulatorOptions.log is not false). */
-  logging: boolean;
+  /** Where log lines go; undefined when nobody reads them (SimulatorOptions.log false), and none is formatted. */
+  log: ((line: string) => void) | undefined;
 }
 
 // The start time as ISO text, formatted once per millisecond rather than once per request.
@@ -60,7 +59,7 @@ export function newTransaction(
 
 /** One line per transaction, passwords never included. */
 export function logTransaction(ctx: SimContext, t: TransactionTimeline, extra = ''): void {
-  if (!ctx.logging) return;
+  if (!ctx.log) return;
   const status = t.response?.statusCode ?? t.execution?.statusCode;
   // Concatenated rather than joined from an array: this runs once per request.
   let line = t.startedAt;

@@ -121,8 +121,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     syncTimeoutMs: options.syncTimeoutMs ?? spec.protocol.syncTimeoutSeconds * 1000,
     maxBodyBytes: options.maxBodyBytes ?? 1_048_576,
     smtpDomains: smtpOption === false ? [] : (smtpOption.domains ?? [{ domain: defaultSmtpDomain }]),
-    log: options.log === false ? () => {} : (options.log ?? ((line) => console.log(line))),
-    logging: options.log !== false,
+    log: options.log === false ? undefined : (options.log ?? ((line) => console.log(line))),
   };
 
   if (options.scenario) ctx.backends.setScenario(options.scenario);
@@ -189,7 +188,7 @@ function internalError(
   res: http.ServerResponse,
   error: unknown,
 ): void {
-  ctx.log(
+  ctx.log?.(
     `simulator: internal error on ${req.method} ${req.url?.split('?')[0]}: ${(error as Error).message}`,
   );
   sendMse(res, 500, {

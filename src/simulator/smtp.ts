@@ -135,7 +135,7 @@ export async function startSmtp(ctx: SimContext, host: string, port: number): Pr
       stream.on('error', () => callback(smtpError(451, 'message stream failed')));
     },
   });
-  server.on('error', (error) => ctx.log(`smtp: ${error.message}`));
+  server.on('error', (error) => ctx.log?.(`smtp: ${error.message}`));
   await new Promise<void>((resolve, reject) => {
     server.server.once('error', reject);
     server.listen(port, host, () => resolve());

@@ -76,6 +76,12 @@ describe('a transaction timeline', () => {
     expect(Object.hasOwn(last.request!.params!, '__proto__')).toBe(true);
     expect(Object.getOwnPropertyDescriptor(last.request!.params!, '__proto__')?.value).toBe('polluted');
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    // A plain query is split directly, any other decoded: both read the same parameters.
+    for (const extra of ['&&=empty-name&flag', '&&=empty-name&flag&X=%41']) {
+      const r = readMse(await (await fetch(`${sim.url}/MSE/api?${query(good)}${extra}`)).text());
+      expect(r.statusCode).toBe(Status.ok);
+      expect(sim.transactions().at(-1)!.request!.params).toMatchObject({ '': 'empty-name', flag: '' });
+    }
   });
 
   it('writes a log line per transaction to a log function, and none with log: false', async () => {

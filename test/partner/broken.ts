@@ -12,6 +12,7 @@ import {
   type PartnerCredentials,
 } from '../../src/partner/reference.ts';
 import { buildUssdCommand, readUssdEvent, type UssdCommand, type UssdEvent } from '../../src/partner/xml.ts';
+import { readAll } from '../http-proxy.ts';
 import { writeReply } from './variants.ts';
 
 export type Fault =
@@ -42,15 +43,6 @@ export interface BrokenPartner {
 }
 
 const PROFILE = { profile: 'BROKEN_USSD', password: 'broken-ussd-pwd' };
-
-function readAll(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
 
 function answer(res: ServerResponse, status: number, body = '', type = 'text/plain; charset=UTF-8') {
   res.writeHead(status, { 'content-type': type, 'content-length': String(Buffer.byteLength(body)) });

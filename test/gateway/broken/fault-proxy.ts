@@ -3,9 +3,10 @@
  * what it delivers, per named fault, each fault scoped to one profile so that several can run at once.
  * The simulator delivers to `${proxy.url}/cb/...`; the proxy forwards to the suite's listener.
  */
-import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { percentDecode, percentEncode } from '../../../src/charset/latin1.ts';
+import { forward, type Message, readAll } from '../../http-proxy.ts';
 
 export type FaultName =
   | 'no-xml-declaration'
@@ -63,46 +64,10 @@ export interface Fault {
   profile?: string;
 }
 
-interface Message {
-  status: number;
-  headers: Record<string, string>;
-  body: Buffer;
-}
-
-function forward(
-  url: string,
-  method: string,
-  headers: Record<string, string>,
-  body: Buffer,
-): Promise<Message> {
-  return new Promise((resolve) => {
-    const r = request(
-      url,
-      { method, headers: { ...headers, host: new URL(url).host, 'content-length': String(body.length) } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const h: Record<string, string> = {};
-          for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') h[k] = v;
-          resolve({ status: res.statusCode ?? 502, headers: h, body: Buffer.concat(chunks) });
-        });
-      },
-    );
-    r.on('error', (e) =>
-      resolve({ status: 502, headers: { 'content-type': 'text/plain' }, body: Buffer.from(e.message) }),
-    );
-    r.end(body);
-  });
-}
-
-function readAll(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', () => resolve(Buffer.concat(chunks)));
-  });
+/** Sends a whole request upstream with its length, as the proxy received it. */
+function pass(url: string, method: string, headers: Record<string, string>, body: Buffer): Promise<Message> {
+  const sent = { ...headers, host: new URL(url).host, 'content-length': String(body.length) };
+  return forward(url, { method, headers: sent }, (r) => r.end(body));
 }
 
 /** The profile a request or document names (query, form body or XML). */
@@ -281,9 +246,9 @@ export async function startFaultProxy(options: {
           m = { ...m, method: 'GET', body: Buffer.alloc(0), headers: rest };
         }
         const target = `${options.listener}${path}`;
-        const first = await forward(target, m.method, m.headers, m.body);
+        const first = await pass(target, m.method, m.headers, m.body);
         if (path.startsWith('/receipt') && has('double-receipt', profile))
-          await forward(target, m.method, m.headers, m.body);
+          await pass(target, m.method, m.headers, m.body);
         if (path.startsWith('/receipt') && has('never-retry', profile))
           return answer(res, { ...first, status: 200 });
         if (path.startsWith('/receipt') && has('accept-204', profile) && first.status === 204)
@@ -295,7 +260,7 @@ export async function startFaultProxy(options: {
 
       if (url.startsWith('/MSE/ussd') && has('fetch-entities', undefined)) {
         const entity = /<!ENTITY\s+\w+\s+SYSTEM\s+"([^"]+)"/.exec(body.toString('utf8'))?.[1];
-        if (entity) await forward(entity, 'GET', {}, Buffer.alloc(0));
+        if (entity) await pass(entity, 'GET', {}, Buffer.alloc(0));
       }
       if (url.startsWith('/MSE/ussd') && method === 'GET' && has('ussd-get-accepted', undefined))
         return answer(res, {
@@ -370,7 +335,7 @@ export async function startFaultProxy(options: {
         const q = url.indexOf('?');
         upstreamUrl = `${url.slice(0, q)}?${truncateLong(url.slice(q + 1))}`;
       }
-      let m = await forward(`${options.upstream()}${upstreamUrl}`, method, headers, body);
+      let m = await pass(`${options.upstream()}${upstreamUrl}`, method, headers, body);
       const text = () => m.body.toString('utf8');
       const ok = () => /<status-code>0<\/status-code>/.test(text());
       if (has('never-refill', profile) && profile) {
@@ -395,7 +360,7 @@ export async function startFaultProxy(options: {
         // The refused request is executed all the same: a successful receipt for its transaction follows.
         const tid = /<transaction-id>([^<]*)</.exec(text())?.[1];
         if (tid)
-          await forward(
+          await pass(
             `${options.listener}/receipt`,
             'POST',
             { 'content-type': 'text/xml; charset=UTF-8' },

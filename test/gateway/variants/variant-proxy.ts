@@ -5,8 +5,9 @@
  * allowance it rests on; a variant the suite fails is a false failure of the suite, not of the target.
  * The simulator delivers to `${proxy.url}/cb/...`; the proxy forwards to the suite's listener.
  */
-import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { forward, type Message, readAll } from '../../http-proxy.ts';
 
 export const VARIANTS = {
   // --- XML (applies to every XML document: answers, receipts, USSD events) ---
@@ -65,12 +66,6 @@ export const VARIANTS = {
 
 export type VariantName = keyof typeof VARIANTS;
 
-interface Message {
-  status: number;
-  headers: Record<string, string>;
-  body: Buffer;
-}
-
 /** The status codes the document shows (0, 12, 110) stay; the project's own choices become other numbers. */
 const OTHER_CODES: Record<string, string> = {
   '19': '20',
@@ -101,15 +96,6 @@ const HTTP_FOR_CODE: Record<string, number> = {
   '429': 429,
   '500': 500,
 };
-
-function readAll(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', () => resolve(Buffer.concat(chunks)));
-  });
-}
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -255,34 +241,24 @@ export async function startVariantProxy(options: {
     } else w.end(body);
   };
 
-  const forward = (
+  /** Sends a request upstream, its body in two chunks when the variant says so, after a 100 Continue if asked. */
+  const pass = (
     url: string,
     method: string,
     headers: Record<string, string>,
     body: Buffer,
     expectContinue = false,
-  ) =>
-    new Promise<Message>((resolve) => {
-      const h = {
-        ...headers,
-        host: new URL(url).host,
-        ...(expectContinue ? { expect: '100-continue' } : {}),
-      };
-      const r = request(url, { method, headers: h }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const h: Record<string, string> = {};
-          for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') h[k] = v;
-          resolve({ status: res.statusCode ?? 502, headers: h, body: Buffer.concat(chunks) });
-        });
-      });
-      r.on('error', (e) =>
-        resolve({ status: 502, headers: { 'content-type': 'text/plain' }, body: Buffer.from(e.message) }),
-      );
+  ) => {
+    const sent = {
+      ...headers,
+      host: new URL(url).host,
+      ...(expectContinue ? { expect: '100-continue' } : {}),
+    };
+    return forward(url, { method, headers: sent }, (r) => {
       if (expectContinue) r.on('continue', () => writeChunked(r, body));
       else writeChunked(r, body);
     });
+  };
 
   const answer = (res: ServerResponse, m: Message) => {
     let status = m.status;
@@ -318,7 +294,7 @@ export async function startVariantProxy(options: {
         if (path.startsWith('/mo/sms') && on('mo-percent-encoding'))
           path = path.replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase()).replace(/\+/g, '%20');
         const out = rewrite(body);
-        const first = await forward(
+        const first = await pass(
           `${options.listener}${path}`,
           method,
           out.length || method === 'POST' ? shape(headers, out, receipt) : headers,
@@ -329,7 +305,7 @@ export async function startVariantProxy(options: {
         res.end(first.body);
         return;
       }
-      answer(res, await forward(`${options.upstream()}${url}`, method, headers, body));
+      answer(res, await pass(`${options.upstream()}${url}`, method, headers, body));
     })().catch(() => res.destroy());
   });
   server.keepAliveTimeout = on('http-short-keep-alive') ? 1_000 : 65_000;

@@ -4,11 +4,12 @@
  * passwords, its own refusal codes where the document leaves the number open, its own short numbers and
  * delivery credentials, no SMTP AUTD, no traffic limit, and no control API (/__control answers 404).
  */
-import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LISTENER_PATHS } from '../../../src/listener/index.ts';
 import { type ProfileConfig, startSimulator } from '../../../src/simulator/index.ts';
 import { loadSpec } from '../../../src/spec/load.ts';
+import { forward, type Message, readAll } from '../../http-proxy.ts';
 
 /** The codes the document does not fix (status-codes.yaml, source project), renumbered by this vendor. */
 export const VENDOR_CODES: Record<string, string> = {
@@ -78,38 +79,13 @@ export interface VendorGateway {
   close(): Promise<void>;
 }
 
-function readAll(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
-function forward(
-  base: string,
-  req: IncomingMessage,
-  body: Buffer,
-): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers))
-      if (v !== undefined && k !== 'host' && k !== 'connection')
-        headers[k] = Array.isArray(v) ? v.join(', ') : v;
-    const out = request(`${base}${req.url}`, { method: req.method, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const h: Record<string, string> = {};
-        for (const [k, v] of Object.entries(res.headers))
-          if (v !== undefined) h[k] = Array.isArray(v) ? v.join(', ') : v;
-        resolve({ status: res.statusCode ?? 502, headers: h, body: Buffer.concat(chunks) });
-      });
-    });
-    out.on('error', reject);
-    out.end(body);
-  });
+/** Passes a request on to the simulator as it came, but for the hop-by-hop headers. */
+function pass(base: string, req: IncomingMessage, body: Buffer): Promise<Message> {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers))
+    if (v !== undefined && k !== 'host' && k !== 'connection')
+      headers[k] = Array.isArray(v) ? v.join(', ') : v;
+  return forward(`${base}${req.url}`, { method: req.method ?? 'GET', headers }, (r) => r.end(body));
 }
 
 async function control(
@@ -193,7 +169,7 @@ export async function startVendorGateway(deliverTo: string): Promise<VendorGatew
         res.writeHead(404, { 'content-type': 'text/plain' });
         return res.end('not found');
       }
-      const answer = await forward(sim.url, req, body);
+      const answer = await pass(sim.url, req, body);
       const text = answer.body.toString('utf8');
       const renumbered = text.replace(/<status-code>(\d+)<\/status-code>/, (whole, code: string) =>
         VENDOR_CODES[code] ? `<status-code>${VENDOR_CODES[code]}</status-code>` : whole,
